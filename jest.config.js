@@ -24,12 +24,18 @@ export default {
     {
       ...common,
       displayName: 'unit',
-      testMatch: ['<rootDir>/{harness,service,actions/*}/test/**/*.unit.test.ts'],
+      testMatch: [
+        '<rootDir>/{harness,service,actions/*}/test/**/*.unit.test.ts',
+        '<rootDir>/test/ops/**/*.unit.test.ts',
+      ],
     },
     {
       ...common,
       displayName: 'integration',
-      testMatch: ['<rootDir>/{harness,service,actions/*}/test/**/*.int.test.ts'],
+      testMatch: [
+        '<rootDir>/{harness,service,actions/*}/test/**/*.int.test.ts',
+        '<rootDir>/test/ops/**/*.int.test.ts',
+      ],
     },
     {
       ...common,
