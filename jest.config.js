@@ -27,6 +27,8 @@ export default {
       testMatch: [
         '<rootDir>/{harness,service,actions/*}/test/**/*.unit.test.ts',
         '<rootDir>/test/ops/**/*.unit.test.ts',
+        '<rootDir>/test/workflows/**/*.unit.test.ts',
+        '<rootDir>/scripts/**/test/**/*.unit.test.ts',
       ],
     },
     {
