@@ -37,6 +37,7 @@ export default {
       testMatch: [
         '<rootDir>/{harness,service,actions/*}/test/**/*.int.test.ts',
         '<rootDir>/test/ops/**/*.int.test.ts',
+        '<rootDir>/scripts/**/test/**/*.int.test.ts',
       ],
     },
     {
