@@ -1,0 +1,154 @@
+#!/usr/bin/env node
+// Bundles every custom action: actions/<name>/src/main.ts -> actions/<name>/dist/index.js (one ESM file
+// that needs no node_modules at run time) plus actions/<name>/dist/licenses.txt (licence notices of the
+// bundled third-party packages). Actions are discovered, not listed: a new actions/<name>/src/main.ts
+// is bundled automatically.
+//
+//   node scripts/bundle-actions.mjs                 # write into each action's dist/
+//   node scripts/bundle-actions.mjs --out-dir DIR   # write into DIR/<name>/ instead (used by check-dist)
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import * as esbuild from 'esbuild';
+
+const defaultRootDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+// ESM output cannot `require`, and CommonJS dependencies (and Emscripten's loader) expect require,
+// __filename and __dirname. The aliases avoid clashing with names inside the bundle.
+const banner = [
+  "import { createRequire as __slipwayCreateRequire } from 'node:module';",
+  "import { fileURLToPath as __slipwayFileURLToPath } from 'node:url';",
+  "import { dirname as __slipwayDirname } from 'node:path';",
+  'const require = __slipwayCreateRequire(import.meta.url);',
+  'const __filename = __slipwayFileURLToPath(import.meta.url);',
+  'const __dirname = __slipwayDirname(__filename);',
+].join('\n');
+
+/** Names of the actions that have a src/main.ts, sorted. */
+export function discoverActions(rootDir = defaultRootDir) {
+  const actionsDir = path.join(rootDir, 'actions');
+  if (!existsSync(actionsDir)) return [];
+  return readdirSync(actionsDir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && existsSync(path.join(actionsDir, entry.name, 'src', 'main.ts')))
+    .map((entry) => entry.name)
+    .sort();
+}
+
+// libpg-query's Emscripten loader reads libpg-query.wasm from its own directory at run time. The bundle
+// must not depend on node_modules, so the WASM bytes are inlined (base64) and handed to Emscripten's
+// documented `instantiateWasm` hook. The build fails loudly if the loader's shape ever changes.
+const inlineEmscriptenWasm = {
+  name: 'inline-emscripten-wasm',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]libpg-query[\\/]wasm[\\/]libpg-query\.js$/ }, (args) => {
+      const source = readFileSync(args.path, 'utf8');
+      const hook = 'var instantiateWasm=Module["instantiateWasm"];';
+      if (!source.includes(hook)) {
+        throw new Error(
+          `inline-emscripten-wasm: hook not found in ${args.path}; update scripts/bundle-actions.mjs`,
+        );
+      }
+      const wasmBase64 = readFileSync(path.join(path.dirname(args.path), 'libpg-query.wasm')).toString(
+        'base64',
+      );
+      const inlined =
+        'var instantiateWasm=Module["instantiateWasm"]??((imports,onInstance)=>{' +
+        `WebAssembly.instantiate(Buffer.from(${JSON.stringify(wasmBase64)},"base64"),imports)` +
+        '.then((result)=>onInstance(result.instance))});';
+      return { contents: source.replace(hook, inlined), loader: 'js' };
+    });
+  },
+};
+
+function findPackageRoot(inputPath, rootDir) {
+  // inputPath is relative to rootDir, e.g. node_modules/@octokit/core/dist-src/index.js
+  const parts = inputPath.split('/');
+  const index = parts.lastIndexOf('node_modules');
+  if (index < 0) return undefined;
+  const nameLength = parts[index + 1]?.startsWith('@') ? 2 : 1;
+  return path.join(rootDir, ...parts.slice(0, index + 1 + nameLength));
+}
+
+function readLicenceText(packageDir) {
+  const candidates = readdirSync(packageDir).filter((file) =>
+    /^(licen[cs]e|copying|notice)(\.|-|$)/i.test(file),
+  );
+  return candidates
+    .sort()
+    .map((file) => readFileSync(path.join(packageDir, file), 'utf8').trim())
+    .join('\n\n');
+}
+
+/** Licence notices for every third-party package that has at least one file in the bundle. */
+export function renderLicences(metafile, rootDir) {
+  const packageDirs = new Set();
+  for (const inputPath of Object.keys(metafile.inputs)) {
+    const dir = findPackageRoot(inputPath, rootDir);
+    if (dir) packageDirs.add(dir);
+  }
+  const entries = [...packageDirs]
+    .map((dir) => {
+      const manifest = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8'));
+      return { name: manifest.name, version: manifest.version, licence: manifest.license ?? 'UNKNOWN', dir };
+    })
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const sections = entries.map((entry) => {
+    const text = readLicenceText(entry.dir) || '(no licence file shipped with the package)';
+    return `${entry.name}@${entry.version}\nLicence: ${entry.licence}\n\n${text}\n`;
+  });
+  return (
+    'Third-party software bundled into dist/index.js\n' +
+    `${'='.repeat(48)}\n\n` +
+    sections.join(`\n${'-'.repeat(48)}\n\n`)
+  );
+}
+
+/** Bundles one action; writes index.js and licenses.txt into outDir. */
+export async function bundleAction(name, { rootDir = defaultRootDir, outDir } = {}) {
+  const targetDir = outDir ?? path.join(rootDir, 'actions', name, 'dist');
+  const result = await esbuild.build({
+    absWorkingDir: rootDir,
+    entryPoints: [path.join('actions', name, 'src', 'main.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    mainFields: ['module', 'main'],
+    banner: { js: banner },
+    legalComments: 'none',
+    charset: 'utf8',
+    preserveSymlinks: true,
+    metafile: true,
+    write: false,
+    logLevel: 'warning',
+    plugins: [inlineEmscriptenWasm],
+  });
+  const [output] = result.outputFiles;
+  mkdirSync(targetDir, { recursive: true });
+  writeFileSync(path.join(targetDir, 'index.js'), output.contents);
+  writeFileSync(path.join(targetDir, 'licenses.txt'), renderLicences(result.metafile, rootDir));
+  return { name, bytes: output.contents.length };
+}
+
+/** Bundles every discovered action. With outRoot, action <name> goes to outRoot/<name>/. */
+export async function bundleActions({ rootDir = defaultRootDir, outRoot } = {}) {
+  const results = [];
+  for (const name of discoverActions(rootDir)) {
+    results.push(
+      await bundleAction(name, { rootDir, outDir: outRoot ? path.join(outRoot, name) : undefined }),
+    );
+  }
+  return results;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const args = process.argv.slice(2);
+  const outFlag = args.indexOf('--out-dir');
+  const outRoot = outFlag >= 0 ? path.resolve(args[outFlag + 1] ?? '') : undefined;
+  const started = Date.now();
+  const results = await bundleActions({ outRoot });
+  for (const { name, bytes } of results) {
+    console.log(`bundled actions/${name} (${(bytes / 1024).toFixed(0)} KiB)`);
+  }
+  console.log(`${results.length} action(s) in ${Date.now() - started} ms`);
+}
