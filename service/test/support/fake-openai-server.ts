@@ -243,6 +243,8 @@ export async function startFakeOpenAIServer(
     for (let i = 0; i < pieces.length; i++) {
       if (res.destroyed) return;
       if (behaviour?.kind === 'truncate' && i === behaviour.afterChunks) {
+        // Let the client read what was sent: an errored fetch body drops chunks it had not read yet.
+        if (i > 0) await wait(50);
         req.socket.destroy();
         return;
       }
