@@ -1,0 +1,52 @@
+import { OpenAPIRegistry, OpenApiGeneratorV31, extendZodWithOpenApi } from '@asteasolutions/zod-to-openapi';
+import { z } from 'zod';
+
+extendZodWithOpenApi(z);
+
+/**
+ * One registry for the whole API: route modules register their request/response schemas here and
+ * GET /openapi.json is generated from it, so the document cannot drift from the validators.
+ */
+export const apiRegistry = new OpenAPIRegistry();
+
+export const bearerAuth = apiRegistry.registerComponent('securitySchemes', 'bearerAuth', {
+  type: 'http',
+  scheme: 'bearer',
+  description: 'API key created with `npm run keys -- create` (scopes: read, ingest, admin).',
+});
+
+export const Problem = apiRegistry.register(
+  'Problem',
+  z
+    .object({
+      type: z.string(),
+      title: z.string(),
+      status: z.number().int(),
+      detail: z.string().optional(),
+      instance: z.string(),
+      requestId: z.string().optional(),
+      errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+    })
+    .openapi({ description: 'RFC 9457 problem details.' }),
+);
+
+export const problemResponses = (...statuses: number[]) =>
+  Object.fromEntries(
+    statuses.map((status) => [
+      status,
+      { description: `Problem (${status})`, content: { 'application/problem+json': { schema: Problem } } },
+    ]),
+  );
+
+export function generateOpenApiDocument(version: string) {
+  return new OpenApiGeneratorV31(apiRegistry.definitions).generateDocument({
+    openapi: '3.1.0',
+    info: {
+      title: 'Slipway RAG service',
+      version,
+      description: 'Collections of documents, hybrid retrieval and cited answers.',
+    },
+  });
+}
+
+export { z };

@@ -1,0 +1,83 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import {
+  startChromaServer,
+  startEmbeddedPostgres,
+  type ChromaServer,
+  type EmbeddedPostgresServer,
+} from '@slipway/harness';
+import { generateApiKey } from '../keys/api-key-format.js';
+import { runMigrations } from '../migrations/run-migrations.js';
+import { createLogger } from '../observability/logger.js';
+import { main } from '../server.js';
+import { isEntryPoint } from './entry-point.js';
+
+/** Git-ignored working data of `npm start`: embedded Postgres and Chroma data, the dev admin key. */
+export const devDataDir = fileURLToPath(new URL('../../../.data/', import.meta.url));
+
+/** The development admin key: made once, kept in .data/ so it survives restarts. */
+function devAdminKey(dir: string): string {
+  const file = `${dir}dev-admin-key`;
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const key = generateApiKey();
+  writeFileSync(file, `${key}\n`, { mode: 0o600 });
+  return key;
+}
+
+/**
+ * `npm start`: the service on embedded defaults. Without DATABASE_URL / CHROMA_URL it starts embedded
+ * Postgres and the npm-bundled Chroma server under .data/, applies migrations, and prints the URL and a
+ * development admin key. Ctrl-C / SIGTERM stops the service first, then every child it started.
+ */
+export async function devStart(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  if (env.NODE_ENV === 'production' && (!env.DATABASE_URL || !env.CHROMA_URL)) {
+    console.error(
+      'npm start runs embedded stores, which production refuses: set DATABASE_URL and CHROMA_URL.',
+    );
+    process.exit(78);
+  }
+  const logger = createLogger(env.LOG_LEVEL ?? 'info');
+  mkdirSync(devDataDir, { recursive: true });
+  const children: (EmbeddedPostgresServer | ChromaServer)[] = [];
+  const stopChildren = async () => {
+    await Promise.allSettled(children.reverse().map((c) => c.stop()));
+  };
+
+  try {
+    const serviceEnv: NodeJS.ProcessEnv = { ...env };
+    if (!env.DATABASE_URL) {
+      const postgres = await startEmbeddedPostgres({ dataDir: `${devDataDir}postgres` });
+      children.push(postgres);
+      serviceEnv.DATABASE_URL = postgres.url;
+      logger.info({ port: postgres.port }, 'embedded postgres started');
+    }
+    if (!env.CHROMA_URL) {
+      const chroma = await startChromaServer({ dataDir: `${devDataDir}chroma` });
+      children.push(chroma);
+      serviceEnv.CHROMA_URL = chroma.url;
+      logger.info({ port: chroma.port }, 'bundled chroma started');
+    }
+    await runMigrations(serviceEnv.DATABASE_URL as string, logger);
+    const adminKey = env.BOOTSTRAP_ADMIN_KEY ?? devAdminKey(devDataDir);
+    serviceEnv.BOOTSTRAP_ADMIN_KEY = adminKey;
+
+    // on SIGTERM/SIGINT: the service drains first, then the stores it was using stop
+    const running = await main(serviceEnv, { embeddedStores: children.length > 0, afterStop: stopChildren });
+    console.log(
+      [
+        '',
+        `  Slipway is running at ${running.url}`,
+        `  API docs:        ${running.url}/docs`,
+        `  Dev admin key:   ${adminKey}`,
+        `  Try:  curl -H "Authorization: Bearer ${adminKey}" ${running.url}/v1/collections`,
+        '',
+      ].join('\n'),
+    );
+  } catch (error) {
+    logger.error({ err: error }, 'start-up failed');
+    await stopChildren();
+    process.exit(1);
+  }
+}
+
+if (isEntryPoint(import.meta.url)) await devStart();

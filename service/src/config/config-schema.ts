@@ -1,0 +1,192 @@
+import { z } from 'zod';
+
+/**
+ * The one configuration schema of the service. Every setting is declared once here, with its
+ * documentation; `.env.example` and docs/configuration.md are generated from this list
+ * (`npm run config:docs`) and a test fails when the checked-in copies are stale.
+ */
+export interface SettingDoc {
+  /** Environment variable name. */
+  name: string;
+  description: string;
+  /** A secret: may be given as NAME_FILE (path to a file holding the value); never logged. */
+  secret?: boolean;
+  /** Value written into .env.example (defaults are shown separately). */
+  example?: string;
+  /** Human-readable default, when the schema has one. */
+  defaultText?: string;
+  /** Required when NODE_ENV=production. */
+  productionRequired?: boolean;
+}
+
+const DEV_PEPPER = 'slipway-development-pepper-do-not-use-in-production';
+
+const booleanFromText = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const commaList = z.string().transform((v) =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
+);
+
+const intInRange = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+/** TRUST_PROXY accepts what Express's `trust proxy` setting accepts: a boolean, a hop count, or names/CIDRs. */
+const trustProxy = z.string().transform((v): boolean | number | string[] => {
+  if (v === 'true') return true;
+  if (v === 'false' || v === '') return false;
+  if (/^\d+$/.test(v)) return Number(v);
+  return v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+});
+
+const url = (protocols: string[]) =>
+  z.url().refine((v) => protocols.some((p) => v.startsWith(`${p}:`)), {
+    message: `must be a ${protocols.join(' or ')} URL`,
+  });
+
+export const configShape = {
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: intInRange(0, 65535).default(3000),
+  LISTEN_SOCKET: z.string().min(1).optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  APP_VERSION: z.string().min(1).default('0.0.0-dev'),
+  GIT_COMMIT: z.string().min(1).default('unknown'),
+
+  DATABASE_URL: url(['postgres', 'postgresql']),
+  DATABASE_POOL_MAX: intInRange(1, 200).default(10),
+  CHROMA_URL: url(['http', 'https']),
+  CHROMA_COLLECTION_PREFIX: z
+    .string()
+    .regex(/^[a-z0-9_-]{0,20}$/)
+    .default('slipway_'),
+  REDIS_URL: url(['redis', 'rediss']).optional(),
+  REDIS_KEY_PREFIX: z.string().default('slipway:'),
+
+  API_KEY_PEPPER: z.string().min(1).default(DEV_PEPPER),
+  BOOTSTRAP_ADMIN_KEY: z.string().min(16).optional(),
+
+  CORS_ORIGINS: commaList.default([]),
+  TRUST_PROXY: trustProxy.default(false),
+  METRICS_ALLOW: commaList.default([]),
+  MAX_BODY_BYTES: intInRange(1024, 64 * 1024 * 1024).default(1024 * 1024),
+  RATE_LIMIT_PER_MINUTE: intInRange(1, 1_000_000).default(120),
+  REQUEST_TIMEOUT_MS: intInRange(100, 600_000).default(30_000),
+  SHUTDOWN_TIMEOUT_MS: intInRange(100, 600_000).default(10_000),
+  DOCS_ENABLED: booleanFromText.default(true),
+} as const;
+
+export const configSchema = z.object(configShape);
+export type Config = z.infer<typeof configSchema>;
+export type SettingName = keyof typeof configShape;
+
+export const settingDocs: Record<SettingName, Omit<SettingDoc, 'name'>> = {
+  NODE_ENV: {
+    description: '`development`, `test` or `production`. Production refuses to start on insecure settings.',
+    defaultText: 'development',
+    example: 'production',
+  },
+  HOST: {
+    description: 'Interface to listen on when listening on a TCP port (the image sets 0.0.0.0).',
+    defaultText: '127.0.0.1',
+  },
+  PORT: { description: 'TCP port to listen on (ignored when LISTEN_SOCKET is set).', defaultText: '3000' },
+  LISTEN_SOCKET: {
+    description:
+      'Listen on this unix socket path instead of a TCP port (blue/green colours do; nginx proxies to the active one).',
+    example: '/run/slipway/blue.sock',
+  },
+  LOG_LEVEL: { description: 'pino log level.', defaultText: 'info' },
+  APP_VERSION: {
+    description: 'Version reported by GET /version (the image sets it at build time).',
+    defaultText: '0.0.0-dev',
+  },
+  GIT_COMMIT: {
+    description: 'Commit reported by GET /version (the image sets it at build time).',
+    defaultText: 'unknown',
+  },
+  DATABASE_URL: {
+    description: 'Postgres connection URL. `npm start` starts an embedded Postgres when it is unset.',
+    secret: true,
+    productionRequired: true,
+    example: 'postgres://slipway:change-me@127.0.0.1:5432/slipway',
+  },
+  DATABASE_POOL_MAX: { description: 'Maximum connections in the Postgres pool.', defaultText: '10' },
+  CHROMA_URL: {
+    description: 'Chroma server URL. `npm start` starts the npm-bundled Chroma server when it is unset.',
+    productionRequired: true,
+    example: 'http://127.0.0.1:8000',
+  },
+  CHROMA_COLLECTION_PREFIX: {
+    description: 'Prefix of the Chroma collection backing each Slipway collection.',
+    defaultText: 'slipway_',
+  },
+  REDIS_URL: {
+    description:
+      'Redis URL for rate-limit counters and caches. Without it (development only) both live in process memory.',
+    secret: true,
+    productionRequired: true,
+    example: 'redis://:change-me@127.0.0.1:6379/0',
+  },
+  REDIS_KEY_PREFIX: { description: 'Prefix of every Redis key the service writes.', defaultText: 'slipway:' },
+  API_KEY_PEPPER: {
+    description:
+      'Server-side secret mixed into API key hashes (HMAC-SHA256). At least 32 characters in production; changing it invalidates every key.',
+    secret: true,
+    productionRequired: true,
+    defaultText: 'a development-only value',
+    example: 'generate-with-openssl-rand-hex-32',
+  },
+  BOOTSTRAP_ADMIN_KEY: {
+    description:
+      'When set and no active admin key exists, stored (hashed) as the first admin key at start-up. At least 32 characters in production.',
+    secret: true,
+    example: 'generate-with-openssl-rand-hex-32',
+  },
+  CORS_ORIGINS: {
+    description:
+      'Comma-separated browser origins allowed by CORS. Empty: no cross-origin access. `*` is refused in production.',
+    defaultText: '(empty)',
+    example: 'https://app.example.com',
+  },
+  TRUST_PROXY: {
+    description:
+      'Express `trust proxy`: `true`, `false`, a hop count, or comma-separated names/CIDRs (e.g. `loopback`). Set it when behind nginx so client IPs (rate limits, /metrics allowlist) are right.',
+    defaultText: 'false',
+    example: 'loopback',
+  },
+  METRICS_ALLOW: {
+    description: 'Comma-separated CIDRs allowed to read /metrics besides loopback.',
+    defaultText: '(empty: loopback only)',
+    example: '10.0.0.0/8',
+  },
+  MAX_BODY_BYTES: {
+    description: 'Largest accepted JSON body; larger bodies get 413.',
+    defaultText: '1048576',
+  },
+  RATE_LIMIT_PER_MINUTE: {
+    description: 'Requests per minute per API key (per client IP when unauthenticated).',
+    defaultText: '120',
+  },
+  REQUEST_TIMEOUT_MS: {
+    description: 'A request still unanswered after this long gets 503.',
+    defaultText: '30000',
+  },
+  SHUTDOWN_TIMEOUT_MS: {
+    description: 'On SIGTERM, how long in-flight requests may take before the process exits anyway.',
+    defaultText: '10000',
+  },
+  DOCS_ENABLED: { description: 'Serve the OpenAPI document and /docs.', defaultText: 'true' },
+};
+
+export const DEVELOPMENT_PEPPER = DEV_PEPPER;
+
+export const secretSettings = (Object.keys(settingDocs) as SettingName[]).filter(
+  (n) => settingDocs[n].secret,
+);

@@ -1,0 +1,117 @@
+import cors from 'cors';
+import express, { type Router } from 'express';
+import helmet from 'helmet';
+import type { Logger } from 'pino';
+import type pg from 'pg';
+import swaggerUi from 'swagger-ui-express';
+import { generateOpenApiDocument } from '../api/api-registry.js';
+import type { CollectionStore } from '../collections/collection-store.js';
+import type { Config } from '../config/config-schema.js';
+import type { ApiKeyStore } from '../keys/api-key-store.js';
+import type { Metrics } from '../observability/metrics.js';
+import { collectionRoutes } from '../routes/collection-routes.js';
+import { healthRoutes, type ReadinessProbe } from '../routes/health-routes.js';
+import type { ChromaGateway } from '../stores/chroma-gateway.js';
+import type { RedisConnection } from '../stores/redis-connection.js';
+import { AppError } from './app-error.js';
+import { identifyCaller } from './authenticate.js';
+import { buildMetricsAllowList, metricsEndpoint, recordHttpMetrics } from './http-metrics.js';
+import { notFoundHandler, problemErrorHandler } from './problem-response.js';
+import { createRateLimiter } from './rate-limit.js';
+import { requestContext } from './request-context.js';
+import { requestTimeout } from './request-timeout.js';
+import { trustProxyFunction } from './trust-proxy.js';
+
+/** Everything the HTTP app needs, created by the runtime (or by a test) and injected. */
+export interface AppDeps {
+  config: Config;
+  logger: Logger;
+  metrics: Metrics;
+  db: pg.Pool;
+  chroma: ChromaGateway;
+  redis?: RedisConnection;
+  keys: ApiKeyStore;
+  collections: CollectionStore;
+  /** Called after a collection is deleted (cache invalidation). */
+  onCollectionDeleted?: (collectionId: string) => Promise<void>;
+  /** Further /v1 routers (documents, search, answer), mounted behind auth and rate limiting. */
+  apiRouters?: Router[];
+}
+
+export function createApp(deps: AppDeps) {
+  const { config, logger, metrics } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', trustProxyFunction(config.TRUST_PROXY, config.LISTEN_SOCKET !== undefined));
+  app.set('json spaces', 0);
+
+  app.use(...requestContext(logger));
+  app.use(recordHttpMetrics(metrics));
+  app.use(helmet());
+  app.use(
+    cors({
+      origin: (origin, callback) =>
+        callback(null, origin !== undefined && config.CORS_ORIGINS.includes(origin)),
+      exposedHeaders: ['x-request-id', 'RateLimit', 'RateLimit-Policy', 'Retry-After'],
+      maxAge: 600,
+    }),
+  );
+  app.use(requestTimeout(config.REQUEST_TIMEOUT_MS));
+
+  const readiness: ReadinessProbe = {
+    timeoutMs: 2000,
+    checks: [
+      { name: 'postgres', required: true, run: () => deps.db.query('SELECT 1') },
+      { name: 'chroma', required: true, run: () => deps.chroma.heartbeat() },
+      {
+        name: 'redis',
+        required: false,
+        run: deps.redis
+          ? async () => {
+              const redis = deps.redis as RedisConnection;
+              if (!redis.isReady) throw new Error('not connected');
+              await redis.ping();
+            }
+          : undefined,
+      },
+    ],
+  };
+  app.use(healthRoutes(readiness, metrics, { version: config.APP_VERSION, commit: config.GIT_COMMIT }));
+  app.get('/metrics', metricsEndpoint(metrics, buildMetricsAllowList(config.METRICS_ALLOW)));
+
+  if (config.DOCS_ENABLED) {
+    const document = generateOpenApiDocument(config.APP_VERSION);
+    app.get('/openapi.json', (_req, res) => {
+      res.json(document);
+    });
+    app.use('/docs', swaggerUi.serve, swaggerUi.setup(document, { customSiteTitle: 'Slipway API' }));
+  }
+
+  const api = express.Router();
+  api.use(
+    express.json({
+      limit: config.MAX_BODY_BYTES,
+      strict: true,
+      type: ['application/json', 'application/*+json'],
+    }),
+  );
+  api.use(identifyCaller(deps.keys));
+  api.use(
+    createRateLimiter({
+      perMinute: config.RATE_LIMIT_PER_MINUTE,
+      redis: deps.redis,
+      redisKeyPrefix: config.REDIS_KEY_PREFIX,
+      logger,
+    }).middleware,
+  );
+  api.use(collectionRoutes(deps.collections, deps.onCollectionDeleted));
+  for (const router of deps.apiRouters ?? []) api.use(router);
+  app.use(api);
+
+  app.all('/v1/*path', (req, _res, next) => {
+    next(new AppError(404, 'not-found', `No route for ${req.method} ${req.path}.`));
+  });
+  app.use(notFoundHandler);
+  app.use(problemErrorHandler(logger));
+  return app;
+}

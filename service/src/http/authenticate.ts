@@ -1,0 +1,43 @@
+import type { RequestHandler } from 'express';
+import { bearerToken, scopeSatisfies, type Scope } from '../keys/api-key-format.js';
+import type { ApiKeyRecord, ApiKeyStore } from '../keys/api-key-store.js';
+import { AppError } from './app-error.js';
+
+declare module 'express-serve-static-core' {
+  interface Locals {
+    apiKey?: ApiKeyRecord;
+    requestId?: string;
+  }
+}
+
+/**
+ * Resolves a Bearer key (when one is sent) onto res.locals.apiKey. A key that is sent but unknown or
+ * revoked is rejected here, so rate limiting never counts bogus keys as separate clients.
+ */
+export function identifyCaller(keys: ApiKeyStore): RequestHandler {
+  return async (req, res, next) => {
+    const header = req.get('authorization');
+    if (header === undefined) return next();
+    const token = bearerToken(header);
+    if (!token) return next(unauthorized('Use "Authorization: Bearer <api key>".'));
+    const record = await keys.verify(token);
+    if (!record) return next(unauthorized('The API key is unknown or revoked.'));
+    res.locals.apiKey = record;
+    next();
+  };
+}
+
+/** Requires an identified key with at least `scope` (admin ⊇ ingest ⊇ read). */
+export function requireScope(scope: Scope): RequestHandler {
+  return (_req, res, next) => {
+    const key = res.locals.apiKey;
+    if (!key) return next(unauthorized('This endpoint needs an API key.'));
+    if (!scopeSatisfies(key.scopes, scope)) {
+      return next(new AppError(403, 'forbidden', `This endpoint needs the "${scope}" scope.`));
+    }
+    next();
+  };
+}
+
+const unauthorized = (detail: string) =>
+  new AppError(401, 'unauthorized', detail, undefined, { 'WWW-Authenticate': 'Bearer realm="slipway"' });

@@ -1,0 +1,31 @@
+import type { RequestHandler } from 'express';
+import { AppError } from './app-error.js';
+import { sendProblem } from './problem-response.js';
+
+declare module 'express-serve-static-core' {
+  interface Locals {
+    /** Aborted when the request times out or the client goes away; pass it to outbound calls. */
+    signal?: AbortSignal;
+  }
+}
+
+/** Answers 503 when a request is still unanswered after `ms`, and aborts its outbound work. */
+export function requestTimeout(ms: number): RequestHandler {
+  return (req, res, next) => {
+    const controller = new AbortController();
+    res.locals.signal = controller.signal;
+    const timer = setTimeout(() => {
+      controller.abort(new Error('request timed out'));
+      if (!res.headersSent) {
+        sendProblem(req, res, new AppError(503, 'request-timeout', `No answer within ${ms} ms.`));
+      }
+    }, ms);
+    const done = () => clearTimeout(timer);
+    res.on('finish', done);
+    res.on('close', () => {
+      done();
+      if (!res.writableFinished) controller.abort(new Error('client closed the connection'));
+    });
+    next();
+  };
+}

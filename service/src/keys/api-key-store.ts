@@ -1,0 +1,113 @@
+import type { Pool } from 'pg';
+import { displayPrefix, generateApiKey, hashApiKey, type Scope } from './api-key-format.js';
+
+export interface ApiKeyRecord {
+  id: string;
+  name: string;
+  prefix: string;
+  scopes: Scope[];
+  createdAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
+interface Row {
+  id: string;
+  name: string;
+  key_prefix: string;
+  scopes: Scope[];
+  created_at: Date;
+  last_used_at: Date | null;
+  revoked_at: Date | null;
+}
+
+const toRecord = (r: Row): ApiKeyRecord => ({
+  id: r.id,
+  name: r.name,
+  prefix: r.key_prefix,
+  scopes: r.scopes,
+  createdAt: r.created_at.toISOString(),
+  lastUsedAt: r.last_used_at?.toISOString() ?? null,
+  revokedAt: r.revoked_at?.toISOString() ?? null,
+});
+
+/** API keys in Postgres. Keys are stored as HMAC hashes; the plaintext exists only in `create`'s return value. */
+export class ApiKeyStore {
+  constructor(
+    private readonly db: Pool,
+    private readonly pepper: string,
+  ) {}
+
+  async create(
+    name: string,
+    keyScopes: Scope[],
+    key = generateApiKey(),
+  ): Promise<{ key: string; record: ApiKeyRecord }> {
+    const { rows } = await this.db.query<Row>(
+      `INSERT INTO api_keys (name, key_hash, key_prefix, scopes) VALUES ($1, $2, $3, $4) RETURNING *`,
+      [name, hashApiKey(key, this.pepper), displayPrefix(key), keyScopes],
+    );
+    return { key, record: toRecord(rows[0] as Row) };
+  }
+
+  /** The active key matching this plaintext, or undefined. Also stamps last_used_at (at most once a minute). */
+  async verify(key: string): Promise<ApiKeyRecord | undefined> {
+    const { rows } = await this.db.query<Row>(
+      `UPDATE api_keys SET last_used_at = now()
+         WHERE key_hash = $1 AND revoked_at IS NULL
+           AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')
+       RETURNING *`,
+      [hashApiKey(key, this.pepper)],
+    );
+    if (rows[0]) return toRecord(rows[0]);
+    const found = await this.db.query<Row>(
+      `SELECT * FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL`,
+      [hashApiKey(key, this.pepper)],
+    );
+    return found.rows[0] ? toRecord(found.rows[0]) : undefined;
+  }
+
+  async list(): Promise<ApiKeyRecord[]> {
+    const { rows } = await this.db.query<Row>(`SELECT * FROM api_keys ORDER BY created_at, id`);
+    return rows.map(toRecord);
+  }
+
+  /** Revokes by id or by displayed prefix; returns how many keys were revoked. */
+  async revoke(idOrPrefix: string): Promise<number> {
+    const { rowCount } = await this.db.query(
+      `UPDATE api_keys SET revoked_at = now()
+         WHERE revoked_at IS NULL AND (id::text = $1 OR key_prefix = $1)`,
+      [idOrPrefix],
+    );
+    return rowCount ?? 0;
+  }
+
+  /** Stores BOOTSTRAP_ADMIN_KEY (hashed) when no active admin key exists. Returns true when it did. */
+  async bootstrapAdmin(key: string): Promise<boolean> {
+    const client = await this.db.connect();
+    try {
+      await client.query('BEGIN');
+      // serialise concurrent starts of several instances
+      await client.query(`SELECT pg_advisory_xact_lock(hashtext('slipway:bootstrap-admin'))`);
+      const existing = await client.query(
+        `SELECT 1 FROM api_keys WHERE revoked_at IS NULL AND 'admin' = ANY (scopes) LIMIT 1`,
+      );
+      if (existing.rowCount) {
+        await client.query('COMMIT');
+        return false;
+      }
+      const inserted = await client.query(
+        `INSERT INTO api_keys (name, key_hash, key_prefix, scopes) VALUES ('bootstrap-admin', $1, $2, ARRAY['admin'])
+         ON CONFLICT (key_hash) DO NOTHING`,
+        [hashApiKey(key, this.pepper), displayPrefix(key)],
+      );
+      await client.query('COMMIT');
+      return (inserted.rowCount ?? 0) > 0;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+}

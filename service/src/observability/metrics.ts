@@ -1,0 +1,106 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * Every Prometheus metric the service exports, in one registry per app instance
+ * (tests create many apps in one process, so nothing is registered globally).
+ * Alert rules and dashboards (compose/observability) refer to these names.
+ */
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+
+  const latencyBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+  return {
+    registry,
+    httpRequestDuration: new Histogram({
+      name: 'http_request_duration_seconds',
+      help: 'HTTP request duration by method, route template and status code.',
+      labelNames: ['method', 'route', 'status_code'] as const,
+      buckets: latencyBuckets,
+      registers: [registry],
+    }),
+    dependencyUp: new Gauge({
+      name: 'slipway_dependency_up',
+      help: 'Readiness of each dependency at the last check (1 ok, 0 down; skipped dependencies are absent).',
+      labelNames: ['dependency'] as const,
+      registers: [registry],
+    }),
+    retrievalDuration: new Histogram({
+      name: 'slipway_retrieval_duration_seconds',
+      help: 'Retrieval latency by mode (keyword, vector, hybrid).',
+      labelNames: ['mode'] as const,
+      buckets: latencyBuckets,
+      registers: [registry],
+    }),
+    retrievalDegraded: new Counter({
+      name: 'slipway_retrieval_degraded_total',
+      help: 'Searches answered without one of their retrievers (label: the missing part).',
+      labelNames: ['missing'] as const,
+      registers: [registry],
+    }),
+    embeddingDuration: new Histogram({
+      name: 'slipway_embedding_duration_seconds',
+      help: 'Embedding batch latency by provider.',
+      labelNames: ['provider'] as const,
+      buckets: latencyBuckets,
+      registers: [registry],
+    }),
+    embeddingErrors: new Counter({
+      name: 'slipway_embedding_errors_total',
+      help: 'Failed embedding requests by provider.',
+      labelNames: ['provider'] as const,
+      registers: [registry],
+    }),
+    llmDuration: new Histogram({
+      name: 'slipway_llm_request_duration_seconds',
+      help: 'LLM chat completion latency by endpoint (primary, fallback).',
+      labelNames: ['endpoint'] as const,
+      buckets: latencyBuckets,
+      registers: [registry],
+    }),
+    llmErrors: new Counter({
+      name: 'slipway_llm_errors_total',
+      help: 'Failed LLM requests by endpoint and reason (timeout, http, network, breaker_open).',
+      labelNames: ['endpoint', 'reason'] as const,
+      registers: [registry],
+    }),
+    llmTokens: new Counter({
+      name: 'slipway_llm_tokens_total',
+      help: 'LLM tokens by direction (in, out).',
+      labelNames: ['direction'] as const,
+      registers: [registry],
+    }),
+    llmBreakerState: new Gauge({
+      name: 'slipway_llm_breaker_state',
+      help: 'LLM circuit breaker state by endpoint: 0 closed, 1 half-open, 2 open.',
+      labelNames: ['endpoint'] as const,
+      registers: [registry],
+    }),
+    cacheRequests: new Counter({
+      name: 'slipway_cache_requests_total',
+      help: 'Cache look-ups by cache (embedding, retrieval, response) and result (hit, miss).',
+      labelNames: ['cache', 'result'] as const,
+      registers: [registry],
+    }),
+    ingestedDocuments: new Counter({
+      name: 'slipway_ingested_documents_total',
+      help: 'Documents ingested, by outcome (stored, duplicate, failed).',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
+    ingestedChunks: new Counter({
+      name: 'slipway_ingested_chunks_total',
+      help: 'Chunks embedded and stored.',
+      registers: [registry],
+    }),
+    answers: new Counter({
+      name: 'slipway_answers_total',
+      help: 'Answers by mode (extractive, llm) and whether they came from the response cache.',
+      labelNames: ['mode', 'cached'] as const,
+      registers: [registry],
+    }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,0 +1,32 @@
+import pg from 'pg';
+import type { Logger } from 'pino';
+
+export function createPostgresPool(url: string, max: number, logger: Logger): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max,
+    connectionTimeoutMillis: 5000,
+    idleTimeoutMillis: 30_000,
+    statement_timeout: 30_000,
+    application_name: 'slipway',
+  });
+  // an idle client losing its connection must not crash the process
+  pool.on('error', (error) => logger.warn({ err: { message: error.message } }, 'postgres idle client error'));
+  return pool;
+}
+
+/** Runs `fn` in a transaction, rolling back on any error. */
+export async function inTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const result = await fn(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
