@@ -64,7 +64,7 @@ export const configShape = {
   CHROMA_URL: url(['http', 'https']),
   CHROMA_COLLECTION_PREFIX: z
     .string()
-    .regex(/^[a-z0-9_-]{0,20}$/)
+    .regex(/^[a-z0-9_-]{0,30}$/, 'up to 30 of a-z, 0-9, _ and -')
     .default('slipway_'),
   REDIS_URL: url(['redis', 'rediss']).optional(),
   REDIS_KEY_PREFIX: z.string().default('slipway:'),

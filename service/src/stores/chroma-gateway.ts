@@ -32,7 +32,8 @@ export class ChromaGateway {
   }
 
   chromaName(collectionId: string): string {
-    return `${this.collectionPrefix}${collectionId}`;
+    // Chroma names are limited to 63 characters: prefix (≤ 30) + the row id without dashes (32)
+    return `${this.collectionPrefix}${collectionId.replace(/-/g, '')}`;
   }
 
   async heartbeat(): Promise<void> {
