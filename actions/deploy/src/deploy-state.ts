@@ -1,0 +1,77 @@
+// The host's state.json and the transitions a deploy or rollback makes to it (pure).
+import type { Color } from './host-layout.js';
+import { otherColor } from './host-layout.js';
+
+export interface ServiceIdentity {
+  version: string;
+  commit: string;
+}
+
+export interface ColorSlot {
+  image: string;
+  imageId: string;
+  identity: ServiceIdentity | null;
+  deployedAt: string;
+}
+
+export interface DeployState {
+  schema: 1;
+  environment: string;
+  active: Color | null;
+  colors: Partial<Record<Color, ColorSlot>>;
+  updatedAt: string;
+}
+
+export function emptyState(environment: string): DeployState {
+  return { schema: 1, environment, active: null, colors: {}, updatedAt: new Date(0).toISOString() };
+}
+
+export function parseState(text: string | null, environment: string): DeployState {
+  if (text === null || text.trim() === '') return emptyState(environment);
+  const value = JSON.parse(text) as Partial<DeployState>;
+  if (value.schema !== 1) throw new Error(`state.json has unknown schema ${String(value.schema)}`);
+  if (value.active !== null && value.active !== 'blue' && value.active !== 'green') {
+    throw new Error(`state.json has an invalid active colour ${String(value.active)}`);
+  }
+  return {
+    schema: 1,
+    environment: value.environment ?? environment,
+    active: value.active ?? null,
+    colors: value.colors ?? {},
+    updatedAt: value.updatedAt ?? new Date(0).toISOString(),
+  };
+}
+
+/** The colour a deploy starts: the idle one (blue on a first deploy). */
+export function idleColor(state: DeployState): Color {
+  return state.active ? otherColor(state.active) : 'blue';
+}
+
+/** State after `color` took traffic with `slot`; the other colour's slot is kept for rollback. */
+export function afterDeploy(state: DeployState, color: Color, slot: ColorSlot, now: Date): DeployState {
+  return {
+    ...state,
+    active: color,
+    colors: { ...state.colors, [color]: slot },
+    updatedAt: now.toISOString(),
+  };
+}
+
+export interface RollbackTarget {
+  from: Color;
+  to: Color;
+  slot: ColorSlot;
+}
+
+/** Where a rollback goes, or why it cannot. */
+export function rollbackTarget(state: DeployState): RollbackTarget | { error: string } {
+  if (!state.active) return { error: 'nothing is deployed yet; there is nothing to roll back to' };
+  const to = otherColor(state.active);
+  const slot = state.colors[to];
+  if (!slot) return { error: `no previous release is retained (colour ${to} was never deployed)` };
+  return { from: state.active, to, slot };
+}
+
+export function afterRollback(state: DeployState, target: RollbackTarget, now: Date): DeployState {
+  return { ...state, active: target.to, updatedAt: now.toISOString() };
+}

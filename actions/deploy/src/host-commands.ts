@@ -1,0 +1,156 @@
+// Every command the deploy runs on the host, as argv arrays built by pure functions. The executor quotes
+// them with quote-for-shell; nothing here builds shell text.
+import type { Color, HostLayout } from './host-layout.js';
+import { containerSocketDir, containerSocketPath, containerUser } from './host-layout.js';
+
+export type Argv = string[];
+
+export interface ContainerSpec {
+  layout: HostLayout;
+  environment: string;
+  color: Color;
+  image: string;
+}
+
+export const hostCommands = {
+  engineVersion: (): Argv => ['docker', 'version', '--format', '{{.Server.Version}}'],
+  diskFreeKiB: (path: string): Argv => ['df', '-Pk', path],
+  nginxTest: (): Argv => ['nginx', '-t'],
+  prepareSocketDir: (layout: HostLayout, color: Color): Argv => [
+    'install',
+    '-d',
+    '-m',
+    '0755',
+    '-o',
+    String(containerUser.uid),
+    '-g',
+    String(containerUser.gid),
+    layout.socketDir(color),
+  ],
+  prepareAppDir: (layout: HostLayout): Argv => [
+    'install',
+    '-d',
+    '-m',
+    '0755',
+    layout.appDir,
+    layout.socketsDir,
+  ],
+  envFileMode: (layout: HostLayout): Argv => ['stat', '-c', '%a', layout.envFile],
+  imageId: (image: string): Argv => ['docker', 'image', 'inspect', '--format', '{{.Id}}', image],
+  imageDigests: (image: string): Argv => [
+    'docker',
+    'image',
+    'inspect',
+    '--format',
+    '{{json .RepoDigests}}',
+    image,
+  ],
+  pull: (image: string): Argv => ['docker', 'pull', image],
+  /** Migrations run in a throw-away container of the NEW image, before anything is swapped. */
+  migrate: (layout: HostLayout, image: string): Argv => [
+    'docker',
+    'run',
+    '--rm',
+    '--name',
+    layout.migrateContainerName,
+    '--init',
+    '--read-only',
+    '--tmpfs',
+    '/tmp:rw,size=16m',
+    '--network',
+    'host',
+    '--env-file',
+    layout.envFile,
+    image,
+    'service/dist/cli/migrate.js',
+  ],
+  runColor: ({ layout, environment, color, image }: ContainerSpec): Argv => [
+    'docker',
+    'run',
+    '--detach',
+    '--name',
+    layout.containerName(color),
+    '--init',
+    '--read-only',
+    '--tmpfs',
+    '/tmp:rw,size=64m',
+    '--network',
+    'host',
+    '--restart',
+    'unless-stopped',
+    '--stop-timeout',
+    '30',
+    '--env-file',
+    layout.envFile,
+    '--env',
+    `LISTEN_SOCKET=${containerSocketPath}`,
+    '--volume',
+    `${layout.socketDir(color)}:${containerSocketDir}`,
+    '--label',
+    `slipway.environment=${environment}`,
+    '--label',
+    `slipway.color=${color}`,
+    image,
+  ],
+  containerStatus: (name: string): Argv => ['docker', 'inspect', '--format', '{{.State.Status}}', name],
+  containerImage: (name: string): Argv => ['docker', 'inspect', '--format', '{{.Config.Image}}', name],
+  containerLogs: (name: string, lines = 80): Argv => ['docker', 'logs', '--tail', String(lines), name],
+  removeContainer: (name: string): Argv => ['docker', 'rm', '--force', name],
+  startContainer: (name: string): Argv => ['docker', 'start', name],
+  stopContainer: (name: string, timeoutSeconds: number): Argv => [
+    'docker',
+    'stop',
+    '--time',
+    String(timeoutSeconds),
+    name,
+  ],
+  /** GET through a colour's own socket (bypasses nginx): health gate and identity of the new colour. */
+  getViaSocket: (socket: string, path: string): Argv => [
+    'curl',
+    '--silent',
+    '--show-error',
+    '--fail',
+    '--max-time',
+    '3',
+    '--unix-socket',
+    socket,
+    `http://localhost${path}`,
+  ],
+  /** GET through nginx (the public path), used to verify the switch. */
+  getViaNginx: (url: string, path: string): Argv => [
+    'curl',
+    '--silent',
+    '--show-error',
+    '--fail',
+    '--max-time',
+    '5',
+    `${url}${path}`,
+  ],
+  /** Step 1 of the atomic switch: a fresh symlink beside active.sock. */
+  linkCandidate: (layout: HostLayout, color: Color, candidate: string): Argv => [
+    'ln',
+    '--symbolic',
+    '--force',
+    '--no-dereference',
+    layout.activeTarget(color),
+    candidate,
+  ],
+  /** Step 2: rename(2) over active.sock — atomic, so every new upstream connection sees old or new. */
+  replaceActive: (layout: HostLayout, candidate: string): Argv => [
+    'mv',
+    '--no-target-directory',
+    candidate,
+    layout.activeSocket,
+  ],
+  readActive: (layout: HostLayout): Argv => ['readlink', layout.activeSocket],
+  /** Creates lock.json from a prepared file with link(2): fails if the lock exists (atomic test-and-set). */
+  linkLock: (prepared: string, layout: HostLayout): Argv => ['ln', '--', prepared, layout.lockFile],
+  /** Moves a stale lock aside (rename is atomic: of two concurrent takeovers only one succeeds). */
+  moveLockAside: (layout: HostLayout, aside: string): Argv => [
+    'mv',
+    '--no-target-directory',
+    layout.lockFile,
+    aside,
+  ],
+  remove: (...paths: string[]): Argv => ['rm', '--force', '--', ...paths],
+};

@@ -1,0 +1,188 @@
+import { createHmac } from 'node:crypto';
+import { describe, expect, test } from '@jest/globals';
+import { parseDeployInputs } from '../src/deploy-inputs.js';
+import { decideOnExistingLock, describeHolder } from '../src/deploy-lock.js';
+import { renderDeploySummary } from '../src/deploy-report.js';
+import {
+  afterDeploy,
+  afterRollback,
+  emptyState,
+  idleColor,
+  parseState,
+  rollbackTarget,
+} from '../src/deploy-state.js';
+import { hostCommands } from '../src/host-commands.js';
+import { hostLayout } from '../src/host-layout.js';
+import { entriesForHost, isHostKeyPinned, knownHostName, parseKnownHosts } from '../src/known-hosts.js';
+import { parseDfAvailableKiB, parseIdentity } from '../src/run-deploy.js';
+
+const baseInputs = {
+  host: 'deploy.example.com',
+  user: 'deploy',
+  'ssh-key': 'KEY',
+  'known-hosts': 'deploy.example.com ssh-ed25519 AAAA',
+  image: 'ghcr.io/acme/slipway@sha256:' + 'a'.repeat(64),
+  environment: 'staging',
+};
+
+describe('parseDeployInputs', () => {
+  test('applies defaults', () => {
+    const inputs = parseDeployInputs(baseInputs);
+    expect(inputs).toMatchObject({
+      command: 'deploy',
+      port: 22,
+      appDir: '/srv/slipway/staging',
+      healthPath: '/health/ready',
+    });
+    expect(inputs.lockTtlSeconds).toBe(1800);
+  });
+  test('reports every problem at once and requires known-hosts', () => {
+    expect(() =>
+      parseDeployInputs({
+        ...baseInputs,
+        'known-hosts': '',
+        image: 'x;reboot',
+        port: '0',
+        'app-dir': 'rel/../x',
+      }),
+    ).toThrow(/known-hosts is required[\s\S]*image is not a valid[\s\S]*app-dir[\s\S]*port/);
+  });
+  test('image is only required for deploy', () => {
+    expect(parseDeployInputs({ ...baseInputs, image: '', command: 'rollback' }).command).toBe('rollback');
+    expect(() => parseDeployInputs({ ...baseInputs, image: '' })).toThrow(/image is required/);
+  });
+});
+
+describe('known hosts', () => {
+  const key = Buffer.from('pinned-key-blob');
+  const other = Buffer.from('another-key-blob');
+  test('matches plain [host]:port entries and refuses other keys and ports', () => {
+    const entries = parseKnownHosts(`# comment\n[127.0.0.1]:2222 ssh-ed25519 ${key.toString('base64')}\n`);
+    expect(knownHostName('127.0.0.1', 2222)).toBe('[127.0.0.1]:2222');
+    expect(isHostKeyPinned(entries, '127.0.0.1', 2222, key)).toBe(true);
+    expect(isHostKeyPinned(entries, '127.0.0.1', 2222, other)).toBe(false);
+    expect(isHostKeyPinned(entries, '127.0.0.1', 22, key)).toBe(false);
+  });
+  test('matches hashed entries', () => {
+    const salt = Buffer.from('0123456789abcdef0123');
+    const hash = createHmac('sha1', salt).update('deploy.example.com').digest('base64');
+    const entries = parseKnownHosts(
+      `|1|${salt.toString('base64')}|${hash} ssh-ed25519 ${key.toString('base64')}`,
+    );
+    expect(entriesForHost(entries, 'deploy.example.com', 22)).toHaveLength(1);
+    expect(entriesForHost(entries, 'evil.example.com', 22)).toHaveLength(0);
+  });
+  test('rejects malformed lines', () => {
+    expect(() => parseKnownHosts('onlyhost')).toThrow(/malformed/);
+  });
+});
+
+describe('deploy lock decisions', () => {
+  const record = (acquiredAt: string) =>
+    JSON.stringify({
+      id: 'a1',
+      owner: 'octocat',
+      runUrl: 'https://github.com/o/r/actions/runs/1',
+      command: 'deploy',
+      image: 'img',
+      acquiredAt,
+    });
+  const now = new Date('2026-01-01T00:10:00Z');
+  test('a young lock is held and names its holder', () => {
+    const decision = decideOnExistingLock(record('2026-01-01T00:09:00Z'), now, 600);
+    expect(decision.kind).toBe('held');
+    if (decision.kind === 'held') expect(describeHolder(decision.holder)).toMatch(/octocat .*runs\/1/);
+  });
+  test('an old or unreadable lock is stale', () => {
+    expect(decideOnExistingLock(record('2026-01-01T00:00:00Z'), now, 300).kind).toBe('stale');
+    expect(decideOnExistingLock('garbage', now, 300).kind).toBe('stale');
+  });
+});
+
+describe('deploy state', () => {
+  const slot = (image: string) => ({ image, imageId: `id-${image}`, identity: null, deployedAt: 'x' });
+  test('colours alternate and the previous one is retained for rollback', () => {
+    let state = emptyState('staging');
+    expect(idleColor(state)).toBe('blue');
+    expect(rollbackTarget(state)).toEqual({ error: expect.stringMatching(/nothing is deployed/) });
+    state = afterDeploy(state, 'blue', slot('v1'), new Date());
+    expect(idleColor(state)).toBe('green');
+    expect(rollbackTarget(state)).toEqual({ error: expect.stringMatching(/no previous release/) });
+    state = afterDeploy(state, 'green', slot('v2'), new Date());
+    const target = rollbackTarget(state);
+    expect(target).toMatchObject({ from: 'green', to: 'blue', slot: { image: 'v1' } });
+    if (!('error' in target)) expect(afterRollback(state, target, new Date()).active).toBe('blue');
+    expect(parseState(JSON.stringify(state), 'staging')).toEqual(state);
+    expect(() => parseState('{"schema":2}', 'staging')).toThrow(/schema/);
+  });
+});
+
+describe('host commands', () => {
+  const layout = hostLayout('/srv/slipway/staging', 'staging');
+  test('colour containers listen on a socket in their own bind-mounted directory', () => {
+    const argv = hostCommands.runColor({ layout, environment: 'staging', color: 'green', image: 'img:1' });
+    expect(argv).toEqual(
+      expect.arrayContaining(['--read-only', '--init', 'LISTEN_SOCKET=/run/slipway/app.sock']),
+    );
+    expect(argv).toContain('/srv/slipway/staging/sockets/green:/run/slipway');
+    expect(argv.at(-1)).toBe('img:1');
+  });
+  test('the switch is a relative symlink renamed over active.sock', () => {
+    expect(hostCommands.linkCandidate(layout, 'blue', '/x/next')).toEqual([
+      'ln',
+      '--symbolic',
+      '--force',
+      '--no-dereference',
+      'blue/app.sock',
+      '/x/next',
+    ]);
+    expect(hostCommands.replaceActive(layout, '/x/next')).toEqual([
+      'mv',
+      '--no-target-directory',
+      '/x/next',
+      '/srv/slipway/staging/sockets/active.sock',
+    ]);
+  });
+  test('migrations run the new image with the env file', () => {
+    expect(hostCommands.migrate(layout, 'img:2')).toEqual(
+      expect.arrayContaining([
+        '--env-file',
+        '/srv/slipway/staging/env',
+        'img:2',
+        'service/dist/cli/migrate.js',
+      ]),
+    );
+  });
+});
+
+describe('report and parsing', () => {
+  test('df and /version parsing', () => {
+    expect(
+      parseDfAvailableKiB(
+        'Filesystem 1024-blocks Used Available Capacity Mounted on\n/dev/vda 100 40 60 40% /\n',
+      ),
+    ).toBe(60);
+    expect(parseIdentity('{"version":"1.2.3","commit":"abc"}')).toEqual({ version: '1.2.3', commit: 'abc' });
+    expect(parseIdentity('nope')).toBeNull();
+  });
+  test('summary shows colour, image, step timings and the rollback command', () => {
+    const text = renderDeploySummary({
+      command: 'deploy',
+      environment: 'staging',
+      ok: true,
+      color: 'green',
+      previousColor: 'blue',
+      image: 'img:2',
+      imageId: 'sha256:1',
+      durationSeconds: 7.5,
+      steps: [{ name: 'migrate', seconds: 1.25, ok: true }],
+      error: null,
+      failedStep: null,
+      url: 'https://x',
+      notes: [],
+    });
+    expect(text).toMatch(/Active colour \| green/);
+    expect(text).toMatch(/\| migrate \| 1.25 \| ok \|/);
+    expect(text).toMatch(/command: rollback/);
+  });
+});
