@@ -108,10 +108,7 @@ async function observe(url: string, chroma: ChromaServer): Promise<{ documents: 
   const count = await withClient(url, (client) =>
     client.query<{ n: string }>('SELECT count(*) AS n FROM documents').then((r) => Number(r.rows[0]?.n)),
   );
-  const collection = await chromaClient(chroma).getCollection({
-    name: 'slipway_handbook',
-    embeddingFunction: null,
-  });
+  const collection = await chromaClient(chroma).getCollection({ name: 'slipway_handbook' });
   const result = await collection.query({ queryEmbeddings: [embed(query)], nResults: 3 });
   return { documents: count, top: result.ids[0] ?? [] };
 }
