@@ -1,0 +1,269 @@
+/**
+ * Cited answers from an OpenAI-compatible chat model: the primary endpoint behind its breaker, then the
+ * optional fallback behind its own, then the caller's extractive answerer as the last resort.
+ */
+import type { Metrics } from '../observability/metrics.js';
+import { ChatClient, type ChatClientOptions, type ChatUsage } from './chat-client.js';
+import { CircuitBreaker, breakerStateReporter, type CircuitBreakerOptions } from './circuit-breaker.js';
+import {
+  buildCitingPrompt,
+  citationsFromAnswer,
+  type AnswerPassage,
+  type Citation,
+  type CitingPrompt,
+} from './cite-passages.js';
+import { ModelError, isModelError, type ModelErrorReason } from './model-error.js';
+
+export interface ExtractiveAnswer {
+  answer: string;
+  citations: Citation[];
+}
+
+export type ExtractiveAnswerer<P extends AnswerPassage = AnswerPassage> = (
+  question: string,
+  passages: P[],
+) => ExtractiveAnswer | Promise<ExtractiveAnswer>;
+
+export interface LlmEndpoint {
+  client: ChatClient;
+  breaker: CircuitBreaker;
+}
+
+export interface LlmAnswererOptions<P extends AnswerPassage = AnswerPassage> {
+  primary: LlmEndpoint;
+  fallback?: LlmEndpoint;
+  /** Last resort, also used when there are no passages at all (nothing for a model to cite). */
+  extractive: ExtractiveAnswerer<P>;
+  /** Passage text budget of the prompt. Default 12 000 characters. */
+  maxContextChars?: number;
+  /** Counts `slipway_llm_errors_total{reason="breaker_open"}` (the chat clients count their own errors). */
+  metrics?: Pick<Metrics, 'llmErrors'>;
+  /** Told whenever an endpoint is skipped or fails and the next one is tried (for logging). */
+  onEndpointFailure?: (endpoint: string, error: ModelError) => void;
+}
+
+export type AnswerMode = 'llm' | 'extractive';
+
+export interface Answer {
+  answer: string;
+  mode: AnswerMode;
+  citations: Citation[];
+  /**
+   * What did not work: `llm_primary`, `llm_fallback` (endpoint failed or its breaker was open),
+   * `llm_stream_interrupted` (streams only). Absent when nothing degraded.
+   */
+  degraded?: string[];
+  /** The endpoint that answered (mode 'llm'). */
+  endpoint?: string;
+  usage?: ChatUsage;
+}
+
+export type AnswerStreamEvent =
+  | { type: 'token'; text: string }
+  /** The model stream broke after tokens were sent; a `citations` event still follows. */
+  | { type: 'error'; reason: ModelErrorReason; message: string }
+  /** Always the last event. `answer` is the full text that was streamed. */
+  | {
+      type: 'citations';
+      answer: string;
+      citations: Citation[];
+      mode: AnswerMode;
+      degraded?: string[];
+      endpoint?: string;
+    };
+
+export interface AnswerRequestOptions {
+  /** The client went away: stop at once (rejects / ends with ModelError 'aborted', no fallback). */
+  signal?: AbortSignal;
+  maxTokens?: number;
+}
+
+export class LlmAnswerer<P extends AnswerPassage = AnswerPassage> {
+  constructor(private readonly options: LlmAnswererOptions<P>) {}
+
+  async answer(question: string, passages: P[], request: AnswerRequestOptions = {}): Promise<Answer> {
+    if (passages.length === 0)
+      return { ...(await this.options.extractive(question, passages)), mode: 'extractive' };
+    const prompt = buildCitingPrompt(question, passages, this.options.maxContextChars);
+    const degraded: string[] = [];
+    for (const { client, breaker } of this.endpoints()) {
+      try {
+        const completion = await breaker.run(
+          async () => {
+            const result = await client.complete(prompt.messages, request);
+            if (result.content.trim() === '') {
+              throw new ModelError('invalid_response', `${client.endpoint}: empty answer`, {
+                endpoint: client.endpoint,
+              });
+            }
+            return result;
+          },
+          undefined,
+          client.endpoint,
+        );
+        return withDegraded(
+          {
+            answer: completion.content,
+            mode: 'llm',
+            citations: citationsFromAnswer(completion.content, prompt.included),
+            endpoint: client.endpoint,
+            usage: completion.usage,
+          },
+          degraded,
+        );
+      } catch (error) {
+        this.endpointFailed(client.endpoint, error, degraded);
+      }
+    }
+    const extractive = await this.options.extractive(question, passages);
+    return withDegraded(
+      { answer: extractive.answer, citations: extractive.citations, mode: 'extractive' },
+      degraded,
+    );
+  }
+
+  /**
+   * Streams `token` events, then exactly one final `citations` event. A failure before the first token
+   * moves on to the next endpoint (and finally to the extractive answer, sent as one token); a failure
+   * after it ends with an `error` event and the citations of what was received. Never hangs: the chat
+   * clients' overall and first-token timeouts bound every wait.
+   */
+  async *stream(
+    question: string,
+    passages: P[],
+    request: AnswerRequestOptions = {},
+  ): AsyncGenerator<AnswerStreamEvent, void, void> {
+    const degraded: string[] = [];
+    if (passages.length > 0) {
+      const prompt = buildCitingPrompt(question, passages, this.options.maxContextChars);
+      for (const endpoint of this.endpoints()) {
+        const outcome = yield* this.streamFrom(endpoint, prompt, request, degraded);
+        if (outcome === 'done') return;
+      }
+    }
+    const extractive = await this.options.extractive(question, passages);
+    if (extractive.answer) yield { type: 'token', text: extractive.answer };
+    yield withDegraded(
+      { type: 'citations', answer: extractive.answer, citations: extractive.citations, mode: 'extractive' },
+      degraded,
+    );
+  }
+
+  private async *streamFrom(
+    { client, breaker }: LlmEndpoint,
+    prompt: CitingPrompt,
+    request: AnswerRequestOptions,
+    degraded: string[],
+  ): AsyncGenerator<AnswerStreamEvent, 'done' | 'next', void> {
+    const permit = breaker.tryAcquire();
+    if (!permit) {
+      this.endpointFailed(client.endpoint, breakerOpen(client.endpoint), degraded);
+      return 'next';
+    }
+    let text = '';
+    try {
+      for await (const event of client.stream(prompt.messages, request)) {
+        if (event.type !== 'delta') continue;
+        text += event.text;
+        yield { type: 'token', text: event.text };
+      }
+      if (text.trim() === '') {
+        throw new ModelError('invalid_response', `${client.endpoint}: empty answer`, {
+          endpoint: client.endpoint,
+        });
+      }
+      permit.success();
+      yield withDegraded(
+        {
+          type: 'citations',
+          answer: text,
+          citations: citationsFromAnswer(text, prompt.included),
+          mode: 'llm',
+          endpoint: client.endpoint,
+        },
+        degraded,
+      );
+      return 'done';
+    } catch (error) {
+      const failure = asModelError(error, client.endpoint);
+      if (failure.reason === 'aborted') throw failure;
+      permit.failure();
+      if (text === '') {
+        this.endpointFailed(client.endpoint, failure, degraded);
+        return 'next';
+      }
+      // Tokens already went out: re-asking would repeat them. End with what was received.
+      degraded.push('llm_stream_interrupted');
+      this.options.onEndpointFailure?.(client.endpoint, failure);
+      yield {
+        type: 'error',
+        reason: failure.reason,
+        message: 'The answer was interrupted before it was complete.',
+      };
+      yield withDegraded(
+        {
+          type: 'citations',
+          answer: text,
+          citations: citationsFromAnswer(text, prompt.included),
+          mode: 'llm',
+          endpoint: client.endpoint,
+        },
+        degraded,
+      );
+      return 'done';
+    } finally {
+      permit.release(); // no-op once settled; frees a half-open probe if the consumer left early
+    }
+  }
+
+  private endpoints(): LlmEndpoint[] {
+    return this.options.fallback ? [this.options.primary, this.options.fallback] : [this.options.primary];
+  }
+
+  private endpointFailed(endpoint: string, error: unknown, degraded: string[]): void {
+    const failure = asModelError(error, endpoint);
+    if (failure.reason === 'aborted') throw failure;
+    if (failure.reason === 'breaker_open')
+      this.options.metrics?.llmErrors.inc({ endpoint, reason: 'breaker_open' });
+    degraded.push(`llm_${endpoint}`);
+    this.options.onEndpointFailure?.(endpoint, failure);
+  }
+}
+
+function withDegraded<T extends object>(value: T, degraded: string[]): T & { degraded?: string[] } {
+  return degraded.length > 0 ? { ...value, degraded: [...degraded] } : value;
+}
+
+function breakerOpen(endpoint: string): ModelError {
+  return new ModelError('breaker_open', `${endpoint}: circuit breaker is open`, { endpoint });
+}
+
+function asModelError(error: unknown, endpoint: string): ModelError {
+  if (isModelError(error)) return error;
+  return new ModelError('network', `${endpoint}: ${error instanceof Error ? error.message : 'failed'}`, {
+    endpoint,
+    cause: error,
+  });
+}
+
+export interface LlmEndpointOptions extends ChatClientOptions {
+  breaker?: Omit<CircuitBreakerOptions, 'onStateChange'>;
+}
+
+/**
+ * A chat client and its breaker, wired to the metrics: the breaker gauge starts at 0 (closed) and
+ * follows every transition. `endpoint` defaults to 'primary'.
+ */
+export function createLlmEndpoint(
+  options: LlmEndpointOptions,
+  metrics?: Pick<Metrics, 'llmDuration' | 'llmErrors' | 'llmTokens' | 'llmBreakerState'>,
+): LlmEndpoint {
+  const { breaker: breakerOptions, ...clientOptions } = options;
+  const endpoint = clientOptions.endpoint ?? 'primary';
+  const report = metrics ? breakerStateReporter(metrics, endpoint) : undefined;
+  report?.('closed');
+  return {
+    client: new ChatClient({ ...clientOptions, endpoint, metrics: clientOptions.metrics ?? metrics }),
+    breaker: new CircuitBreaker({ ...breakerOptions, onStateChange: report }),
+  };
+}
