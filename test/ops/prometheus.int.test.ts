@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
-import { createMetrics } from '../../service/src/observability/metrics.js';
+import request from 'supertest';
+import { startServiceUnderTest } from '../../service/test/support/service-under-test.js';
 import {
   baseMetricName,
   dashboardExpressions,
@@ -39,17 +40,27 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** Names the service registry exports, histogram series suffixes included. */
+/**
+ * Names the running service exports on /metrics: every `# TYPE` line (labelled metrics without
+ * observations have no samples yet), with the histogram/summary series suffixes.
+ */
 async function serviceMetricNames(): Promise<Set<string>> {
-  const { registry } = createMetrics();
-  const names = new Set<string>();
-  for (const metric of await registry.getMetricsAsJSON()) {
-    names.add(metric.name);
-    if (String(metric.type) === 'histogram')
-      for (const s of ['_bucket', '_count', '_sum']) names.add(metric.name + s);
-    if (String(metric.type) === 'summary') for (const s of ['_count', '_sum']) names.add(metric.name + s);
+  const service = await startServiceUnderTest();
+  try {
+    await request(service.app).get('/health/ready');
+    const response = await request(service.app).get('/metrics');
+    expect(response.status).toBe(200);
+    const names = new Set<string>();
+    for (const [, name, type] of response.text.matchAll(/^# TYPE (\S+) (\S+)$/gm)) {
+      if (!name) continue;
+      names.add(name);
+      if (type === 'histogram') for (const s of ['_bucket', '_count', '_sum']) names.add(name + s);
+      if (type === 'summary') for (const s of ['_count', '_sum']) names.add(name + s);
+    }
+    return names;
+  } finally {
+    await service.stop();
   }
-  return names;
 }
 
 function exposedNames(text: string): Set<string> {
@@ -161,7 +172,7 @@ describe('metric names in rules and the dashboard', () => {
     expect(result.code).toBe(0);
   });
 
-  it('are exported by the service, node_exporter, Prometheus itself or recorded by our rules', async () => {
+  it('are exported by the running service (/metrics), node_exporter, Prometheus or our recording rules', async () => {
     const rules = await ruleFile();
     const recorded = new Set(
       rules.groups.flatMap((g) => g.rules.map((r) => r.record)).filter(Boolean) as string[],
