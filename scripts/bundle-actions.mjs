@@ -6,6 +6,7 @@
 //
 //   node scripts/bundle-actions.mjs                 # write into each action's dist/
 //   node scripts/bundle-actions.mjs --out-dir DIR   # write into DIR/<name>/ instead (used by check-dist)
+//   node scripts/bundle-actions.mjs scan-gate       # only the named action(s)
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -57,6 +58,15 @@ const inlineEmscriptenWasm = {
         '.then((result)=>onInstance(result.instance))});';
       return { contents: source.replace(hook, inlined), loader: 'js' };
     });
+  },
+};
+
+// Native addons (*.node) cannot be inlined into a JavaScript bundle. They stay external, so a require of one
+// fails at run time: only optional addons (loaded inside try/catch, like ssh2's cpu-features) are fine.
+const nativeAddonsExternal = {
+  name: 'native-addons-external',
+  setup(build) {
+    build.onResolve({ filter: /\.node$/ }, (args) => ({ path: args.path, external: true }));
   },
 };
 
@@ -121,7 +131,7 @@ export async function bundleAction(name, { rootDir = defaultRootDir, outDir } = 
     metafile: true,
     write: false,
     logLevel: 'warning',
-    plugins: [inlineEmscriptenWasm],
+    plugins: [inlineEmscriptenWasm, nativeAddonsExternal],
   });
   const [output] = result.outputFiles;
   mkdirSync(targetDir, { recursive: true });
@@ -130,10 +140,15 @@ export async function bundleAction(name, { rootDir = defaultRootDir, outDir } = 
   return { name, bytes: output.contents.length };
 }
 
-/** Bundles every discovered action. With outRoot, action <name> goes to outRoot/<name>/. */
-export async function bundleActions({ rootDir = defaultRootDir, outRoot } = {}) {
+/**
+ * Bundles every discovered action (or only `names`). With outRoot, action <name> goes to outRoot/<name>/.
+ */
+export async function bundleActions({ rootDir = defaultRootDir, outRoot, names } = {}) {
+  const discovered = discoverActions(rootDir);
+  const unknown = (names ?? []).filter((name) => !discovered.includes(name));
+  if (unknown.length > 0) throw new Error(`no actions/<name>/src/main.ts for: ${unknown.join(', ')}`);
   const results = [];
-  for (const name of discoverActions(rootDir)) {
+  for (const name of names?.length ? names : discovered) {
     results.push(
       await bundleAction(name, { rootDir, outDir: outRoot ? path.join(outRoot, name) : undefined }),
     );
@@ -145,8 +160,9 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const args = process.argv.slice(2);
   const outFlag = args.indexOf('--out-dir');
   const outRoot = outFlag >= 0 ? path.resolve(args[outFlag + 1] ?? '') : undefined;
+  const names = args.filter((arg, index) => !arg.startsWith('--') && (outFlag < 0 || index !== outFlag + 1));
   const started = Date.now();
-  const results = await bundleActions({ outRoot });
+  const results = await bundleActions({ outRoot, names });
   for (const { name, bytes } of results) {
     console.log(`bundled actions/${name} (${(bytes / 1024).toFixed(0)} KiB)`);
   }

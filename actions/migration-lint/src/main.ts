@@ -1,0 +1,43 @@
+// GitHub Action entry point: lints the migrations directory and annotates offending lines.
+import * as core from '@actions/core';
+import { formatViolation, lintMigrations } from './lint-migrations.js';
+import { readBaseMigrationFiles, readMigrationFiles } from './read-migration-files.js';
+import { renderLintSummary } from './render-lint-summary.js';
+
+export async function run(): Promise<void> {
+  try {
+    const dir = core.getInput('path') || 'migrations';
+    const baseRef = core.getInput('base-ref');
+    const files = readMigrationFiles(dir);
+    const baseFiles = baseRef ? readBaseMigrationFiles(dir, baseRef) : undefined;
+    const result = await lintMigrations(files, baseFiles ? { baseFiles } : {});
+
+    core.info(
+      `checked ${result.filesChecked} of ${files.length} migration(s)` +
+        (baseRef ? ` (files new since ${baseRef}; the others must be unchanged)` : ''),
+    );
+    for (const note of result.notes) core.warning(note.message, { file: note.file, startLine: note.line });
+    for (const waived of result.waived) core.info(`waived: ${formatViolation(waived)}`);
+    for (const violation of result.violations) {
+      core.error(`[${violation.rule}] ${violation.message}`, {
+        title: `migration-lint: ${violation.rule}`,
+        file: violation.file,
+        startLine: violation.line,
+      });
+    }
+    core.setOutput('violations', JSON.stringify(result.violations));
+    core.setOutput('waived', JSON.stringify(result.waived));
+    core.setOutput('count', result.violations.length);
+    await core.summary.addRaw(renderLintSummary(result)).write();
+    if (result.violations.length > 0) {
+      core.setFailed(
+        `${result.violations.length} unsafe migration change(s); see the annotations. ` +
+          'Split into expand/contract steps, or waive with -- migration-lint: allow <rule> reason="…"',
+      );
+    }
+  } catch (error) {
+    core.setFailed(error instanceof Error ? error.message : String(error));
+  }
+}
+
+await run();
