@@ -13,7 +13,7 @@ import { main } from '../server.js';
 import { isEntryPoint } from './entry-point.js';
 
 /** Git-ignored working data of `npm start`: embedded Postgres and Chroma data, the dev admin key. */
-export const devDataDir = fileURLToPath(new URL('../../../.data/', import.meta.url));
+const defaultDataDir = fileURLToPath(new URL('../../../.data/', import.meta.url));
 
 /** The development admin key: made once, kept in .data/ so it survives restarts. */
 function devAdminKey(dir: string): string {
@@ -37,6 +37,7 @@ export async function devStart(env: NodeJS.ProcessEnv = process.env): Promise<vo
     process.exit(78);
   }
   const logger = createLogger(env.LOG_LEVEL ?? 'info');
+  const devDataDir = env.SLIPWAY_DATA_DIR ? `${env.SLIPWAY_DATA_DIR.replace(/\/$/, '')}/` : defaultDataDir;
   mkdirSync(devDataDir, { recursive: true });
   const children: (EmbeddedPostgresServer | ChromaServer)[] = [];
   const stopChildren = async () => {
