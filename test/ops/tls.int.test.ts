@@ -68,6 +68,7 @@ function get(
   url: string,
   options: {
     ca?: string;
+    ciphers?: string;
     maxVersion?: 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
     minVersion?: 'TLSv1' | 'TLSv1.1';
   } = {},
