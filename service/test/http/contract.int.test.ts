@@ -238,3 +238,43 @@ describe('rate limiting', () => {
     expect(statuses).toEqual([401, 401, 401, 429]);
   });
 });
+
+describe('request timeout', () => {
+  let svc: ServiceUnderTest;
+  beforeAll(async () => {
+    svc = await startServiceUnderTest({ REQUEST_TIMEOUT_MS: '300' });
+  });
+  afterAll(async () => svc?.stop());
+
+  it('answers 503 request-timeout when a request stalls past REQUEST_TIMEOUT_MS', async () => {
+    const { createServer, request: httpRequest } = await import('node:http');
+    const server = createServer(svc.app);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const { port } = server.address() as { port: number };
+    try {
+      const result = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = httpRequest(
+          {
+            port,
+            host: '127.0.0.1',
+            method: 'POST',
+            path: '/v1/collections',
+            headers: { ...svc.auth('admin'), 'content-type': 'application/json', 'content-length': 100 },
+          },
+          (res) => {
+            let body = '';
+            res.on('data', (d) => (body += d));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+          },
+        );
+        req.on('error', reject);
+        req.write('{"name":'); // and never the rest
+      });
+      expect(result.status).toBe(503);
+      expect(JSON.parse(result.body).type).toBe('urn:slipway:problem:request-timeout');
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+});
