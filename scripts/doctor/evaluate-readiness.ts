@@ -1,0 +1,151 @@
+// Pure: what the doctor found → one line per check, each missing item with the exact command that fixes it.
+import { ENVIRONMENTS, SETTINGS } from './requirements.js';
+import type { EnvironmentRequirement, SettingRequirement } from './requirements.js';
+
+export type CheckStatus = 'ok' | 'missing' | 'warn';
+
+export interface Check {
+  readonly status: CheckStatus;
+  readonly what: string;
+  /** How to fix it (empty when ok). */
+  readonly fix: string;
+}
+
+/** Names only — the GitHub API never returns secret values, and the doctor never asks for them. */
+export interface ObservedRepository {
+  readonly repository: string;
+  readonly secrets: readonly string[];
+  readonly variables: readonly string[];
+  readonly environments: readonly {
+    readonly name: string;
+    readonly requiredReviewers: boolean;
+    readonly secrets: readonly string[];
+    readonly variables: readonly string[];
+  }[];
+}
+
+export interface Requirements {
+  readonly environments: readonly EnvironmentRequirement[];
+  readonly settings: readonly SettingRequirement[];
+}
+
+export const DEFAULT_REQUIREMENTS: Requirements = { environments: ENVIRONMENTS, settings: SETTINGS };
+
+function setCommand(setting: SettingRequirement, environment: string, repository: string): string {
+  const example = setting.example.replaceAll('{environment}', environment);
+  return `gh ${setting.kind} set ${setting.name} --repo ${repository} --env ${environment} ${example}`;
+}
+
+export function evaluateRepository(
+  observed: ObservedRepository,
+  requirements = DEFAULT_REQUIREMENTS,
+): Check[] {
+  const checks: Check[] = [];
+  const { repository } = observed;
+  for (const required of requirements.environments) {
+    const environment = observed.environments.find((candidate) => candidate.name === required.name);
+    if (!environment) {
+      checks.push({
+        status: 'missing',
+        what: `environment ${required.name} (${required.purpose})`,
+        fix:
+          `gh api -X PUT repos/${repository}/environments/${required.name}` +
+          (required.requiredReviewers
+            ? ` — then Settings → Environments → ${required.name} → Required reviewers: your release managers`
+            : ''),
+      });
+    } else if (required.requiredReviewers && !environment.requiredReviewers) {
+      checks.push({
+        status: 'warn',
+        what: `environment ${required.name} has no required reviewers: production deploys would not wait for approval`,
+        fix:
+          `Settings → Environments → ${required.name} → Required reviewers (private repositories need GitHub ` +
+          'Enterprise for this; see docs/getting-started.md for the alternative)',
+      });
+    } else {
+      checks.push({ status: 'ok', what: `environment ${required.name}`, fix: '' });
+    }
+  }
+  for (const setting of requirements.settings) {
+    const atRepository = (setting.kind === 'secret' ? observed.secrets : observed.variables).includes(
+      setting.name,
+    );
+    for (const name of setting.environments) {
+      const environment = observed.environments.find((candidate) => candidate.name === name);
+      const atEnvironment =
+        environment !== undefined &&
+        (setting.kind === 'secret' ? environment.secrets : environment.variables).includes(setting.name);
+      const what = `${setting.kind} ${setting.name} for ${name} (${setting.purpose})`;
+      if (atEnvironment || atRepository) checks.push({ status: 'ok', what, fix: '' });
+      else {
+        checks.push({
+          status: setting.required ? 'missing' : 'warn',
+          what: setting.required ? what : `optional ${what}`,
+          fix: setCommand(setting, name, repository),
+        });
+      }
+    }
+  }
+  return checks;
+}
+
+export interface LocalFacts {
+  readonly nodeVersion: string;
+  readonly npmVersion: string | undefined;
+  readonly gitVersion: string | undefined;
+  readonly containerEngine: string | undefined;
+  readonly ghVersion: string | undefined;
+}
+
+function atLeast(version: string, major: number, minor: number): boolean {
+  const [maj = 0, min = 0] = version.replace(/^v/, '').split('.').map(Number);
+  return maj > major || (maj === major && min >= minor);
+}
+
+export function evaluateLocal(facts: LocalFacts): Check[] {
+  return [
+    atLeast(facts.nodeVersion, 20, 19)
+      ? { status: 'ok', what: `node ${facts.nodeVersion}`, fix: '' }
+      : {
+          status: 'missing',
+          what: `node ${facts.nodeVersion} is older than 20.19`,
+          fix: 'install Node 24 (or ≥ 20.19)',
+        },
+    facts.npmVersion && atLeast(facts.npmVersion, 10, 0)
+      ? { status: 'ok', what: `npm ${facts.npmVersion}`, fix: '' }
+      : { status: 'missing', what: 'npm ≥ 10', fix: 'npm install -g npm@11' },
+    facts.gitVersion
+      ? { status: 'ok', what: `git ${facts.gitVersion}`, fix: '' }
+      : { status: 'missing', what: 'git', fix: 'install git' },
+    facts.containerEngine
+      ? { status: 'ok', what: `container engine: ${facts.containerEngine}`, fix: '' }
+      : {
+          status: 'warn',
+          what: 'no docker/podman: compose/compose.dev.yml needs one (npm start and npm test do not)',
+          fix: 'install Docker or Podman if you want containers locally',
+        },
+    facts.ghVersion
+      ? { status: 'ok', what: `gh ${facts.ghVersion}`, fix: '' }
+      : {
+          status: 'warn',
+          what: 'gh CLI (the fix commands below use it)',
+          fix: 'install https://cli.github.com',
+        },
+  ];
+}
+
+/** `owner/name` from a GitHub remote URL (https or ssh), undefined for other hosts. */
+export function repositoryFromRemote(url: string): string | undefined {
+  const match = /github\.com[:/]([^/\s]+)\/([^/\s]+?)(?:\.git)?\/?$/.exec(url.trim());
+  return match ? `${match[1]}/${match[2]}` : undefined;
+}
+
+export function renderChecks(title: string, checks: readonly Check[]): string {
+  const mark: Record<CheckStatus, string> = { ok: 'ok     ', missing: 'MISSING', warn: 'warn   ' };
+  const lines = [title];
+  for (const check of checks) {
+    lines.push(`  ${mark[check.status]} ${check.what}`);
+    if (check.fix) lines.push(`          fix: ${check.fix}`);
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,103 @@
+// What a fork needs before CI and deploys work: the single source for `npm run doctor`, for the
+// workflows' expectations (test/workflows checks the names appear there) and for docs/getting-started.md
+// (a test asserts every name below is documented there).
+
+export interface EnvironmentRequirement {
+  readonly name: string;
+  /** Production is gated on a release manager's approval. */
+  readonly requiredReviewers: boolean;
+  readonly purpose: string;
+}
+
+export interface SettingRequirement {
+  readonly name: string;
+  readonly kind: 'secret' | 'variable';
+  /** Needed in these environments; a repository-level value of the same name also satisfies it. */
+  readonly environments: readonly string[];
+  readonly required: boolean;
+  readonly purpose: string;
+  /** Example value or command for the fix text (never a real secret). */
+  readonly example: string;
+}
+
+export const ENVIRONMENTS: readonly EnvironmentRequirement[] = [
+  {
+    name: 'staging',
+    requiredReviewers: false,
+    purpose: 'deployed automatically after a green ci run on main',
+  },
+  {
+    name: 'production',
+    requiredReviewers: true,
+    purpose: 'deployed after staging, once a release manager approves',
+  },
+];
+
+const BOTH = ['staging', 'production'] as const;
+
+export const SETTINGS: readonly SettingRequirement[] = [
+  {
+    name: 'DEPLOY_SSH_KEY',
+    kind: 'secret',
+    environments: BOTH,
+    required: true,
+    purpose: 'private SSH key (ed25519) of the deploy user on the host',
+    example: '< ~/.ssh/slipway_deploy_ed25519',
+  },
+  {
+    name: 'DEPLOY_HOST',
+    kind: 'variable',
+    environments: BOTH,
+    required: true,
+    purpose: 'hostname or IP the deploy connects to over SSH',
+    example: '--body {environment}.example.com',
+  },
+  {
+    name: 'DEPLOY_USER',
+    kind: 'variable',
+    environments: BOTH,
+    required: true,
+    purpose: 'SSH user on the host (member of the docker group)',
+    example: '--body deploy',
+  },
+  {
+    name: 'DEPLOY_KNOWN_HOSTS',
+    kind: 'variable',
+    environments: BOTH,
+    required: true,
+    purpose: "the host's SSH host key line(s), so the deploy never trusts an unknown host",
+    example: '--body "$(ssh-keyscan -t ed25519 {environment}.example.com)"',
+  },
+  {
+    name: 'PUBLIC_URL',
+    kind: 'variable',
+    environments: BOTH,
+    required: true,
+    purpose: 'HTTPS URL of the environment: environment link and post-deploy smoke check',
+    example: '--body https://{environment}.example.com',
+  },
+  {
+    name: 'DEPLOY_PORT',
+    kind: 'variable',
+    environments: BOTH,
+    required: false,
+    purpose: 'SSH port (default 22)',
+    example: '--body 22',
+  },
+  {
+    name: 'DEPLOY_APP_DIR',
+    kind: 'variable',
+    environments: BOTH,
+    required: false,
+    purpose: 'directory of the app on the host (default /opt/slipway)',
+    example: '--body /opt/slipway',
+  },
+  {
+    name: 'DEPLOY_WEBHOOK_URL',
+    kind: 'secret',
+    environments: BOTH,
+    required: false,
+    purpose: 'JSON webhook (Slack, Teams, …) told about every deploy; the job summary is always written',
+    example: '--body https://hooks.slack.com/services/…',
+  },
+];

@@ -1,0 +1,205 @@
+// The doctor against a local HTTP server that answers GitHub's REST API for secrets, variables and
+// environments (names only, as GitHub does).
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { execFile } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { evaluateRepository } from '../evaluate-readiness.js';
+import { GitHubApiError, readRepositorySettings } from '../read-github-settings.js';
+import { SETTINGS } from '../requirements.js';
+
+interface FakeEnvironment {
+  reviewers: boolean;
+  secrets: string[];
+  variables: string[];
+}
+interface FakeRepository {
+  secrets: string[];
+  variables: string[];
+  environments: Record<string, FakeEnvironment>;
+}
+
+const TOKEN = 'test-token';
+const repositories = new Map<string, FakeRepository>();
+const requests: string[] = [];
+
+function page(names: string[], url: URL, key: string) {
+  const perPage = Number(url.searchParams.get('per_page') ?? 30);
+  const number = Number(url.searchParams.get('page') ?? 1);
+  const items = names.slice((number - 1) * perPage, number * perPage).map((name) => ({
+    name,
+    created_at: '2026-01-01T00:00:00Z',
+    updated_at: '2026-01-01T00:00:00Z',
+  }));
+  return { total_count: names.length, [key]: items };
+}
+
+function answer(request: IncomingMessage, response: ServerResponse) {
+  const url = new URL(request.url ?? '/', 'http://localhost');
+  requests.push(`${request.method} ${url.pathname}`);
+  const send = (status: number, body: unknown) => {
+    response.writeHead(status, { 'content-type': 'application/json' });
+    response.end(JSON.stringify(body));
+  };
+  if (request.headers.authorization !== `Bearer ${TOKEN}`) return send(401, { message: 'Bad credentials' });
+  if (request.method !== 'GET') return send(405, { message: 'read-only fake' });
+  const match = /^\/repos\/([^/]+\/[^/]+)(\/.*)?$/.exec(url.pathname);
+  const repository = match ? repositories.get(match[1] ?? '') : undefined;
+  if (!match || !repository) return send(404, { message: 'Not Found' });
+  if (match[1] === 'acme/locked') return send(403, { message: 'Resource not accessible by integration' });
+  const rest = match[2] ?? '';
+  if (rest === '') return send(200, { full_name: match[1] });
+  if (rest === '/actions/secrets') return send(200, page(repository.secrets, url, 'secrets'));
+  if (rest === '/actions/variables') return send(200, page(repository.variables, url, 'variables'));
+  if (rest === '/environments') {
+    return send(200, {
+      total_count: Object.keys(repository.environments).length,
+      environments: Object.entries(repository.environments).map(([name, environment], id) => ({
+        id,
+        name,
+        protection_rules: environment.reviewers ? [{ id, type: 'required_reviewers', reviewers: [] }] : [],
+      })),
+    });
+  }
+  const environmentMatch = /^\/environments\/([^/]+)\/(secrets|variables)$/.exec(rest);
+  const environment = environmentMatch
+    ? repository.environments[decodeURIComponent(environmentMatch[1] ?? '')]
+    : undefined;
+  if (environmentMatch && environment) {
+    const key = environmentMatch[2] as 'secrets' | 'variables';
+    return send(200, page(environment[key], url, key));
+  }
+  return send(404, { message: 'Not Found' });
+}
+
+const REQUIRED_SECRETS = SETTINGS.filter((setting) => setting.kind === 'secret' && setting.required).map(
+  (s) => s.name,
+);
+const REQUIRED_VARIABLES = SETTINGS.filter((setting) => setting.kind === 'variable' && setting.required).map(
+  (setting) => setting.name,
+);
+const OPTIONAL = SETTINGS.filter((setting) => !setting.required).map((setting) => setting.name);
+
+let server: Server;
+let baseUrl: string;
+
+beforeAll(async () => {
+  server = createServer(answer);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const full = (reviewers: boolean): FakeEnvironment => ({
+    reviewers,
+    secrets: [...REQUIRED_SECRETS, 'DEPLOY_WEBHOOK_URL'],
+    variables: [...REQUIRED_VARIABLES, 'DEPLOY_PORT', 'DEPLOY_APP_DIR'],
+  });
+  repositories.set('acme/ready', {
+    secrets: [],
+    variables: [],
+    environments: { staging: full(false), production: full(true) },
+  });
+  repositories.set('acme/fresh', { secrets: ['DEPLOY_SSH_KEY'], variables: [], environments: {} });
+  repositories.set('acme/half', {
+    // Repository-level values satisfy every environment; 40 unrelated variables exercise pagination.
+    secrets: ['DEPLOY_SSH_KEY'],
+    variables: [...Array.from({ length: 40 }, (_, index) => `OTHER_${index}`), 'DEPLOY_USER'],
+    environments: {
+      staging: {
+        reviewers: false,
+        secrets: [],
+        variables: ['DEPLOY_HOST', 'DEPLOY_KNOWN_HOSTS', 'PUBLIC_URL'],
+      },
+      production: { reviewers: false, secrets: [], variables: ['DEPLOY_HOST', 'PUBLIC_URL'] },
+    },
+  });
+  repositories.set('acme/locked', { secrets: [], variables: [], environments: {} });
+});
+
+afterAll(async () => {
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+});
+
+const api = () => ({ baseUrl, token: TOKEN });
+const statusOf = (checks: ReturnType<typeof evaluateRepository>, status: string) =>
+  checks.filter((check) => check.status === status);
+
+describe('doctor against a GitHub REST API', () => {
+  it('a fully configured fork is ready: every check ok', async () => {
+    const checks = evaluateRepository(await readRepositorySettings(api(), 'acme/ready'));
+    expect(statusOf(checks, 'missing')).toEqual([]);
+    expect(statusOf(checks, 'warn')).toEqual([]);
+    expect(checks.length).toBe(2 + SETTINGS.length * 2);
+  });
+
+  it('a fresh fork: both environments and every required name per environment are missing, with fixes', async () => {
+    const checks = evaluateRepository(await readRepositorySettings(api(), 'acme/fresh'));
+    const missing = statusOf(checks, 'missing').map((check) => check.what.split(' (')[0]);
+    expect(missing).toEqual([
+      'environment staging',
+      'environment production',
+      ...REQUIRED_VARIABLES.flatMap((name) => [
+        `variable ${name} for staging`,
+        `variable ${name} for production`,
+      ]),
+    ]);
+    // The repository-level secret counts for both environments.
+    expect(
+      checks.filter((check) => check.what.startsWith('secret DEPLOY_SSH_KEY')).map((c) => c.status),
+    ).toEqual(['ok', 'ok']);
+    const fixes = statusOf(checks, 'missing').map((check) => check.fix);
+    expect(fixes).toContain('gh api -X PUT repos/acme/fresh/environments/staging');
+    expect(fixes).toContain(
+      'gh variable set DEPLOY_HOST --repo acme/fresh --env production --body production.example.com',
+    );
+    expect(statusOf(checks, 'warn').map((check) => check.what)).toEqual(
+      expect.arrayContaining(OPTIONAL.map((name) => expect.stringContaining(name))),
+    );
+  });
+
+  it('half configured: reads every page, names exactly what is missing, warns on production without reviewers', async () => {
+    const checks = evaluateRepository(await readRepositorySettings(api(), 'acme/half'));
+    expect(statusOf(checks, 'missing').map((check) => check.what.split(' (')[0])).toEqual([
+      'variable DEPLOY_KNOWN_HOSTS for production',
+    ]);
+    expect(statusOf(checks, 'warn').map((check) => check.what)).toContainEqual(
+      expect.stringContaining('environment production has no required reviewers'),
+    );
+  });
+
+  it('reports a token without access as an error naming the scopes it needs', async () => {
+    await expect(readRepositorySettings(api(), 'acme/locked')).rejects.toThrow(GitHubApiError);
+    await expect(readRepositorySettings(api(), 'acme/locked')).rejects.toThrow(/needs admin/);
+    await expect(readRepositorySettings({ baseUrl, token: 'wrong' }, 'acme/ready')).rejects.toThrow(
+      /invalid/,
+    );
+  });
+
+  it('only ever reads: every request is a GET of a list endpoint (names, never values)', () => {
+    expect(requests.length).toBeGreaterThan(0);
+    for (const request of requests) {
+      expect(request).toMatch(
+        /^GET \/repos\/[^/]+\/[^/]+(\/actions\/(secrets|variables)|\/environments(\/[^/]+\/(secrets|variables))?)?$/,
+      );
+    }
+  });
+
+  it('npm run doctor prints what is missing and exits 1', async () => {
+    const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+    const result = await new Promise<{ code: number; stdout: string }>((resolve) => {
+      execFile(
+        process.execPath,
+        [path.join(root, 'node_modules/tsx/dist/cli.mjs'), 'scripts/doctor/main.ts', '--repo', 'acme/half'],
+        { cwd: root, env: { ...process.env, GITHUB_API_URL: baseUrl, GITHUB_TOKEN: TOKEN, GH_TOKEN: '' } },
+        (error, stdout) => resolve({ code: error ? Number(error.code) : 0, stdout }),
+      );
+    });
+    expect(result.stdout).toContain('Local prerequisites');
+    expect(result.stdout).toContain('MISSING variable DEPLOY_KNOWN_HOSTS for production');
+    expect(result.stdout).toContain(
+      'fix: gh variable set DEPLOY_KNOWN_HOSTS --repo acme/half --env production',
+    );
+    expect(result.code).toBe(1);
+  }, 60_000);
+});
