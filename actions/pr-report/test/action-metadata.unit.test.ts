@@ -1,0 +1,25 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from '@jest/globals';
+import { validateActionMetadata } from '../../../scripts/validate-action-metadata.js';
+
+describe('pr-report action.yml', () => {
+  const { metadata, problems } = validateActionMetadata(
+    readFileSync(new URL('../action.yml', import.meta.url), 'utf8'),
+  );
+
+  it("follows GitHub's action metadata schema and runs dist/index.js on node24", () => {
+    expect(problems).toEqual([]);
+    expect(metadata.runs).toEqual({ using: 'node24', main: 'dist/index.js' });
+  });
+
+  it('declares the documented inputs and outputs', () => {
+    expect(Object.keys(metadata.inputs as object)).toEqual(['github-token', 'results', 'title']);
+    expect(Object.keys(metadata.outputs as object)).toEqual([
+      'status',
+      'mode',
+      'comment-id',
+      'comment-url',
+      'report',
+    ]);
+  });
+});
