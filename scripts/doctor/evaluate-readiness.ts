@@ -1,4 +1,5 @@
 // Pure: what the doctor found → one line per check, each missing item with the exact command that fixes it.
+import { REQUIRED_CHECK, applyProtectionCommand } from './branch-protection.js';
 import { ENVIRONMENTS, SETTINGS } from './requirements.js';
 import type { EnvironmentRequirement, SettingRequirement } from './requirements.js';
 
@@ -14,6 +15,9 @@ export interface Check {
 /** Names only — the GitHub API never returns secret values, and the doctor never asks for them. */
 export interface ObservedRepository {
   readonly repository: string;
+  readonly defaultBranch: string;
+  /** Required checks on the default branch; null = not protected; undefined = could not read. */
+  readonly protection: { readonly requiredChecks: readonly string[] } | null | undefined;
   readonly secrets: readonly string[];
   readonly variables: readonly string[];
   readonly environments: readonly {
@@ -85,6 +89,21 @@ export function evaluateRepository(
         });
       }
     }
+  }
+  const branch = observed.defaultBranch;
+  const fix = applyProtectionCommand(repository, branch);
+  if (observed.protection === null) {
+    checks.push({
+      status: 'warn',
+      what: `branch protection on ${branch} (PRs could merge with failing gates)`,
+      fix,
+    });
+  } else if (observed.protection === undefined) {
+    checks.push({ status: 'warn', what: `branch protection on ${branch} could not be read`, fix });
+  } else if (!observed.protection.requiredChecks.includes(REQUIRED_CHECK)) {
+    checks.push({ status: 'warn', what: `${branch} does not require the ${REQUIRED_CHECK} check`, fix });
+  } else {
+    checks.push({ status: 'ok', what: `${branch} requires ${REQUIRED_CHECK}`, fix: '' });
   }
   return checks;
 }

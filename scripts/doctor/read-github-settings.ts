@@ -61,7 +61,8 @@ export async function readRepositorySettings(
   repository: string,
 ): Promise<ObservedRepository> {
   const base = `/repos/${repository}`;
-  await getJson(api, base);
+  const repo = (await getJson(api, base)) as { default_branch?: string };
+  const defaultBranch = repo.default_branch ?? 'main';
   const [secrets, variables] = await Promise.all([
     listNames(api, `${base}/actions/secrets`, 'secrets'),
     listNames(api, `${base}/actions/variables`, 'variables'),
@@ -86,5 +87,21 @@ export async function readRepositorySettings(
       };
     }),
   );
-  return { repository, secrets, variables, environments };
+  let protection: ObservedRepository['protection'];
+  try {
+    const body = (await getJson(api, `${base}/branches/${encodeURIComponent(defaultBranch)}/protection`)) as {
+      required_status_checks?: { contexts?: string[]; checks?: { context: string }[] };
+    };
+    const required = body.required_status_checks;
+    protection = {
+      requiredChecks: [
+        ...(required?.contexts ?? []),
+        ...(required?.checks ?? []).map((check) => check.context),
+      ],
+    };
+  } catch (error) {
+    // 404 "Branch not protected"; any other failure leaves protection unknown rather than failing the doctor.
+    protection = error instanceof GitHubApiError && error.status === 404 ? null : undefined;
+  }
+  return { repository, defaultBranch, secrets, variables, environments, protection };
 }

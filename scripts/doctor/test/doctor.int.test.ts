@@ -17,6 +17,7 @@ interface FakeEnvironment {
   variables: string[];
 }
 interface FakeRepository {
+  requiredChecks?: string[];
   secrets: string[];
   variables: string[];
   environments: Record<string, FakeEnvironment>;
@@ -51,7 +52,11 @@ function answer(request: IncomingMessage, response: ServerResponse) {
   if (!match || !repository) return send(404, { message: 'Not Found' });
   if (match[1] === 'acme/locked') return send(403, { message: 'Resource not accessible by integration' });
   const rest = match[2] ?? '';
-  if (rest === '') return send(200, { full_name: match[1] });
+  if (rest === '') return send(200, { full_name: match[1], default_branch: 'main' });
+  if (rest === '/branches/main/protection') {
+    if (repository.requiredChecks === undefined) return send(404, { message: 'Branch not protected' });
+    return send(200, { required_status_checks: { strict: true, contexts: repository.requiredChecks } });
+  }
   if (rest === '/actions/secrets') return send(200, page(repository.secrets, url, 'secrets'));
   if (rest === '/actions/variables') return send(200, page(repository.variables, url, 'variables'));
   if (rest === '/environments') {
@@ -96,6 +101,7 @@ beforeAll(async () => {
     variables: [...REQUIRED_VARIABLES, 'DEPLOY_PORT', 'DEPLOY_APP_DIR'],
   });
   repositories.set('acme/ready', {
+    requiredChecks: ['all-green'],
     secrets: [],
     variables: [],
     environments: { staging: full(false), production: full(true) },
@@ -130,7 +136,8 @@ describe('doctor against a GitHub REST API', () => {
     const checks = evaluateRepository(await readRepositorySettings(api(), 'acme/ready'));
     expect(statusOf(checks, 'missing')).toEqual([]);
     expect(statusOf(checks, 'warn')).toEqual([]);
-    expect(checks.length).toBe(2 + SETTINGS.length * 2);
+    expect(checks.length).toBe(2 + SETTINGS.length * 2 + 1);
+    expect(checks.at(-1)?.what).toBe('main requires all-green');
   });
 
   it('a fresh fork: both environments and every required name per environment are missing, with fixes', async () => {
@@ -163,9 +170,13 @@ describe('doctor against a GitHub REST API', () => {
     expect(statusOf(checks, 'missing').map((check) => check.what.split(' (')[0])).toEqual([
       'variable DEPLOY_KNOWN_HOSTS for production',
     ]);
-    expect(statusOf(checks, 'warn').map((check) => check.what)).toContainEqual(
+    const warnings = statusOf(checks, 'warn');
+    expect(warnings.map((check) => check.what)).toContainEqual(
       expect.stringContaining('environment production has no required reviewers'),
     );
+    const protection = warnings.find((check) => check.what.startsWith('branch protection on main'));
+    expect(protection?.fix).toContain('gh api -X PUT repos/acme/half/branches/main/protection --input -');
+    expect(protection?.fix).toContain('"context": "all-green"');
   });
 
   it('reports a token without access as an error naming the scopes it needs', async () => {
@@ -180,7 +191,7 @@ describe('doctor against a GitHub REST API', () => {
     expect(requests.length).toBeGreaterThan(0);
     for (const request of requests) {
       expect(request).toMatch(
-        /^GET \/repos\/[^/]+\/[^/]+(\/actions\/(secrets|variables)|\/environments(\/[^/]+\/(secrets|variables))?)?$/,
+        /^GET \/repos\/[^/]+\/[^/]+(\/actions\/(secrets|variables)|\/environments(\/[^/]+\/(secrets|variables))?|\/branches\/main\/protection)?$/,
       );
     }
   });
