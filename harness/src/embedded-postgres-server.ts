@@ -1,7 +1,17 @@
 import { execFileSync } from 'node:child_process';
-import { chownSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
-import { arch, platform } from 'node:os';
-import { resolve } from 'node:path';
+import { createHash } from 'node:crypto';
+import {
+  chownSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
+import { arch, platform, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import pg from 'pg';
 import { freePort } from './free-port.js';
 import { runToCompletion, startManagedProcess, type ManagedProcess } from './managed-process.js';
@@ -37,7 +47,12 @@ async function embeddedPostgresBinaries(): Promise<PostgresBinaries> {
 }
 
 /** Postgres refuses to run as root: use (and if needed create, like createPostgresUser) the `postgres` user. */
-function postgresOsUser(): { uid: number; gid: number } | undefined {
+interface OsUser {
+  uid: number;
+  gid: number;
+}
+
+function postgresOsUser(): OsUser | undefined {
   if (process.getuid?.() !== 0) return undefined;
   const lookup = () => ({
     uid: Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim()),
@@ -68,6 +83,70 @@ export async function postgresAnswers(url: string, timeoutMs = 1000): Promise<bo
   }
 }
 
+const initdbEnv = () => ({ ...process.env, LC_ALL: 'C', LC_MESSAGES: 'C' });
+
+async function initdb(binaries: PostgresBinaries, dataDir: string, owner: OsUser | undefined): Promise<void> {
+  const hint =
+    owner === undefined
+      ? ''
+      : ` (the "postgres" OS user must be able to enter every parent directory of ${dataDir})`;
+  await runToCompletion({
+    name: `initdb${hint}`,
+    command: binaries.initdb,
+    args: [
+      '--pgdata',
+      dataDir,
+      '--auth',
+      'trust',
+      '--username',
+      'postgres',
+      '--encoding',
+      'UTF8',
+      '--locale',
+      'C',
+      '--no-sync',
+    ],
+    env: initdbEnv(),
+    ...(owner ?? {}),
+    timeoutMs: 120_000,
+  });
+}
+
+/**
+ * Throwaway clusters are copies of one initdb'd template per machine and Postgres build (initdb takes
+ * 0.6 s idle and 5+ s on a loaded 2-core box; copying takes a fraction of that). The template is
+ * built in a private dir and renamed into place, so concurrent processes never see half of one.
+ */
+async function copyTemplateCluster(
+  binaries: PostgresBinaries,
+  dataDir: string,
+  owner: OsUser | undefined,
+): Promise<void> {
+  const build = statSync(binaries.postgres);
+  const key = createHash('sha256')
+    .update(`${binaries.postgres}:${build.size}:${build.mtimeMs}:${owner?.uid}`)
+    .digest('hex');
+  const template = join(tmpdir(), `slipway-pg-template-${key.slice(0, 16)}`);
+  if (!existsSync(join(template, 'PG_VERSION'))) {
+    const building = mkdtempSync(`${template}.building-`);
+    if (owner !== undefined) chownSync(building, owner.uid, owner.gid);
+    try {
+      await initdb(binaries, building, owner);
+      renameSync(building, template);
+    } catch (error) {
+      rmSync(building, { recursive: true, force: true });
+      // Another process won the race: its template is as good as ours.
+      if (!existsSync(join(template, 'PG_VERSION'))) throw error;
+    }
+  }
+  // `cp -a` keeps the owner (the postgres OS user) and modes that Postgres checks.
+  await runToCompletion({
+    name: 'copy template cluster',
+    command: 'cp',
+    args: ['-a', `${template}/.`, dataDir],
+  });
+}
+
 /**
  * Starts the embedded Postgres on dataDir, running `initdb` first only when the directory holds no
  * cluster yet (so `npm start` keeps its data under .data/). `durable: false` turns fsync off for
@@ -81,39 +160,16 @@ export async function startEmbeddedPostgres(opts: {
   const dataDir = resolve(opts.dataDir);
   const binaries = await embeddedPostgresBinaries();
   const owner = postgresOsUser();
-  const asOwner = owner === undefined ? {} : { uid: owner.uid, gid: owner.gid };
-  const env = { ...process.env, LC_ALL: 'C', LC_MESSAGES: 'C' };
+  const env = initdbEnv();
 
-  if (!existsSync(resolve(dataDir, 'PG_VERSION'))) {
+  if (!existsSync(join(dataDir, 'PG_VERSION'))) {
     if (existsSync(dataDir) && readdirSync(dataDir).length > 0) {
       throw new Error(`${dataDir} is not empty and holds no Postgres cluster: refusing to initialise it`);
     }
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     if (owner !== undefined) chownSync(dataDir, owner.uid, owner.gid);
-    const hint =
-      owner === undefined
-        ? ''
-        : ` (the "postgres" OS user must be able to enter every parent directory of ${dataDir})`;
-    await runToCompletion({
-      name: `initdb${hint}`,
-      command: binaries.initdb,
-      args: [
-        '--pgdata',
-        dataDir,
-        '--auth',
-        'trust',
-        '--username',
-        'postgres',
-        '--encoding',
-        'UTF8',
-        '--locale',
-        'C',
-        '--no-sync',
-      ],
-      env,
-      ...asOwner,
-      timeoutMs: 120_000,
-    });
+    if (opts.durable === false) await copyTemplateCluster(binaries, dataDir, owner);
+    else await initdb(binaries, dataDir, owner);
   }
 
   const durability =
@@ -136,7 +192,7 @@ export async function startEmbeddedPostgres(opts: {
         ...durability,
       ],
       env,
-      ...asOwner,
+      ...(owner ?? {}),
       stopSignal: 'SIGINT', // fast shutdown: disconnect clients, checkpoint, exit
       stopTimeoutMs: 15_000,
     });

@@ -29,3 +29,4 @@ export { freePort } from './free-port.js';
 export { redisAnswersPing } from './redis-ping.js';
 export { containerImages } from './testcontainers-servers.js';
 export { stopAllChildrenSync } from './managed-process.js';
+export { sweepAbandonedTempDirs } from './owned-temp-dir.js';

@@ -1,9 +1,6 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { ChromaClient } from 'chromadb';
 import { startChromaServer } from './chroma-server.js';
-import { onProcessExit, removeDirectory } from './managed-process.js';
+import { makeOwnedTempDir } from './owned-temp-dir.js';
 import { resolveProviderMode, type ProviderMode } from './select-provider-mode.js';
 import { SharedServer } from './shared-server.js';
 import { startChromaContainer } from './testcontainers-servers.js';
@@ -30,17 +27,20 @@ export function chromaClientFor(url: string): ChromaClient {
 }
 
 const startedServer = new SharedServer(async () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'slipway-chroma-'));
-  const forgetDir = onProcessExit(() => removeDirectory(dataDir));
-  const server = await startChromaServer({ dataDir });
-  return {
-    url: server.url,
-    async stop() {
-      await server.stop();
-      removeDirectory(dataDir);
-      forgetDir();
-    },
-  };
+  const dataDir = makeOwnedTempDir('chroma');
+  try {
+    const server = await startChromaServer({ dataDir: dataDir.path });
+    return {
+      url: server.url,
+      async stop() {
+        await server.stop();
+        dataDir.release();
+      },
+    };
+  } catch (error) {
+    dataDir.release();
+    throw error;
+  }
 });
 const containerServer = new SharedServer(startChromaContainer);
 

@@ -1,9 +1,6 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import pg from 'pg';
 import { postgresAnswers, startEmbeddedPostgres } from './embedded-postgres-server.js';
-import { onProcessExit, removeDirectory } from './managed-process.js';
+import { makeOwnedTempDir } from './owned-temp-dir.js';
 import { resolveProviderMode, useMachineServers, type ProviderMode } from './select-provider-mode.js';
 import { SharedServer } from './shared-server.js';
 import { startPostgresContainer } from './testcontainers-servers.js';
@@ -22,18 +19,21 @@ export interface ProvidedPostgres {
 export const machinePostgresUrl = 'postgres://postgres@127.0.0.1:5432/postgres';
 
 const embeddedServer = new SharedServer(async () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'slipway-pg-'));
   // The temp dir itself is the data dir: startEmbeddedPostgres hands it to the `postgres` OS user.
-  const forgetDir = onProcessExit(() => removeDirectory(dataDir));
-  const server = await startEmbeddedPostgres({ dataDir, durable: false });
-  return {
-    url: server.url,
-    async stop() {
-      await server.stop();
-      removeDirectory(dataDir);
-      forgetDir();
-    },
-  };
+  const dataDir = makeOwnedTempDir('pg');
+  try {
+    const server = await startEmbeddedPostgres({ dataDir: dataDir.path, durable: false });
+    return {
+      url: server.url,
+      async stop() {
+        await server.stop();
+        dataDir.release();
+      },
+    };
+  } catch (error) {
+    dataDir.release();
+    throw error;
+  }
 });
 const containerServer = new SharedServer(startPostgresContainer);
 
