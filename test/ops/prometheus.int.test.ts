@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile, cp, mkdir } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { chmod, cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { createServer as createHttpServer } from 'node:http';
+import { freePort } from '@slipway/harness';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,38 +30,87 @@ async function ruleFile(): Promise<RuleFile> {
   return parse(await readFile(path.join(promDir, 'alerts.yml'), 'utf8')) as RuleFile;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
 /**
- * Names the running service exports on /metrics: every `# TYPE` line (labelled metrics without
- * observations have no samples yet), with the histogram/summary series suffixes.
+ * Scrapes the running service the way Prometheus does on a host: the app listens on a unix socket
+ * (LISTEN_SOCKET, as the colours do), active.sock points at it, and nginx's loopback metrics proxy
+ * (ops/nginx/metrics-proxy.conf + metrics-location.conf rendered for "production") forwards
+ * /production/metrics to it. Returns the exposition text.
  */
-async function serviceMetricNames(): Promise<Set<string>> {
-  const service = await startServiceUnderTest();
+async function scrapeThroughMetricsProxy(): Promise<{ text: string; otherPathStatus: number }> {
+  const appDir = path.join(work, 'srv/production');
+  const socketDir = path.join(appDir, 'sockets/blue');
+  await mkdir(socketDir, { recursive: true });
+  await chmod(work, 0o755);
+  const socket = path.join(socketDir, 'app.sock');
+  await symlink('blue/app.sock', path.join(appDir, 'sockets/active.sock'));
+
+  const service = await startServiceUnderTest({ LISTEN_SOCKET: socket });
+  const server = createHttpServer(service.app);
+  await new Promise<void>((resolve) => server.listen(socket, resolve));
+  await chmod(socket, 0o666); // nginx workers run as nobody
+  const port = await freePort();
+  const confDir = path.join(work, 'nginx');
+  await mkdir(path.join(confDir, 'slipway-metrics.d'), { recursive: true });
+  const proxy = (await readFile(path.join(root, 'ops/nginx/metrics-proxy.conf'), 'utf8'))
+    .replace('listen 127.0.0.1:9464;', `listen 127.0.0.1:${port};`)
+    .replaceAll('/etc/nginx/slipway-metrics.d/', `${confDir}/slipway-metrics.d/`);
+  await writeFile(path.join(confDir, 'metrics-proxy.conf'), proxy);
+  const location = (await readFile(path.join(root, 'ops/nginx/metrics-location.conf'), 'utf8'))
+    .replaceAll('@ENV@', 'production')
+    .replaceAll('@APP_DIR@', appDir);
+  await writeFile(path.join(confDir, 'slipway-metrics.d/production.conf'), location);
+  await writeFile(
+    path.join(confDir, 'nginx.conf'),
+    `pid ${confDir}/nginx.pid;
+error_log ${confDir}/error.log warn;
+events { worker_connections 64; }
+http {
+  client_body_temp_path ${confDir}/cb; proxy_temp_path ${confDir}/px; fastcgi_temp_path ${confDir}/fc;
+  uwsgi_temp_path ${confDir}/uw; scgi_temp_path ${confDir}/sc;
+  include ${confDir}/metrics-proxy.conf;
+}
+`,
+  );
+  const nginxArgs = [
+    '-p',
+    confDir,
+    '-c',
+    path.join(confDir, 'nginx.conf'),
+    '-e',
+    path.join(confDir, 'error.log'),
+  ];
+  const check = await runCommand(['/usr/sbin/nginx', '-t', ...nginxArgs]);
+  expect(check.stderr).toContain('test is successful');
+  const nginx = spawn('/usr/sbin/nginx', [...nginxArgs, '-g', 'daemon off;'], { stdio: 'ignore' });
   try {
     await request(service.app).get('/health/ready');
-    const response = await request(service.app).get('/metrics');
-    expect(response.status).toBe(200);
-    const names = new Set<string>();
-    for (const [, name, type] of response.text.matchAll(/^# TYPE (\S+) (\S+)$/gm)) {
-      if (!name) continue;
-      names.add(name);
-      if (type === 'histogram') for (const s of ['_bucket', '_count', '_sum']) names.add(name + s);
-      if (type === 'summary') for (const s of ['_count', '_sum']) names.add(name + s);
+    let text = '';
+    for (let attempt = 0; attempt < 50 && !text; attempt += 1) {
+      const response = await fetch(`http://127.0.0.1:${port}/production/metrics`).catch(() => undefined);
+      if (response?.status === 200) text = await response.text();
+      else await new Promise((r) => setTimeout(r, 100));
     }
-    return names;
+    const other = await fetch(`http://127.0.0.1:${port}/metrics`);
+    return { text, otherPathStatus: other.status };
   } finally {
+    const exited = new Promise((resolve) => nginx.once('exit', resolve));
+    nginx.kill('SIGTERM');
+    await exited;
+    await new Promise((resolve) => server.close(resolve));
     await service.stop();
   }
+}
+
+/** Metric names in exposition text: every `# TYPE` line, with histogram/summary series suffixes. */
+function typedNames(text: string): Set<string> {
+  const names = new Set<string>();
+  for (const [, name, type] of text.matchAll(/^# TYPE (\S+) (\S+)$/gm)) {
+    if (!name) continue;
+    names.add(name);
+    if (type === 'histogram') for (const s of ['_bucket', '_count', '_sum']) names.add(name + s);
+    if (type === 'summary') for (const s of ['_count', '_sum']) names.add(name + s);
+  }
+  return names;
 }
 
 function exposedNames(text: string): Set<string> {
@@ -172,7 +222,7 @@ describe('metric names in rules and the dashboard', () => {
     expect(result.code).toBe(0);
   });
 
-  it('are exported by the running service (/metrics), node_exporter, Prometheus or our recording rules', async () => {
+  it('are exported by the running service (scraped through the nginx metrics proxy), node_exporter, Prometheus or our recording rules', async () => {
     const rules = await ruleFile();
     const recorded = new Set(
       rules.groups.flatMap((g) => g.rules.map((r) => r.record)).filter(Boolean) as string[],
@@ -183,7 +233,10 @@ describe('metric names in rules and the dashboard', () => {
       ...dashboardExpressions(dashboard).flatMap((e) => promqlMetricNames(withGrafanaVariablesResolved(e))),
     ]);
 
-    const service = await serviceMetricNames();
+    const scrape = await scrapeThroughMetricsProxy();
+    expect(scrape.otherPathStatus).toBe(404);
+    const service = typedNames(scrape.text);
+    expect(service.has('http_request_duration_seconds_count')).toBe(true);
     const node = exposedNames(nodeExporterMetrics);
     expect(node.has('node_filesystem_avail_bytes')).toBe(true);
     expect(node.has('slipway_backup_last_success_timestamp_seconds')).toBe(true);
