@@ -339,5 +339,9 @@ async function* parseChunks(
     if (finishReason) finished = true;
     yield { content, finishReason, usage: parseUsage(parsed) };
   }
-  if (!finished) throw attempt.invalid('stream ended before [DONE]');
+  if (!finished) {
+    // The connection ended mid-answer (proxy cut, server crash): a transport failure, retryable before
+    // the first token like any other.
+    throw new ModelError('network', 'stream ended before [DONE]', { endpoint: attempt.endpoint });
+  }
 }

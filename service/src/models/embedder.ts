@@ -7,3 +7,22 @@ export interface Embedder {
   /** One vector per input text, in input order. */
   embed(texts: string[], signal?: AbortSignal): Promise<number[][]>;
 }
+
+/** A synchronous one-text-at-a-time embedder (the shape of the local hashing embedder). */
+export interface SingleTextEmbedder {
+  readonly model: string;
+  readonly dimension: number;
+  embed(text: string): number[];
+}
+
+/** Adapts a synchronous one-text embedder to the batch `Embedder` interface. */
+export function embedderFromSingleText(single: SingleTextEmbedder): Embedder {
+  return {
+    name: single.model,
+    dimensions: single.dimension,
+    embed: async (texts, signal) => {
+      signal?.throwIfAborted();
+      return texts.map((text) => single.embed(text));
+    },
+  };
+}

@@ -36,6 +36,11 @@ export interface LlmAnswererOptions<P extends AnswerPassage = AnswerPassage> {
   extractive: ExtractiveAnswerer<P>;
   /** Passage text budget of the prompt. Default 12 000 characters. */
   maxContextChars?: number;
+  /**
+   * Time all model endpoints together may take before the extractive answer is used (for a stream:
+   * until the first token). Keep it below the HTTP request timeout. Default 20 000 ms.
+   */
+  budgetMs?: number;
   /** Counts `slipway_llm_errors_total{reason="breaker_open"}` (the chat clients count their own errors). */
   metrics?: Pick<Metrics, 'llmErrors'>;
   /** Told whenever an endpoint is skipped or fails and the next one is tried (for logging). */
@@ -82,37 +87,14 @@ export class LlmAnswerer<P extends AnswerPassage = AnswerPassage> {
   constructor(private readonly options: LlmAnswererOptions<P>) {}
 
   async answer(question: string, passages: P[], request: AnswerRequestOptions = {}): Promise<Answer> {
-    if (passages.length === 0)
-      return { ...(await this.options.extractive(question, passages)), mode: 'extractive' };
-    const prompt = buildCitingPrompt(question, passages, this.options.maxContextChars);
     const degraded: string[] = [];
-    for (const { client, breaker } of this.endpoints()) {
+    if (passages.length > 0) {
+      const budget = new AnswerBudget(this.options.budgetMs ?? 20_000, request.signal);
       try {
-        const completion = await breaker.run(
-          async () => {
-            const result = await client.complete(prompt.messages, request);
-            if (result.content.trim() === '') {
-              throw new ModelError('invalid_response', `${client.endpoint}: empty answer`, {
-                endpoint: client.endpoint,
-              });
-            }
-            return result;
-          },
-          undefined,
-          client.endpoint,
-        );
-        return withDegraded(
-          {
-            answer: completion.content,
-            mode: 'llm',
-            citations: citationsFromAnswer(completion.content, prompt.included),
-            endpoint: client.endpoint,
-            usage: completion.usage,
-          },
-          degraded,
-        );
-      } catch (error) {
-        this.endpointFailed(client.endpoint, error, degraded);
+        const answer = await this.answerWithModels(passages, question, request, budget, degraded);
+        if (answer) return answer;
+      } finally {
+        budget.stop();
       }
     }
     const extractive = await this.options.extractive(question, passages);
@@ -125,8 +107,8 @@ export class LlmAnswerer<P extends AnswerPassage = AnswerPassage> {
   /**
    * Streams `token` events, then exactly one final `citations` event. A failure before the first token
    * moves on to the next endpoint (and finally to the extractive answer, sent as one token); a failure
-   * after it ends with an `error` event and the citations of what was received. Never hangs: the chat
-   * clients' overall and first-token timeouts bound every wait.
+   * after it ends with an `error` event and the citations of what was received. Never hangs: the budget
+   * bounds the wait for a first token, the chat client's overall timeout bounds the rest.
    */
   async *stream(
     question: string,
@@ -136,9 +118,18 @@ export class LlmAnswerer<P extends AnswerPassage = AnswerPassage> {
     const degraded: string[] = [];
     if (passages.length > 0) {
       const prompt = buildCitingPrompt(question, passages, this.options.maxContextChars);
-      for (const endpoint of this.endpoints()) {
-        const outcome = yield* this.streamFrom(endpoint, prompt, request, degraded);
-        if (outcome === 'done') return;
+      const budget = new AnswerBudget(this.options.budgetMs ?? 20_000, request.signal);
+      try {
+        for (const endpoint of this.endpoints()) {
+          if (budget.exhausted) {
+            this.endpointFailed(endpoint.client.endpoint, budget.error(endpoint.client.endpoint), degraded);
+            continue;
+          }
+          const outcome = yield* this.streamFrom(endpoint, prompt, request, budget, degraded);
+          if (outcome === 'done') return;
+        }
+      } finally {
+        budget.stop();
       }
     }
     const extractive = await this.options.extractive(question, passages);
@@ -149,10 +140,51 @@ export class LlmAnswerer<P extends AnswerPassage = AnswerPassage> {
     );
   }
 
+  private async answerWithModels(
+    passages: P[],
+    question: string,
+    request: AnswerRequestOptions,
+    budget: AnswerBudget,
+    degraded: string[],
+  ): Promise<Answer | undefined> {
+    const prompt = buildCitingPrompt(question, passages, this.options.maxContextChars);
+    for (const { client, breaker } of this.endpoints()) {
+      if (budget.exhausted) {
+        this.endpointFailed(client.endpoint, budget.error(client.endpoint), degraded);
+        continue;
+      }
+      try {
+        const completion = await breaker.run(
+          async () => {
+            const result = await client.complete(prompt.messages, { ...request, signal: budget.signal });
+            if (result.content.trim() === '') throw emptyAnswer(client.endpoint);
+            return result;
+          },
+          () => !request.signal?.aborted, // everything but the caller leaving counts against the endpoint
+          client.endpoint,
+        );
+        return withDegraded(
+          {
+            answer: completion.content,
+            mode: 'llm' as const,
+            citations: citationsFromAnswer(completion.content, prompt.included),
+            endpoint: client.endpoint,
+            usage: completion.usage,
+          },
+          degraded,
+        );
+      } catch (error) {
+        this.endpointFailed(client.endpoint, budget.explain(error, client.endpoint), degraded);
+      }
+    }
+    return undefined;
+  }
+
   private async *streamFrom(
     { client, breaker }: LlmEndpoint,
     prompt: CitingPrompt,
     request: AnswerRequestOptions,
+    budget: AnswerBudget,
     degraded: string[],
   ): AsyncGenerator<AnswerStreamEvent, 'done' | 'next', void> {
     const permit = breaker.tryAcquire();
@@ -161,19 +193,8 @@ export class LlmAnswerer<P extends AnswerPassage = AnswerPassage> {
       return 'next';
     }
     let text = '';
-    try {
-      for await (const event of client.stream(prompt.messages, request)) {
-        if (event.type !== 'delta') continue;
-        text += event.text;
-        yield { type: 'token', text: event.text };
-      }
-      if (text.trim() === '') {
-        throw new ModelError('invalid_response', `${client.endpoint}: empty answer`, {
-          endpoint: client.endpoint,
-        });
-      }
-      permit.success();
-      yield withDegraded(
+    const citations = (): AnswerStreamEvent =>
+      withDegraded(
         {
           type: 'citations',
           answer: text,
@@ -183,9 +204,19 @@ export class LlmAnswerer<P extends AnswerPassage = AnswerPassage> {
         },
         degraded,
       );
+    try {
+      for await (const event of client.stream(prompt.messages, { ...request, signal: budget.signal })) {
+        if (event.type !== 'delta') continue;
+        budget.stop(); // the budget bounds the wait for a first token; the stream has its own timeout
+        text += event.text;
+        yield { type: 'token', text: event.text };
+      }
+      if (text.trim() === '') throw emptyAnswer(client.endpoint);
+      permit.success();
+      yield citations();
       return 'done';
     } catch (error) {
-      const failure = asModelError(error, client.endpoint);
+      const failure = budget.explain(error, client.endpoint);
       if (failure.reason === 'aborted') throw failure;
       permit.failure();
       if (text === '') {
@@ -200,16 +231,7 @@ export class LlmAnswerer<P extends AnswerPassage = AnswerPassage> {
         reason: failure.reason,
         message: 'The answer was interrupted before it was complete.',
       };
-      yield withDegraded(
-        {
-          type: 'citations',
-          answer: text,
-          citations: citationsFromAnswer(text, prompt.included),
-          mode: 'llm',
-          endpoint: client.endpoint,
-        },
-        degraded,
-      );
+      yield citations();
       return 'done';
     } finally {
       permit.release(); // no-op once settled; frees a half-open probe if the consumer left early
@@ -223,11 +245,58 @@ export class LlmAnswerer<P extends AnswerPassage = AnswerPassage> {
   private endpointFailed(endpoint: string, error: unknown, degraded: string[]): void {
     const failure = asModelError(error, endpoint);
     if (failure.reason === 'aborted') throw failure;
-    if (failure.reason === 'breaker_open')
-      this.options.metrics?.llmErrors.inc({ endpoint, reason: 'breaker_open' });
+    // The chat client counts its own errors; these two never reach it.
+    if (failure.reason === 'breaker_open' || failure.message.includes(budgetMessage)) {
+      this.options.metrics?.llmErrors.inc({ endpoint, reason: failure.reason });
+    }
     degraded.push(`llm_${endpoint}`);
     this.options.onEndpointFailure?.(endpoint, failure);
   }
+}
+
+const budgetMessage = 'answer time budget';
+
+/**
+ * The time all endpoints together may take. Its signal (also fired by the caller's) goes to the chat
+ * clients; an abort caused by the budget alone is reported as a timeout, not as the caller leaving.
+ */
+class AnswerBudget {
+  readonly signal: AbortSignal;
+  private readonly controller = new AbortController();
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    private readonly ms: number,
+    private readonly caller: AbortSignal | undefined,
+  ) {
+    this.timer = setTimeout(() => this.controller.abort(), ms);
+    this.signal = caller ? AbortSignal.any([caller, this.controller.signal]) : this.controller.signal;
+  }
+
+  get exhausted(): boolean {
+    return this.controller.signal.aborted;
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+  }
+
+  error(endpoint: string): ModelError {
+    return new ModelError('timeout', `${endpoint}: ${budgetMessage} of ${this.ms} ms exhausted`, {
+      endpoint,
+    });
+  }
+
+  /** The caller's abort stays 'aborted'; an abort by the budget alone becomes a timeout. */
+  explain(error: unknown, endpoint: string): ModelError {
+    const failure = asModelError(error, endpoint);
+    if (failure.reason === 'aborted' && !this.caller?.aborted && this.exhausted) return this.error(endpoint);
+    return failure;
+  }
+}
+
+function emptyAnswer(endpoint: string): ModelError {
+  return new ModelError('invalid_response', `${endpoint}: empty answer`, { endpoint });
 }
 
 function withDegraded<T extends object>(value: T, degraded: string[]): T & { degraded?: string[] } {

@@ -24,6 +24,8 @@ export interface OpenAIEmbedderOptions {
   sendDimensions?: boolean;
   /** Texts per request. Default 64. */
   batchSize?: number;
+  /** Batches in flight at once for one `embed` call. Default 2. */
+  concurrency?: number;
   /** Per-request timeout (each attempt). Default 10 000 ms. */
   timeoutMs?: number;
   /** Retry policy; any field omitted takes the default (2 retries, 250 ms base, 4 s cap, Retry-After ≤ 10 s). */
@@ -45,6 +47,7 @@ export class OpenAIEmbedder implements Embedder {
   readonly dimensions: number;
   private readonly url: string;
   private readonly batchSize: number;
+  private readonly concurrency: number;
   private readonly timeoutMs: number;
   private readonly policy: RetryPolicy;
 
@@ -56,17 +59,30 @@ export class OpenAIEmbedder implements Embedder {
     this.dimensions = options.dimensions;
     this.url = endpointUrl(options.baseUrl, 'embeddings');
     this.batchSize = Math.max(1, Math.floor(options.batchSize ?? 64));
+    this.concurrency = Math.max(1, Math.floor(options.concurrency ?? 2));
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.policy = { ...defaultRetryPolicy, ...options.retry };
   }
 
   async embed(texts: string[], signal?: AbortSignal): Promise<number[][]> {
-    const vectors: number[][] = [];
-    for (let i = 0; i < texts.length; i += this.batchSize) {
-      const batch = texts.slice(i, i + this.batchSize);
-      vectors.push(...(await this.embedBatch(batch, signal)));
-    }
-    return vectors;
+    const batches: string[][] = [];
+    for (let i = 0; i < texts.length; i += this.batchSize) batches.push(texts.slice(i, i + this.batchSize));
+    const results: number[][][] = new Array(batches.length);
+    let next = 0;
+    let failed = false;
+    const worker = async () => {
+      while (next < batches.length && !failed) {
+        const index = next++;
+        try {
+          results[index] = await this.embedBatch(batches[index]!, signal);
+        } catch (error) {
+          failed = true; // let the other workers stop taking batches
+          throw error;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.concurrency, batches.length) }, worker));
+    return results.flat();
   }
 
   private async embedBatch(batch: string[], signal: AbortSignal | undefined): Promise<number[][]> {

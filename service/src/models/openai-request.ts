@@ -50,6 +50,10 @@ export class RequestAttempt {
   private readonly timeoutSignal: AbortSignal;
   private readonly local = new AbortController();
 
+  get endpoint(): string {
+    return this.options.endpoint;
+  }
+
   constructor(private readonly options: AttemptOptions) {
     this.timeoutSignal = AbortSignal.timeout(options.timeoutMs);
     const signals = [this.timeoutSignal, this.local.signal];

@@ -64,8 +64,8 @@ function endpointOptions(server: FakeOpenAIServer, endpoint: string, apiKey: str
     apiKey,
     model: `${endpoint}-model`,
     endpoint,
-    timeoutMs: 500,
-    firstTokenTimeoutMs: 300,
+    timeoutMs: 1_500,
+    firstTokenTimeoutMs: 1_000,
     retry: { maxRetries: 1, baseDelayMs: 10, maxDelayMs: 20, maxRetryAfterMs: 2_000 },
     breaker: { failureThreshold: 2, cooldownMs: 10_000, now: () => now },
   };
@@ -111,7 +111,7 @@ describe('LlmAnswerer', () => {
   });
 
   it('times out, retries and still answers with the LLM', async () => {
-    primary.script('chat', { kind: 'delay', ms: 2_000 });
+    primary.script('chat', { kind: 'delay', ms: 6_000 });
     const result = await answerer().answerer.answer('Why?', passages);
     expect(result.mode).toBe('llm');
     expect(result.degraded).toBeUndefined();
@@ -191,6 +191,54 @@ describe('LlmAnswerer', () => {
   });
 });
 
+describe('LlmAnswerer time budget', () => {
+  function budgeted(budgetMs: number, metrics?: ReturnType<typeof createMetrics>) {
+    const slow = (server: FakeOpenAIServer, endpoint: string, apiKey: string): LlmEndpointOptions => ({
+      ...endpointOptions(server, endpoint, apiKey),
+      timeoutMs: 5_000,
+      firstTokenTimeoutMs: 5_000,
+      breaker: { failureThreshold: 1, cooldownMs: 10_000, now: () => now },
+    });
+    return new LlmAnswerer({
+      primary: createLlmEndpoint(slow(primary, 'primary', primaryKey), metrics),
+      fallback: createLlmEndpoint(slow(fallback, 'fallback', fallbackKey), metrics),
+      extractive,
+      budgetMs,
+      metrics,
+    });
+  }
+
+  it('answers extractively once the budget is spent, and the slow endpoint counts as failed', async () => {
+    const metrics = createMetrics();
+    const a = budgeted(500, metrics);
+    primary.script('chat', { kind: 'hang' });
+    const started = Date.now();
+    const result = await a.answer('Why?', passages);
+    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(result).toMatchObject({ mode: 'extractive', degraded: ['llm_primary', 'llm_fallback'] });
+    expect(fallback.count()).toBe(0); // no time was left for it
+    const text = await metrics.registry.metrics();
+    expect(text).toMatch(/slipway_llm_errors_total\{endpoint="primary",reason="timeout"\} 1/);
+    expect(text).toMatch(/slipway_llm_breaker_state\{endpoint="primary"\} 2/);
+  });
+
+  it('bounds the wait for a first token of a stream', async () => {
+    primary.script('chat', { kind: 'slowFirstToken', ms: 6_000 });
+    const started = Date.now();
+    const events = await collect(budgeted(500).stream('Why?', passages));
+    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(events.at(-1)).toMatchObject({ type: 'citations', mode: 'extractive' });
+  });
+
+  it('does not cut a stream that has started', async () => {
+    await primary.close();
+    primary = await startFakeOpenAIServer({ apiKey: primaryKey, reply: () => reply, chunkDelayMs: 100 });
+    const events = await collect(budgeted(1_000).stream('Why?', passages)); // the stream takes ~1.7 s
+    expect(events.at(-1)).toMatchObject({ type: 'citations', mode: 'llm', answer: reply });
+    expect(events.some((e) => e.type === 'error')).toBe(false);
+  });
+});
+
 describe('LlmAnswerer.stream', () => {
   it('is read event by event: tokens, then one final citations event', async () => {
     const stream = answerer().answerer.stream('Why?', passages);
@@ -206,7 +254,7 @@ describe('LlmAnswerer.stream', () => {
   });
 
   it('moves to the fallback when the primary fails before its first token', async () => {
-    primary.script('chat', { kind: 'slowFirstToken', ms: 5_000 }, 2);
+    primary.script('chat', { kind: 'slowFirstToken', ms: 6_000 }, 2);
     const events = await collect(answerer({ withFallback: true }).answerer.stream('Why?', passages));
     expect(events.at(-1)).toMatchObject({
       type: 'citations',
@@ -258,7 +306,7 @@ describe('LlmAnswerer.stream', () => {
     primary.script('chat', { kind: 'stall', afterChunks: 2 });
     const started = Date.now();
     const events = await collect(answerer().answerer.stream('Why?', passages));
-    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(Date.now() - started).toBeLessThan(4_000);
     expect(events.slice(-2).map((e) => e.type)).toEqual(['error', 'citations']);
     expect(events.at(-2)).toMatchObject({ reason: 'timeout' });
   });

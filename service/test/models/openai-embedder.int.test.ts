@@ -26,7 +26,7 @@ function embedder(overrides: Partial<OpenAIEmbedderOptions> = {}): OpenAIEmbedde
     model: 'text-embedding-test',
     dimensions: 8,
     batchSize: 3,
-    timeoutMs: 1_000,
+    timeoutMs: 5_000,
     retry: { maxRetries: 2, baseDelayMs: 10, maxDelayMs: 50, maxRetryAfterMs: 2_000 },
     ...overrides,
   });
@@ -60,6 +60,13 @@ describe('OpenAIEmbedder against an OpenAI-compatible server', () => {
     });
   });
 
+  it('keeps input order with several batches in flight', async () => {
+    const texts = Array.from({ length: 20 }, (_, i) => `text ${i}`);
+    const vectors = await embedder({ batchSize: 2, concurrency: 4 }).embed(texts);
+    expect(vectors).toEqual(texts.map((t) => fakeEmbedding(t, 8)));
+    expect(server.count('embeddings')).toBe(10);
+  });
+
   it('accepts a base URL that already ends in /v1 and returns [] for no texts without a request', async () => {
     const e = embedder({ baseUrl: `${server.url}/v1/` });
     expect(await e.embed([])).toEqual([]);
@@ -69,12 +76,12 @@ describe('OpenAIEmbedder against an OpenAI-compatible server', () => {
   });
 
   it('times out a slow request, retries, and succeeds', async () => {
-    server.script('embeddings', { kind: 'delay', ms: 1_000 });
+    server.script('embeddings', { kind: 'delay', ms: 6_000 });
     const started = Date.now();
-    const vectors = await embedder({ timeoutMs: 200 }).embed(['slow']);
+    const vectors = await embedder({ timeoutMs: 1_000 }).embed(['slow']);
     expect(vectors[0]).toEqual(fakeEmbedding('slow', 8));
     expect(server.count('embeddings')).toBe(2);
-    expect(Date.now() - started).toBeLessThan(900);
+    expect(Date.now() - started).toBeLessThan(5_000); // did not wait for the slow answer
   });
 
   it('retries 5xx and connection resets, then gives up with a typed error', async () => {

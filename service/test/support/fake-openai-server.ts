@@ -21,7 +21,11 @@ export type FakeBehaviour =
   | { kind: 'reset' }
   /** 200 with a body that is not JSON. */
   | { kind: 'malformed' }
-  /** Stream only: send headers and the first `afterChunks` content chunks, then destroy the socket. */
+  /**
+   * Stream only: send the first `afterChunks` content chunks, then end the response early (no finish
+   * reason, no `[DONE]`), as a proxy or a crashing server does. A clean end rather than a socket reset,
+   * so the client always reads what was sent (a reset can drop data the client had not read yet).
+   */
   | { kind: 'truncate'; afterChunks: number }
   /** Stream only: send the first `afterChunks` content chunks, then go silent with the connection open. */
   | { kind: 'stall'; afterChunks: number }
@@ -170,7 +174,7 @@ export async function startFakeOpenAIServer(
       answerEmbeddings(res, body as { input?: unknown; dimensions?: number; model?: string });
       return;
     }
-    await answerChat(req, res, (body ?? {}) as ChatRequestBody, behaviour);
+    await answerChat(res, (body ?? {}) as ChatRequestBody, behaviour);
   }
 
   function answerEmbeddings(
@@ -196,7 +200,6 @@ export async function startFakeOpenAIServer(
   }
 
   async function answerChat(
-    req: IncomingMessage,
     res: ServerResponse,
     body: ChatRequestBody,
     behaviour: FakeBehaviour | undefined,
@@ -243,9 +246,7 @@ export async function startFakeOpenAIServer(
     for (let i = 0; i < pieces.length; i++) {
       if (res.destroyed) return;
       if (behaviour?.kind === 'truncate' && i === behaviour.afterChunks) {
-        // Let the client read what was sent: an errored fetch body drops chunks it had not read yet.
-        if (i > 0) await wait(50);
-        req.socket.destroy();
+        res.end();
         return;
       }
       if (behaviour?.kind === 'stall' && i === behaviour.afterChunks) return;
