@@ -1,6 +1,9 @@
 import type { Logger } from 'pino';
 import type pg from 'pg';
+import { MemoryCacheStore, RedisCacheStore, ServiceCache } from './caches/cache-store.js';
 import { CollectionStore } from './collections/collection-store.js';
+import { DocumentStore } from './documents/document-store.js';
+import { createEmbedder } from './models/create-embedder.js';
 import type { Config } from './config/config-schema.js';
 import { createApp, type AppDeps } from './http/app.js';
 import { ApiKeyStore } from './keys/api-key-store.js';
@@ -29,15 +32,23 @@ export async function createRuntime(
     if (await keys.bootstrapAdmin(config.BOOTSTRAP_ADMIN_KEY))
       logger.info('stored BOOTSTRAP_ADMIN_KEY as the first admin key');
   }
+  const metrics = createMetrics();
   const deps: AppDeps = {
     config,
     logger,
-    metrics: createMetrics(),
+    metrics,
     db,
     chroma,
     redis,
     keys,
     collections: new CollectionStore(db, chroma),
+    documents: new DocumentStore(db, chroma),
+    embedder: createEmbedder(config, metrics),
+    cache: new ServiceCache(
+      redis ? new RedisCacheStore(redis) : new MemoryCacheStore(),
+      config.REDIS_KEY_PREFIX,
+      metrics,
+    ),
   };
   const app = createApp(deps);
   return {

@@ -80,6 +80,24 @@ export const configShape = {
   REQUEST_TIMEOUT_MS: intInRange(100, 600_000).default(30_000),
   SHUTDOWN_TIMEOUT_MS: intInRange(100, 600_000).default(10_000),
   DOCS_ENABLED: booleanFromText.default(true),
+
+  EMBEDDINGS_PROVIDER: z.enum(['hashing', 'openai']).default('hashing'),
+  EMBEDDINGS_DIMENSIONS: intInRange(16, 8192).default(384),
+  EMBEDDINGS_URL: url(['http', 'https']).optional(),
+  EMBEDDINGS_API_KEY: z.string().min(1).optional(),
+  EMBEDDINGS_MODEL: z.string().min(1).default('text-embedding-3-small'),
+  EMBEDDINGS_TIMEOUT_MS: intInRange(100, 120_000).default(10_000),
+  LLM_URL: url(['http', 'https']).optional(),
+  LLM_API_KEY: z.string().min(1).optional(),
+  LLM_MODEL: z.string().min(1).default('gpt-4o-mini'),
+  LLM_TIMEOUT_MS: intInRange(100, 300_000).default(20_000),
+  LLM_FALLBACK_URL: url(['http', 'https']).optional(),
+  LLM_FALLBACK_API_KEY: z.string().min(1).optional(),
+  LLM_FALLBACK_MODEL: z.string().min(1).optional(),
+  CHUNK_SIZE: intInRange(100, 8000).default(800),
+  CHUNK_OVERLAP: intInRange(0, 2000).default(120),
+  CACHE_TTL_SECONDS: intInRange(1, 7 * 24 * 3600).default(3600),
+  MAX_DOCUMENTS_PER_REQUEST: intInRange(1, 1000).default(100),
 } as const;
 
 export const configSchema = z.object(configShape);
@@ -183,6 +201,54 @@ export const settingDocs: Record<SettingName, Omit<SettingDoc, 'name'>> = {
     defaultText: '10000',
   },
   DOCS_ENABLED: { description: 'Serve the OpenAPI document and /docs.', defaultText: 'true' },
+  EMBEDDINGS_PROVIDER: {
+    description:
+      '`hashing` (local, deterministic, no download) or `openai` (any OpenAI-compatible /v1/embeddings). Changing it, or the dimensions, needs a re-ingest.',
+    defaultText: 'hashing',
+  },
+  EMBEDDINGS_DIMENSIONS: { description: 'Vector length of the embedding model.', defaultText: '384' },
+  EMBEDDINGS_URL: {
+    description:
+      'Base URL of the OpenAI-compatible embeddings endpoint (required when EMBEDDINGS_PROVIDER=openai).',
+    example: 'https://api.openai.com',
+  },
+  EMBEDDINGS_API_KEY: { description: 'API key for the embeddings endpoint.', secret: true },
+  EMBEDDINGS_MODEL: {
+    description: 'Embedding model name sent to the endpoint.',
+    defaultText: 'text-embedding-3-small',
+  },
+  EMBEDDINGS_TIMEOUT_MS: {
+    description: 'Timeout of one embeddings request (retried with back-off).',
+    defaultText: '10000',
+  },
+  LLM_URL: {
+    description:
+      'Base URL of an OpenAI-compatible /v1/chat/completions endpoint. Unset: answers are extractive (quoted sentences).',
+    example: 'https://api.openai.com',
+  },
+  LLM_API_KEY: { description: 'API key for the LLM endpoint.', secret: true },
+  LLM_MODEL: { description: 'Chat model name.', defaultText: 'gpt-4o-mini' },
+  LLM_TIMEOUT_MS: { description: 'Timeout of one LLM request.', defaultText: '20000' },
+  LLM_FALLBACK_URL: {
+    description:
+      'Optional second OpenAI-compatible endpoint, tried when the first fails or its breaker is open.',
+  },
+  LLM_FALLBACK_API_KEY: { description: 'API key for the fallback LLM endpoint.', secret: true },
+  LLM_FALLBACK_MODEL: { description: 'Chat model of the fallback endpoint.', defaultText: 'LLM_MODEL' },
+  CHUNK_SIZE: {
+    description: 'Target chunk size in characters (chunks end on sentence/paragraph boundaries).',
+    defaultText: '800',
+  },
+  CHUNK_OVERLAP: { description: 'Characters of overlap between consecutive chunks.', defaultText: '120' },
+  CACHE_TTL_SECONDS: {
+    description:
+      'Lifetime of cached embeddings, retrieval results and answers (ingest/delete invalidate at once).',
+    defaultText: '3600',
+  },
+  MAX_DOCUMENTS_PER_REQUEST: {
+    description: 'Most documents in one batch ingest request.',
+    defaultText: '100',
+  },
 };
 
 export const DEVELOPMENT_PEPPER = DEV_PEPPER;

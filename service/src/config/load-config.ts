@@ -81,11 +81,27 @@ export function parseSettings<K extends SettingName>(
   if (problems.length > 0) throw new ConfigError(problems);
 
   const config = result.data as Config;
+  if (!only) {
+    const missing = missingDependentSettings(config);
+    if (missing.length > 0) throw new ConfigError(missing);
+  }
   if (!only && config.NODE_ENV === 'production') {
     const insecure = findInsecureSettings(config, options);
     if (insecure.length > 0) throw new ConfigError(insecure);
   }
   return config;
+}
+
+/** Settings that only make sense together. */
+function missingDependentSettings(config: Config): string[] {
+  const problems: string[] = [];
+  if (config.EMBEDDINGS_PROVIDER === 'openai' && !config.EMBEDDINGS_URL) {
+    problems.push('EMBEDDINGS_URL is required when EMBEDDINGS_PROVIDER=openai');
+  }
+  if (config.LLM_FALLBACK_URL && !config.LLM_URL) problems.push('LLM_FALLBACK_URL is set without LLM_URL');
+  if (config.CHUNK_OVERLAP * 2 > config.CHUNK_SIZE)
+    problems.push('CHUNK_OVERLAP must be at most half of CHUNK_SIZE');
+  return problems;
 }
 
 /** Settings that are fine on a laptop and dangerous in production. Pure; every problem is listed. */

@@ -5,7 +5,11 @@ import type { Logger } from 'pino';
 import type pg from 'pg';
 import swaggerUi from 'swagger-ui-express';
 import { generateOpenApiDocument } from '../api/api-registry.js';
+import type { ServiceCache } from '../caches/cache-store.js';
 import type { CollectionStore } from '../collections/collection-store.js';
+import type { DocumentStore } from '../documents/document-store.js';
+import type { Embedder } from '../models/embedder.js';
+import { documentRoutes } from '../routes/document-routes.js';
 import type { Config } from '../config/config-schema.js';
 import type { ApiKeyStore } from '../keys/api-key-store.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -32,9 +36,10 @@ export interface AppDeps {
   redis?: RedisConnection;
   keys: ApiKeyStore;
   collections: CollectionStore;
-  /** Called after a collection is deleted (cache invalidation). */
-  onCollectionDeleted?: (collectionId: string) => Promise<void>;
-  /** Further /v1 routers (documents, search, answer), mounted behind auth and rate limiting. */
+  documents: DocumentStore;
+  embedder: Embedder;
+  cache: ServiceCache;
+  /** Further /v1 routers (search, answer), mounted behind auth and rate limiting. */
   apiRouters?: Router[];
 }
 
@@ -104,7 +109,20 @@ export function createApp(deps: AppDeps) {
       logger,
     }).middleware,
   );
-  api.use(collectionRoutes(deps.collections, deps.onCollectionDeleted));
+  api.use(collectionRoutes(deps.collections, (id) => deps.cache.forgetCollection(id).then(() => undefined)));
+  api.use(
+    documentRoutes({
+      collections: deps.collections,
+      documents: deps.documents,
+      ingest: {
+        documents: deps.documents,
+        embedder: deps.embedder,
+        metrics,
+        chunking: { targetSize: config.CHUNK_SIZE, overlap: config.CHUNK_OVERLAP },
+      },
+      maxDocumentsPerRequest: config.MAX_DOCUMENTS_PER_REQUEST,
+    }),
+  );
   for (const router of deps.apiRouters ?? []) api.use(router);
   app.use(api);
 

@@ -19,7 +19,11 @@ export function createEmbedder(config: Config, metrics: Metrics): Embedder {
       metrics,
     );
   }
-  return measured('hashing', embedderFromSingleText(createHashingEmbedder({ dimension: config.EMBEDDINGS_DIMENSIONS })), metrics);
+  return measured(
+    'hashing',
+    embedderFromSingleText(createHashingEmbedder({ dimension: config.EMBEDDINGS_DIMENSIONS })),
+    metrics,
+  );
 }
 
 function measured(provider: string, inner: Embedder, metrics: Metrics): Embedder {

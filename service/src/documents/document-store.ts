@@ -1,0 +1,244 @@
+import type pg from 'pg';
+import type { CollectionRecord } from '../collections/collection-store.js';
+import { conflict, notFound } from '../http/app-error.js';
+import type { ChromaGateway } from '../stores/chroma-gateway.js';
+import { inTransaction } from '../stores/postgres-pool.js';
+
+/** A document ready to store: normalised text, its chunks and their vectors. */
+export interface PreparedDocument {
+  id: string;
+  title: string | null;
+  source: string | null;
+  metadata: Record<string, unknown>;
+  text: string;
+  sha256: string;
+  chunks: { ordinal: number; text: string; start: number; end: number; embedding: number[] }[];
+}
+
+export interface StoredDocument {
+  id: string;
+  title: string | null;
+  source: string | null;
+  metadata: Record<string, unknown>;
+  text: string;
+  sha256: string;
+  chunks: number;
+  createdAt: string;
+}
+
+export interface ChunkRecord {
+  id: string;
+  documentId: string;
+  ordinal: number;
+  text: string;
+  start: number;
+  end: number;
+  title: string | null;
+  source: string | null;
+}
+
+export const chunkId = (documentId: string, ordinal: number) => `${documentId}#${ordinal}`;
+
+/** Scalar metadata is copied into Chroma (prefixed) so vector search can filter on it. */
+export function chromaMetadata(documentId: string, metadata: Record<string, unknown>) {
+  const out: Record<string, string | number | boolean> = { documentId };
+  for (const [key, value] of Object.entries(metadata)) {
+    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
+      out[`m_${key}`] = value;
+  }
+  return out;
+}
+
+/**
+ * Documents and chunks across Postgres and Chroma. Every write holds the collection row lock, writes
+ * Postgres inside a transaction, writes Chroma, and only then commits — so a Chroma failure rolls the
+ * whole write back (503) and readers never see a document without its vectors. A crash between the Chroma
+ * write and the commit can leave vectors without rows; `reconcile` finds and removes them.
+ */
+export class DocumentStore {
+  constructor(
+    private readonly db: pg.Pool,
+    private readonly chroma: ChromaGateway,
+  ) {}
+
+  /** Existing documents of the collection with these content hashes: sha256 → {id, chunks}. */
+  async findByHashes(
+    collectionId: string,
+    hashes: string[],
+  ): Promise<Map<string, { id: string; chunks: number }>> {
+    const { rows } = await this.db.query<{ id: string; sha256: string; chunk_count: number }>(
+      `SELECT id, sha256, chunk_count FROM documents WHERE collection_id = $1 AND sha256 = ANY($2::text[])`,
+      [collectionId, hashes],
+    );
+    return new Map(rows.map((r) => [r.sha256, { id: r.id, chunks: r.chunk_count }]));
+  }
+
+  /**
+   * Stores new documents in both stores, all or nothing. Documents whose content is already in the collection
+   * (a concurrent ingest may have won) are returned in `duplicates` instead of stored.
+   */
+  async insert(
+    collection: CollectionRecord,
+    documents: PreparedDocument[],
+  ): Promise<{ stored: string[]; duplicates: Map<string, { id: string; chunks: number }> }> {
+    if (documents.length === 0) return { stored: [], duplicates: new Map() };
+    const chromaCollection = await this.chroma.collection(collection.id);
+    return inTransaction(this.db, async (client) => {
+      await client.query(`SELECT 1 FROM collections WHERE id = $1 FOR UPDATE`, [collection.id]);
+      const existing = await client.query<{ id: string; sha256: string; chunk_count: number }>(
+        `SELECT id, sha256, chunk_count FROM documents WHERE collection_id = $1 AND (sha256 = ANY($2::text[]) OR id = ANY($3::text[]))`,
+        [collection.id, documents.map((d) => d.sha256), documents.map((d) => d.id)],
+      );
+      const duplicates = new Map<string, { id: string; chunks: number }>();
+      for (const row of existing.rows) duplicates.set(row.sha256, { id: row.id, chunks: row.chunk_count });
+      const takenIds = new Map(existing.rows.map((r) => [r.id, r.sha256]));
+      const fresh = documents.filter((d) => !duplicates.has(d.sha256));
+      for (const d of fresh) {
+        if (takenIds.has(d.id)) {
+          throw conflict(
+            `Document "${d.id}" already exists with different content; delete it first to replace it.`,
+          );
+        }
+      }
+      if (fresh.length === 0) return { stored: [], duplicates };
+
+      await client.query(
+        `INSERT INTO documents (collection_id, id, title, source, metadata, text, sha256, chunk_count)
+         SELECT $1, d.id, d.title, d.source, d.metadata, d.text, d.sha256, d.chunk_count
+           FROM jsonb_to_recordset($2::jsonb)
+             AS d(id text, title text, source text, metadata jsonb, text text, sha256 text, chunk_count int)`,
+        [
+          collection.id,
+          JSON.stringify(
+            fresh.map((d) => ({
+              id: d.id,
+              title: d.title,
+              source: d.source,
+              metadata: d.metadata,
+              text: d.text,
+              sha256: d.sha256,
+              chunk_count: d.chunks.length,
+            })),
+          ),
+        ],
+      );
+      const chunkRows = fresh.flatMap((d) =>
+        d.chunks.map((c) => ({
+          id: chunkId(d.id, c.ordinal),
+          document_id: d.id,
+          ordinal: c.ordinal,
+          text: c.text,
+          start_offset: c.start,
+          end_offset: c.end,
+        })),
+      );
+      await client.query(
+        `INSERT INTO chunks (collection_id, id, document_id, ordinal, text, start_offset, end_offset)
+         SELECT $1, c.id, c.document_id, c.ordinal, c.text, c.start_offset, c.end_offset
+           FROM jsonb_to_recordset($2::jsonb)
+             AS c(id text, document_id text, ordinal int, text text, start_offset int, end_offset int)`,
+        [collection.id, JSON.stringify(chunkRows)],
+      );
+      await client.query(`UPDATE collections SET version = version + 1 WHERE id = $1`, [collection.id]);
+
+      const ids = fresh.flatMap((d) => d.chunks.map((c) => chunkId(d.id, c.ordinal)));
+      try {
+        await this.chroma.call(() =>
+          chromaCollection.add({
+            ids,
+            embeddings: fresh.flatMap((d) => d.chunks.map((c) => c.embedding)),
+            metadatas: fresh.flatMap((d) => d.chunks.map(() => chromaMetadata(d.id, d.metadata))),
+          }),
+        );
+      } catch (error) {
+        // some vectors may have landed before the failure: take them back (best effort; reconcile covers the rest)
+        await this.chroma.call(() => chromaCollection.delete({ ids })).catch(() => undefined);
+        throw error;
+      }
+      return { stored: fresh.map((d) => d.id), duplicates };
+    });
+  }
+
+  async get(collectionId: string, documentId: string): Promise<StoredDocument> {
+    const { rows } = await this.db.query<{
+      id: string;
+      title: string | null;
+      source: string | null;
+      metadata: Record<string, unknown>;
+      text: string;
+      sha256: string;
+      chunk_count: number;
+      created_at: Date;
+    }>(`SELECT * FROM documents WHERE collection_id = $1 AND id = $2`, [collectionId, documentId]);
+    const row = rows[0];
+    if (!row) throw notFound(`Document "${documentId}" does not exist in this collection.`);
+    return {
+      id: row.id,
+      title: row.title,
+      source: row.source,
+      metadata: row.metadata,
+      text: row.text,
+      sha256: row.sha256,
+      chunks: row.chunk_count,
+      createdAt: row.created_at.toISOString(),
+    };
+  }
+
+  /** Deletes a document's rows and vectors, both or neither. */
+  async delete(collection: CollectionRecord, documentId: string): Promise<void> {
+    const chromaCollection = await this.chroma.collection(collection.id);
+    await inTransaction(this.db, async (client) => {
+      await client.query(`SELECT 1 FROM collections WHERE id = $1 FOR UPDATE`, [collection.id]);
+      const { rows } = await client.query<{ id: string }>(
+        `SELECT id FROM chunks WHERE collection_id = $1 AND document_id = $2`,
+        [collection.id, documentId],
+      );
+      const deleted = await client.query(`DELETE FROM documents WHERE collection_id = $1 AND id = $2`, [
+        collection.id,
+        documentId,
+      ]);
+      if (!deleted.rowCount) throw notFound(`Document "${documentId}" does not exist in this collection.`);
+      await client.query(`UPDATE collections SET version = version + 1 WHERE id = $1`, [collection.id]);
+      if (rows.length > 0)
+        await this.chroma.call(() => chromaCollection.delete({ ids: rows.map((r) => r.id) }));
+    });
+  }
+
+  /** Chunks with their document's title and source, in the order of `ids` (unknown ids are skipped). */
+  async chunks(collectionId: string, ids: string[]): Promise<ChunkRecord[]> {
+    if (ids.length === 0) return [];
+    const { rows } = await this.db.query<{
+      id: string;
+      document_id: string;
+      ordinal: number;
+      text: string;
+      start_offset: number;
+      end_offset: number;
+      title: string | null;
+      source: string | null;
+    }>(
+      `SELECT c.id, c.document_id, c.ordinal, c.text, c.start_offset, c.end_offset, d.title, d.source
+         FROM chunks c JOIN documents d ON d.collection_id = c.collection_id AND d.id = c.document_id
+        WHERE c.collection_id = $1 AND c.id = ANY($2::text[])`,
+      [collectionId, ids],
+    );
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    return ids.flatMap((id) => {
+      const r = byId.get(id);
+      return r
+        ? [
+            {
+              id: r.id,
+              documentId: r.document_id,
+              ordinal: r.ordinal,
+              text: r.text,
+              start: r.start_offset,
+              end: r.end_offset,
+              title: r.title,
+              source: r.source,
+            },
+          ]
+        : [];
+    });
+  }
+}

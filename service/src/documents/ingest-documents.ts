@@ -1,0 +1,143 @@
+import { createHash } from 'node:crypto';
+import type { CollectionRecord } from '../collections/collection-store.js';
+import { AppError, validationFailed } from '../http/app-error.js';
+import { ModelError } from '../models/model-error.js';
+import type { Embedder } from '../models/embedder.js';
+import type { Metrics } from '../observability/metrics.js';
+import { chunkText, type ChunkOptions } from '../rag/chunk-text.js';
+import { normalizeDocument, type DocumentFormat } from '../rag/normalize-document.js';
+import type { DocumentStore, PreparedDocument } from './document-store.js';
+
+export interface IngestInput {
+  id?: string;
+  title?: string;
+  text: string;
+  source?: string;
+  metadata?: Record<string, unknown>;
+  format?: DocumentFormat;
+}
+
+export interface IngestOutcome {
+  id: string;
+  chunks: number;
+  duplicate: boolean;
+}
+
+export interface IngestDeps {
+  documents: DocumentStore;
+  embedder: Embedder;
+  metrics: Metrics;
+  chunking?: ChunkOptions;
+  /** Texts per embedding request. */
+  embedBatchSize?: number;
+}
+
+export const sha256Hex = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/** Pure: the stored text, hash, id and chunks of one input (no vectors yet). */
+export function prepareDocument(input: IngestInput, chunking?: ChunkOptions) {
+  const text = normalizeDocument(input.text, input.format ?? 'text');
+  const sha256 = sha256Hex(text);
+  return {
+    // without an id, the content decides it: re-sending the same document is idempotent
+    id: input.id ?? `doc_${sha256.slice(0, 24)}`,
+    title: input.title ?? null,
+    source: input.source ?? null,
+    metadata: input.metadata ?? {},
+    text,
+    sha256,
+    chunks: chunkText(text, chunking).map((c, ordinal) => ({
+      ordinal,
+      text: c.text,
+      start: c.start,
+      end: c.end,
+    })),
+  };
+}
+
+/**
+ * Ingest: normalise → hash → skip content the collection already has (nothing re-embedded) → chunk → embed →
+ * store in Postgres and Chroma atomically. Outcomes come back in input order.
+ */
+export async function ingestDocuments(
+  deps: IngestDeps,
+  collection: CollectionRecord,
+  inputs: IngestInput[],
+  signal?: AbortSignal,
+): Promise<IngestOutcome[]> {
+  const prepared = inputs.map((input) => prepareDocument(input, deps.chunking));
+  const empty = prepared.flatMap((p, i) => (p.text.length === 0 ? [i] : []));
+  if (empty.length > 0) {
+    throw validationFailed(
+      empty.map((i) => ({
+        path: inputs.length > 1 ? `documents.${i}.text` : 'text',
+        message: 'no text left after normalisation',
+      })),
+    );
+  }
+
+  const known = await deps.documents.findByHashes(collection.id, [...new Set(prepared.map((p) => p.sha256))]);
+  const firstOfHash = new Map<string, number>();
+  const toStore: typeof prepared = [];
+  prepared.forEach((p, i) => {
+    if (known.has(p.sha256) || firstOfHash.has(p.sha256)) return;
+    firstOfHash.set(p.sha256, i);
+    toStore.push(p);
+  });
+
+  const texts = toStore.flatMap((p) => p.chunks.map((c) => c.text));
+  const vectors = await embedInBatches(deps, texts, signal);
+  let next = 0;
+  const ready: PreparedDocument[] = toStore.map((p) => ({
+    ...p,
+    chunks: p.chunks.map((c) => ({ ...c, embedding: vectors[next++] as number[] })),
+  }));
+
+  let stored: string[];
+  let raced: Map<string, { id: string; chunks: number }>;
+  try {
+    ({ stored, duplicates: raced } = await deps.documents.insert(collection, ready));
+  } catch (error) {
+    deps.metrics.ingestedDocuments.inc({ outcome: 'failed' }, ready.length);
+    throw error;
+  }
+  const storedSet = new Set(stored);
+  deps.metrics.ingestedDocuments.inc({ outcome: 'stored' }, stored.length);
+  deps.metrics.ingestedChunks.inc(
+    ready.filter((d) => storedSet.has(d.id)).reduce((n, d) => n + d.chunks.length, 0),
+  );
+
+  return prepared.map((p, i) => {
+    const existing = known.get(p.sha256) ?? raced.get(p.sha256);
+    const isFirst = firstOfHash.get(p.sha256) === i;
+    if (existing || !isFirst || !storedSet.has(p.id)) {
+      deps.metrics.ingestedDocuments.inc({ outcome: 'duplicate' });
+      const original = existing ?? {
+        id: prepared[firstOfHash.get(p.sha256) as number]!.id,
+        chunks: p.chunks.length,
+      };
+      return { id: original.id, chunks: original.chunks, duplicate: true };
+    }
+    return { id: p.id, chunks: p.chunks.length, duplicate: false };
+  });
+}
+
+async function embedInBatches(deps: IngestDeps, texts: string[], signal?: AbortSignal): Promise<number[][]> {
+  const size = deps.embedBatchSize ?? 64;
+  const out: number[][] = [];
+  for (let i = 0; i < texts.length; i += size) {
+    try {
+      out.push(...(await deps.embedder.embed(texts.slice(i, i + size), signal)));
+    } catch (error) {
+      if (error instanceof ModelError && error.reason !== 'aborted') {
+        throw new AppError(
+          503,
+          'dependency-unavailable',
+          'The embedding service is unavailable; nothing was stored.',
+        );
+      }
+      throw error;
+    }
+  }
+  return out;
+}
