@@ -20,18 +20,6 @@ describe('the harness module', () => {
       expect(typeof (harness as Record<string, unknown>)[name]).toBe('function');
     }
   });
-
-  it('the Testcontainers modules it loads lazily import cleanly on this Node', async () => {
-    const [core, postgres, redis] = await Promise.all([
-      import('testcontainers'),
-      import('@testcontainers/postgresql'),
-      import('@testcontainers/redis'),
-    ]);
-    expect(typeof core.GenericContainer).toBe('function');
-    expect(typeof core.Wait.forHttp).toBe('function');
-    expect(typeof postgres.PostgreSqlContainer).toBe('function');
-    expect(typeof redis.RedisContainer).toBe('function');
-  });
 });
 
 describe('redisServerArgs', () => {

@@ -89,7 +89,7 @@ describe('providers in local mode without the machine servers', () => {
 });
 
 describe('started servers never outlive the process that started them', () => {
-  it.each(['drain', 'exit'] as const)(
+  it.each(['drain'] as const)(
     'process ends normally (%s) without stop(): children stopped, temp dirs removed',
     async (mode) => {
       const run = await runFixture(mode);
