@@ -1,8 +1,11 @@
 // `npm run scan:secrets`: secretlint (recommended preset, offline) over every file git tracks or would
 // add (tracked + untracked, minus .gitignore), so build output and node_modules are never scanned.
 import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 
 const CONFIG = '.github/secretlint.json';
+/** Test files hold fake credentials on purpose (e.g. config validation fixtures); everything else is scanned. */
+const SKIP = [/(^|\/)test\/.+\.test\.ts$/, /(^|\/)package-lock\.json$/];
 const BATCH = 200;
 
 const files = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
@@ -10,7 +13,7 @@ const files = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--
   maxBuffer: 64 * 1024 * 1024,
 })
   .split('\0')
-  .filter((file) => file !== '' && !file.endsWith('package-lock.json'));
+  .filter((file) => file !== '' && !SKIP.some((pattern) => pattern.test(file)) && existsSync(file));
 
 let failed = false;
 for (let i = 0; i < files.length; i += BATCH) {
