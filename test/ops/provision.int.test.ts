@@ -1,0 +1,172 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runCommand } from './run-command.js';
+
+// scripts/provision is tested by its dry run (the plan: every step, the argv of every command, the
+// idempotency marker of every step) and shellcheck. A real run on a fresh Ubuntu host was NOT done
+// here (no Ubuntu mirror, no systemd, no Docker engine on this machine).
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const provision = path.join(root, 'scripts/provision');
+let work: string;
+let keyFile: string;
+
+beforeAll(async () => {
+  work = await mkdtemp(path.join(tmpdir(), 'slipway-ops-provision-'));
+  keyFile = path.join(work, 'deploy_key');
+  const keygen = await runCommand([
+    'ssh-keygen',
+    '-q',
+    '-t',
+    'ed25519',
+    '-N',
+    '',
+    '-C',
+    'deploy@ci',
+    '-f',
+    keyFile,
+  ]);
+  expect(keygen.code).toBe(0);
+});
+
+afterAll(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+interface Step {
+  name: string;
+  lines: string[];
+}
+
+function parsePlan(output: string): Step[] {
+  const steps: Step[] = [];
+  for (const line of output.split('\n')) {
+    const header = /^== \d\d ([a-z-]+): /.exec(line);
+    if (header?.[1]) steps.push({ name: header[1], lines: [] });
+    else if (line.startsWith('   ')) steps.at(-1)?.lines.push(line.trim());
+  }
+  return steps;
+}
+
+describe('scripts/provision --dry-run', () => {
+  it('prints the whole plan in order and changes nothing', async () => {
+    const result = await runCommand([provision, '--deploy-key', `${keyFile}.pub`, '--dry-run']);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const steps = parsePlan(result.stdout);
+    expect(steps.map((s) => s.name)).toEqual([
+      'apt-base',
+      'docker-repo',
+      'docker-engine',
+      'deploy-user',
+      'app-dirs',
+      'firewall',
+      'unattended-upgrades',
+      'ssh-hardening',
+      'nginx',
+      'ops-tools',
+    ]);
+    expect(result.stdout).toContain('(dry run: nothing was changed)');
+
+    const commands = steps.flatMap((s) => s.lines.filter((l) => l.startsWith('+ ')).map((l) => l.slice(2)));
+    // Packages: Docker from Docker's repository, nginx, certbot, ufw, unattended upgrades.
+    expect(commands).toContain(
+      'env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ca-certificates curl gnupg jq nginx certbot ufw unattended-upgrades cron',
+    );
+    expect(
+      commands.some(
+        (c) => c.includes('docker-ce docker-ce-cli containerd.io') && c.includes('docker-compose-plugin'),
+      ),
+    ).toBe(true);
+    // Firewall: deny by default, exactly 22, 80 and 443 open.
+    expect(commands.filter((c) => c.startsWith('ufw allow'))).toEqual([
+      'ufw allow 22/tcp',
+      'ufw allow 80/tcp',
+      'ufw allow 443/tcp',
+    ]);
+    expect(commands).toContain('ufw default deny incoming');
+    // The deploy user gets the key given, in the docker group.
+    expect(commands).toContain('useradd --create-home --shell /bin/bash --user-group deploy');
+    expect(commands).toContain('usermod -aG docker deploy');
+    expect(commands.some((c) => c.startsWith('write /home/deploy/.ssh/authorized_keys (mode 0600'))).toBe(
+      true,
+    );
+    // App dirs per environment, and the files the other ops pieces expect on the host.
+    expect(commands).toContain('install -d -m 0755 -o deploy -g deploy /srv/slipway/staging');
+    expect(commands).toContain('install -d -m 0755 -o deploy -g deploy /srv/slipway/production');
+    expect(commands).toContain('install -d -m 0755 -o root -g root /var/lib/node_exporter/textfile');
+    expect(commands.some((c) => c.startsWith('write /etc/apt/apt.conf.d/20auto-upgrades'))).toBe(true);
+    expect(commands.some((c) => c.startsWith('write /etc/nginx/slipway-tls/ssl-params.conf'))).toBe(true);
+    expect(commands.some((c) => c.startsWith('write /etc/nginx/slipway-metrics.d/production.conf'))).toBe(
+      true,
+    );
+    expect(commands.some((c) => c.startsWith('write /usr/local/sbin/slipway-backup (mode 0755'))).toBe(true);
+    // nginx config is tested before nginx is (re)loaded.
+    expect(commands.indexOf('nginx -t')).toBeLessThan(commands.indexOf('systemctl reload-or-restart nginx'));
+  });
+
+  it('marks every step as guarded (skip-if), idempotent by nature, or content-compared writes', async () => {
+    const result = await runCommand([provision, '--deploy-key', `${keyFile}.pub`, '--dry-run']);
+    for (const step of parsePlan(result.stdout)) {
+      const guarded = step.lines.some((l) => l.startsWith('skip-if:') || l.startsWith('idempotent:'));
+      const onlyWrites = step.lines
+        .filter((l) => l.startsWith('+ '))
+        .every((l) => l.endsWith('unless identical)'));
+      expect({ step: step.name, marked: guarded || onlyWrites }).toEqual({ step: step.name, marked: true });
+    }
+    // Every file write compares content first.
+    for (const line of result.stdout.split('\n').filter((l) => l.includes('+ write '))) {
+      expect(line).toMatch(/unless identical\)$/);
+    }
+  });
+
+  it('is deterministic, honours its options, and validates input', async () => {
+    const args = [
+      provision,
+      '--deploy-key',
+      `${keyFile}.pub`,
+      '--dry-run',
+      '--environments',
+      'prod-eu',
+      '--deploy-user',
+      'shipper',
+      '--skip-ssh-hardening',
+    ];
+    const [a, b] = await Promise.all([runCommand(args), runCommand(args)]);
+    expect(a.stdout).toBe(b.stdout);
+    expect(a.stdout).toContain('install -d -m 0755 -o shipper -g shipper /srv/slipway/prod-eu');
+    expect(a.stdout).not.toContain('/srv/slipway/staging');
+    expect(a.stdout).not.toContain('ssh-hardening');
+
+    const badKey = await runCommand([provision, '--deploy-key', keyFile, '--dry-run']); // the private key
+    expect(badKey.code).toBe(1);
+    expect(badKey.stderr).toContain('does not hold an OpenSSH public key');
+    const badEnv = await runCommand([
+      provision,
+      '--deploy-key',
+      `${keyFile}.pub`,
+      '--dry-run',
+      '--environments',
+      'Prod;rm',
+    ]);
+    expect(badEnv.code).toBe(1);
+  });
+
+  it('refuses a real run on a host that is not Ubuntu, before changing anything', async () => {
+    const osRelease = await runCommand(['sh', '-c', '. /etc/os-release && echo "$ID"']);
+    if (osRelease.stdout.trim() === 'ubuntu') return; // (GitHub runners are Ubuntu: never run it there)
+    const result = await runCommand([provision, '--deploy-key', `${keyFile}.pub`]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/targets Ubuntu|run as root/);
+    expect(result.stdout).toBe('');
+  });
+
+  it('is shellcheck-clean', async () => {
+    const result = await runCommand(['shellcheck', provision]);
+    expect(result.stdout + result.stderr).toBe('');
+    expect(result.code).toBe(0);
+  });
+});
