@@ -1079,14 +1079,14 @@ var require_util = __commonJS({
         }
         const port = url.port != null ? url.port : url.protocol === "https:" ? 443 : 80;
         let origin = url.origin != null ? url.origin : `${url.protocol || ""}//${url.hostname || ""}:${port}`;
-        let path2 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
+        let path3 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
         if (origin[origin.length - 1] === "/") {
           origin = origin.slice(0, origin.length - 1);
         }
-        if (path2 && path2[0] !== "/") {
-          path2 = `/${path2}`;
+        if (path3 && path3[0] !== "/") {
+          path3 = `/${path3}`;
         }
-        return new URL(`${origin}${path2}`);
+        return new URL(`${origin}${path3}`);
       }
       if (!isHttpOrHttpsPrefixed(url.origin || url.protocol)) {
         throw new InvalidArgumentError("Invalid URL protocol: the URL must start with `http:` or `https:`.");
@@ -1537,39 +1537,39 @@ var require_diagnostics = __commonJS({
       });
       diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
         const {
-          request: { method, path: path2, origin }
+          request: { method, path: path3, origin }
         } = evt;
-        debuglog("sending request to %s %s/%s", method, origin, path2);
+        debuglog("sending request to %s %s/%s", method, origin, path3);
       });
       diagnosticsChannel.channel("undici:request:headers").subscribe((evt) => {
         const {
-          request: { method, path: path2, origin },
+          request: { method, path: path3, origin },
           response: { statusCode }
         } = evt;
         debuglog(
           "received response to %s %s/%s - HTTP %d",
           method,
           origin,
-          path2,
+          path3,
           statusCode
         );
       });
       diagnosticsChannel.channel("undici:request:trailers").subscribe((evt) => {
         const {
-          request: { method, path: path2, origin }
+          request: { method, path: path3, origin }
         } = evt;
-        debuglog("trailers received from %s %s/%s", method, origin, path2);
+        debuglog("trailers received from %s %s/%s", method, origin, path3);
       });
       diagnosticsChannel.channel("undici:request:error").subscribe((evt) => {
         const {
-          request: { method, path: path2, origin },
+          request: { method, path: path3, origin },
           error: error2
         } = evt;
         debuglog(
           "request to %s %s/%s errored - %s",
           method,
           origin,
-          path2,
+          path3,
           error2.message
         );
       });
@@ -1618,9 +1618,9 @@ var require_diagnostics = __commonJS({
         });
         diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
           const {
-            request: { method, path: path2, origin }
+            request: { method, path: path3, origin }
           } = evt;
-          debuglog("sending request to %s %s/%s", method, origin, path2);
+          debuglog("sending request to %s %s/%s", method, origin, path3);
         });
       }
       diagnosticsChannel.channel("undici:websocket:open").subscribe((evt) => {
@@ -1683,7 +1683,7 @@ var require_request = __commonJS({
     var kHandler = /* @__PURE__ */ Symbol("handler");
     var Request = class {
       constructor(origin, {
-        path: path2,
+        path: path3,
         method,
         body,
         headers,
@@ -1698,11 +1698,11 @@ var require_request = __commonJS({
         expectContinue,
         servername
       }, handler) {
-        if (typeof path2 !== "string") {
+        if (typeof path3 !== "string") {
           throw new InvalidArgumentError("path must be a string");
-        } else if (path2[0] !== "/" && !(path2.startsWith("http://") || path2.startsWith("https://")) && method !== "CONNECT") {
+        } else if (path3[0] !== "/" && !(path3.startsWith("http://") || path3.startsWith("https://")) && method !== "CONNECT") {
           throw new InvalidArgumentError("path must be an absolute URL or start with a slash");
-        } else if (invalidPathRegex.test(path2)) {
+        } else if (invalidPathRegex.test(path3)) {
           throw new InvalidArgumentError("invalid request path");
         }
         if (typeof method !== "string") {
@@ -1768,7 +1768,7 @@ var require_request = __commonJS({
         this.completed = false;
         this.aborted = false;
         this.upgrade = upgrade || null;
-        this.path = query ? buildURL(path2, query) : path2;
+        this.path = query ? buildURL(path3, query) : path3;
         this.origin = origin;
         this.idempotent = idempotent == null ? method === "HEAD" || method === "GET" : idempotent;
         this.blocking = blocking == null ? false : blocking;
@@ -6461,7 +6461,7 @@ var require_client_h1 = __commonJS({
       return method !== "GET" && method !== "HEAD" && method !== "OPTIONS" && method !== "TRACE" && method !== "CONNECT";
     }
     function writeH1(client, request) {
-      const { method, path: path2, host, upgrade, blocking, reset } = request;
+      const { method, path: path3, host, upgrade, blocking, reset } = request;
       let { body, headers, contentLength } = request;
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
       if (util.isFormDataLike(body)) {
@@ -6542,7 +6542,7 @@ var require_client_h1 = __commonJS({
       if (blocking) {
         socket[kBlocking] = true;
       }
-      let header = `${method} ${path2} HTTP/1.1\r
+      let header = `${method} ${path3} HTTP/1.1\r
 `;
       if (typeof host === "string") {
         header += `host: ${host}\r
@@ -7071,7 +7071,7 @@ var require_client_h2 = __commonJS({
     }
     function writeH2(client, request) {
       const session = client[kHTTP2Session];
-      const { method, path: path2, host, upgrade, expectContinue, signal, headers: reqHeaders } = request;
+      const { method, path: path3, host, upgrade, expectContinue, signal, headers: reqHeaders } = request;
       let { body } = request;
       if (upgrade) {
         util.errorRequest(client, request, new Error("Upgrade not supported for H2"));
@@ -7168,7 +7168,7 @@ var require_client_h2 = __commonJS({
         });
         return true;
       }
-      headers[HTTP2_HEADER_PATH] = path2;
+      headers[HTTP2_HEADER_PATH] = path3;
       headers[HTTP2_HEADER_SCHEME] = "https";
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH";
       if (body && typeof body.read === "function") {
@@ -7521,9 +7521,9 @@ var require_redirect_handler = __commonJS({
           return this.handler.onHeaders(statusCode, headers, resume, statusText);
         }
         const { origin, pathname, search } = util.parseURL(new URL(this.location, this.opts.origin && new URL(this.opts.path, this.opts.origin)));
-        const path2 = search ? `${pathname}${search}` : pathname;
+        const path3 = search ? `${pathname}${search}` : pathname;
         this.opts.headers = cleanRequestHeaders(this.opts.headers, statusCode === 303, this.opts.origin !== origin);
-        this.opts.path = path2;
+        this.opts.path = path3;
         this.opts.origin = origin;
         this.opts.maxRedirections = 0;
         this.opts.query = null;
@@ -8762,10 +8762,10 @@ var require_proxy_agent = __commonJS({
         };
         const {
           origin,
-          path: path2 = "/",
+          path: path3 = "/",
           headers = {}
         } = opts;
-        opts.path = origin + path2;
+        opts.path = origin + path3;
         if (!("host" in headers) && !("Host" in headers)) {
           const { host } = new URL2(origin);
           headers.host = host;
@@ -10737,20 +10737,20 @@ var require_mock_utils = __commonJS({
       }
       return true;
     }
-    function safeUrl(path2) {
-      if (typeof path2 !== "string") {
-        return path2;
+    function safeUrl(path3) {
+      if (typeof path3 !== "string") {
+        return path3;
       }
-      const pathSegments = path2.split("?");
+      const pathSegments = path3.split("?");
       if (pathSegments.length !== 2) {
-        return path2;
+        return path3;
       }
       const qp = new URLSearchParams(pathSegments.pop());
       qp.sort();
       return [...pathSegments, qp.toString()].join("?");
     }
-    function matchKey(mockDispatch2, { path: path2, method, body, headers }) {
-      const pathMatch = matchValue(mockDispatch2.path, path2);
+    function matchKey(mockDispatch2, { path: path3, method, body, headers }) {
+      const pathMatch = matchValue(mockDispatch2.path, path3);
       const methodMatch = matchValue(mockDispatch2.method, method);
       const bodyMatch = typeof mockDispatch2.body !== "undefined" ? matchValue(mockDispatch2.body, body) : true;
       const headersMatch = matchHeaders(mockDispatch2, headers);
@@ -10772,7 +10772,7 @@ var require_mock_utils = __commonJS({
     function getMockDispatch(mockDispatches, key) {
       const basePath = key.query ? buildURL(key.path, key.query) : key.path;
       const resolvedPath = typeof basePath === "string" ? safeUrl(basePath) : basePath;
-      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path2 }) => matchValue(safeUrl(path2), resolvedPath));
+      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path3 }) => matchValue(safeUrl(path3), resolvedPath));
       if (matchedMockDispatches.length === 0) {
         throw new MockNotMatchedError(`Mock dispatch not matched for path '${resolvedPath}'`);
       }
@@ -10810,9 +10810,9 @@ var require_mock_utils = __commonJS({
       }
     }
     function buildKey(opts) {
-      const { path: path2, method, body, headers, query } = opts;
+      const { path: path3, method, body, headers, query } = opts;
       return {
-        path: path2,
+        path: path3,
         method,
         body,
         headers,
@@ -11275,10 +11275,10 @@ var require_pending_interceptors_formatter = __commonJS({
       }
       format(pendingInterceptors) {
         const withPrettyHeaders = pendingInterceptors.map(
-          ({ method, path: path2, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
+          ({ method, path: path3, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
             Method: method,
             Origin: origin,
-            Path: path2,
+            Path: path3,
             "Status code": statusCode,
             Persistent: persist ? PERSISTENT : NOT_PERSISTENT,
             Invocations: timesInvoked,
@@ -16157,9 +16157,9 @@ var require_util6 = __commonJS({
         }
       }
     }
-    function validateCookiePath(path2) {
-      for (let i = 0; i < path2.length; ++i) {
-        const code = path2.charCodeAt(i);
+    function validateCookiePath(path3) {
+      for (let i = 0; i < path3.length; ++i) {
+        const code = path3.charCodeAt(i);
         if (code < 32 || // exclude CTLs (0-31)
         code > 126 || // exclude DEL and non-ascii
         code === 59) {
@@ -19079,11 +19079,11 @@ var require_undici = __commonJS({
           if (typeof opts.path !== "string") {
             throw new InvalidArgumentError("invalid opts.path");
           }
-          let path2 = opts.path;
+          let path3 = opts.path;
           if (!opts.path.startsWith("/")) {
-            path2 = `/${path2}`;
+            path3 = `/${path3}`;
           }
-          url = new URL(util.parseOrigin(url).origin + path2);
+          url = new URL(util.parseOrigin(url).origin + path3);
         } else {
           if (!opts) {
             opts = typeof url === "object" ? url : {};
@@ -19175,11 +19175,11 @@ var require_libpg_query = __commonJS({
           _scriptName = self.location.href;
         }
         var scriptDirectory = "";
-        function locateFile(path2) {
+        function locateFile(path3) {
           if (Module["locateFile"]) {
-            return Module["locateFile"](path2, scriptDirectory);
+            return Module["locateFile"](path3, scriptDirectory);
           }
-          return scriptDirectory + path2;
+          return scriptDirectory + path3;
         }
         var readAsync, readBinary;
         if (ENVIRONMENT_IS_NODE) {
@@ -19545,7 +19545,7 @@ var require_libpg_query = __commonJS({
           }
           return false;
         };
-        var PATH = { isAbs: (path2) => path2.charAt(0) === "/", splitPath: (filename) => {
+        var PATH = { isAbs: (path3) => path3.charAt(0) === "/", splitPath: (filename) => {
           var splitPathRe = /^(\/?|)([\s\S]*?)((?:\.{1,2}|[^\/]+?|)(\.[^.\/]*|))(?:[\/]*)$/;
           return splitPathRe.exec(filename).slice(1);
         }, normalizeArray: (parts, allowAboveRoot) => {
@@ -19568,18 +19568,18 @@ var require_libpg_query = __commonJS({
             }
           }
           return parts;
-        }, normalize: (path2) => {
-          var isAbsolute = PATH.isAbs(path2), trailingSlash = path2.slice(-1) === "/";
-          path2 = PATH.normalizeArray(path2.split("/").filter((p) => !!p), !isAbsolute).join("/");
-          if (!path2 && !isAbsolute) {
-            path2 = ".";
+        }, normalize: (path3) => {
+          var isAbsolute = PATH.isAbs(path3), trailingSlash = path3.slice(-1) === "/";
+          path3 = PATH.normalizeArray(path3.split("/").filter((p) => !!p), !isAbsolute).join("/");
+          if (!path3 && !isAbsolute) {
+            path3 = ".";
           }
-          if (path2 && trailingSlash) {
-            path2 += "/";
+          if (path3 && trailingSlash) {
+            path3 += "/";
           }
-          return (isAbsolute ? "/" : "") + path2;
-        }, dirname: (path2) => {
-          var result = PATH.splitPath(path2), root = result[0], dir = result[1];
+          return (isAbsolute ? "/" : "") + path3;
+        }, dirname: (path3) => {
+          var result = PATH.splitPath(path3), root = result[0], dir = result[1];
           if (!root && !dir) {
             return ".";
           }
@@ -19587,7 +19587,7 @@ var require_libpg_query = __commonJS({
             dir = dir.slice(0, -1);
           }
           return root + dir;
-        }, basename: (path2) => path2 && path2.match(/([^\/]+|\/)\/*$/)[1], join: (...paths) => PATH.normalize(paths.join("/")), join2: (l, r) => PATH.normalize(l + "/" + r) };
+        }, basename: (path3) => path3 && path3.match(/([^\/]+|\/)\/*$/)[1], join: (...paths) => PATH.normalize(paths.join("/")), join2: (l, r) => PATH.normalize(l + "/" + r) };
         var initRandomFill = () => {
           if (ENVIRONMENT_IS_NODE) {
             var nodeCrypto = __require("node:crypto");
@@ -19599,14 +19599,14 @@ var require_libpg_query = __commonJS({
         var PATH_FS = { resolve: (...args) => {
           var resolvedPath = "", resolvedAbsolute = false;
           for (var i = args.length - 1; i >= -1 && !resolvedAbsolute; i--) {
-            var path2 = i >= 0 ? args[i] : FS.cwd();
-            if (typeof path2 != "string") {
+            var path3 = i >= 0 ? args[i] : FS.cwd();
+            if (typeof path3 != "string") {
               throw new TypeError("Arguments to path.resolve must be strings");
-            } else if (!path2) {
+            } else if (!path3) {
               return "";
             }
-            resolvedPath = path2 + "/" + resolvedPath;
-            resolvedAbsolute = PATH.isAbs(path2);
+            resolvedPath = path3 + "/" + resolvedPath;
+            resolvedAbsolute = PATH.isAbs(path3);
           }
           resolvedPath = PATH.normalizeArray(resolvedPath.split("/").filter((p) => !!p), !resolvedAbsolute).join("/");
           return (resolvedAbsolute ? "/" : "") + resolvedPath || ".";
@@ -20183,16 +20183,16 @@ var require_libpg_query = __commonJS({
               excl[i].cb(flags);
             }
           }
-        }, lookupPath(path2, opts = {}) {
-          if (!path2) {
+        }, lookupPath(path3, opts = {}) {
+          if (!path3) {
             throw new FS.ErrnoError(44);
           }
           opts.follow_mount ??= true;
-          if (!PATH.isAbs(path2)) {
-            path2 = FS.cwd() + "/" + path2;
+          if (!PATH.isAbs(path3)) {
+            path3 = FS.cwd() + "/" + path3;
           }
           linkloop: for (var nlinks = 0; nlinks < 40; nlinks++) {
-            var parts = path2.split("/").filter((p) => !!p);
+            var parts = path3.split("/").filter((p) => !!p);
             var current = FS.root;
             var current_path = "/";
             for (var i = 0; i < parts.length; i++) {
@@ -20206,7 +20206,7 @@ var require_libpg_query = __commonJS({
               if (parts[i] === "..") {
                 current_path = PATH.dirname(current_path);
                 if (FS.isRoot(current)) {
-                  path2 = current_path + "/" + parts.slice(i + 1).join("/");
+                  path3 = current_path + "/" + parts.slice(i + 1).join("/");
                   nlinks--;
                   continue linkloop;
                 } else {
@@ -20234,7 +20234,7 @@ var require_libpg_query = __commonJS({
                 if (!PATH.isAbs(link)) {
                   link = PATH.dirname(current_path) + "/" + link;
                 }
-                path2 = link + "/" + parts.slice(i + 1).join("/");
+                path3 = link + "/" + parts.slice(i + 1).join("/");
                 continue linkloop;
               }
             }
@@ -20242,14 +20242,14 @@ var require_libpg_query = __commonJS({
           }
           throw new FS.ErrnoError(32);
         }, getPath(node) {
-          var path2;
+          var path3;
           while (true) {
             if (FS.isRoot(node)) {
               var mount = node.mount.mountpoint;
-              if (!path2) return mount;
-              return mount[mount.length - 1] !== "/" ? `${mount}/${path2}` : mount + path2;
+              if (!path3) return mount;
+              return mount[mount.length - 1] !== "/" ? `${mount}/${path3}` : mount + path3;
             }
-            path2 = path2 ? `${node.name}/${path2}` : node.name;
+            path3 = path3 ? `${node.name}/${path3}` : node.name;
             node = node.parent;
           }
         }, hashName(parentid, name) {
@@ -20533,10 +20533,10 @@ var require_libpg_query = __commonJS({
           node.mount.mounts.splice(idx, 1);
         }, lookup(parent, name) {
           return parent.node_ops.lookup(parent, name);
-        }, mknod(path2, mode, dev) {
-          var lookup = FS.lookupPath(path2, { parent: true });
+        }, mknod(path3, mode, dev) {
+          var lookup = FS.lookupPath(path3, { parent: true });
           var parent = lookup.node;
-          var name = PATH.basename(path2);
+          var name = PATH.basename(path3);
           if (!name) {
             throw new FS.ErrnoError(28);
           }
@@ -20551,8 +20551,8 @@ var require_libpg_query = __commonJS({
             throw new FS.ErrnoError(63);
           }
           return parent.node_ops.mknod(parent, name, mode, dev);
-        }, statfs(path2) {
-          return FS.statfsNode(FS.lookupPath(path2, { follow: true }).node);
+        }, statfs(path3) {
+          return FS.statfsNode(FS.lookupPath(path3, { follow: true }).node);
         }, statfsStream(stream) {
           return FS.statfsNode(stream.node);
         }, statfsNode(node) {
@@ -20561,20 +20561,20 @@ var require_libpg_query = __commonJS({
             Object.assign(rtn, node.node_ops.statfs(node.mount.opts.root));
           }
           return rtn;
-        }, create(path2, mode = 438) {
+        }, create(path3, mode = 438) {
           mode &= 4095;
           mode |= 32768;
-          return FS.mknod(path2, mode, 0);
-        }, mkdir(path2, mode = 511) {
+          return FS.mknod(path3, mode, 0);
+        }, mkdir(path3, mode = 511) {
           mode &= 511 | 512;
           mode |= 16384;
-          return FS.mknod(path2, mode, 0);
-        }, mkdirTree(path2, mode) {
-          var dirs = path2.split("/");
+          return FS.mknod(path3, mode, 0);
+        }, mkdirTree(path3, mode) {
+          var dirs = path3.split("/");
           var d = "";
           for (var dir of dirs) {
             if (!dir) continue;
-            if (d || PATH.isAbs(path2)) d += "/";
+            if (d || PATH.isAbs(path3)) d += "/";
             d += dir;
             try {
               FS.mkdir(d, mode);
@@ -20582,13 +20582,13 @@ var require_libpg_query = __commonJS({
               if (e.errno != 20) throw e;
             }
           }
-        }, mkdev(path2, mode, dev) {
+        }, mkdev(path3, mode, dev) {
           if (typeof dev == "undefined") {
             dev = mode;
             mode = 438;
           }
           mode |= 8192;
-          return FS.mknod(path2, mode, dev);
+          return FS.mknod(path3, mode, dev);
         }, symlink(oldpath, newpath) {
           if (!PATH_FS.resolve(oldpath)) {
             throw new FS.ErrnoError(44);
@@ -20683,10 +20683,10 @@ var require_libpg_query = __commonJS({
           } finally {
             FS.hashAddNode(old_node);
           }
-        }, rmdir(path2) {
-          var lookup = FS.lookupPath(path2, { parent: true });
+        }, rmdir(path3) {
+          var lookup = FS.lookupPath(path3, { parent: true });
           var parent = lookup.node;
-          var name = PATH.basename(path2);
+          var name = PATH.basename(path3);
           var node = FS.lookupNode(parent, name);
           var errCode = FS.mayDelete(parent, name, true);
           if (errCode) {
@@ -20700,18 +20700,18 @@ var require_libpg_query = __commonJS({
           }
           parent.node_ops.rmdir(parent, name);
           FS.destroyNode(node);
-        }, readdir(path2) {
-          var lookup = FS.lookupPath(path2, { follow: true });
+        }, readdir(path3) {
+          var lookup = FS.lookupPath(path3, { follow: true });
           var node = lookup.node;
           var readdir2 = FS.checkOpExists(node.node_ops.readdir, 54);
           return readdir2(node);
-        }, unlink(path2) {
-          var lookup = FS.lookupPath(path2, { parent: true });
+        }, unlink(path3) {
+          var lookup = FS.lookupPath(path3, { parent: true });
           var parent = lookup.node;
           if (!parent) {
             throw new FS.ErrnoError(44);
           }
-          var name = PATH.basename(path2);
+          var name = PATH.basename(path3);
           var node = FS.lookupNode(parent, name);
           var errCode = FS.mayDelete(parent, name, false);
           if (errCode) {
@@ -20725,8 +20725,8 @@ var require_libpg_query = __commonJS({
           }
           parent.node_ops.unlink(parent, name);
           FS.destroyNode(node);
-        }, readlink(path2) {
-          var lookup = FS.lookupPath(path2);
+        }, readlink(path3) {
+          var lookup = FS.lookupPath(path3);
           var link = lookup.node;
           if (!link) {
             throw new FS.ErrnoError(44);
@@ -20735,8 +20735,8 @@ var require_libpg_query = __commonJS({
             throw new FS.ErrnoError(28);
           }
           return link.node_ops.readlink(link);
-        }, stat(path2, dontFollow) {
-          var lookup = FS.lookupPath(path2, { follow: !dontFollow });
+        }, stat(path3, dontFollow) {
+          var lookup = FS.lookupPath(path3, { follow: !dontFollow });
           var node = lookup.node;
           var getattr = FS.checkOpExists(node.node_ops.getattr, 63);
           return getattr(node);
@@ -20748,37 +20748,37 @@ var require_libpg_query = __commonJS({
           getattr ??= node.node_ops.getattr;
           FS.checkOpExists(getattr, 63);
           return getattr(arg);
-        }, lstat(path2) {
-          return FS.stat(path2, true);
+        }, lstat(path3) {
+          return FS.stat(path3, true);
         }, doChmod(stream, node, mode, dontFollow) {
           FS.doSetAttr(stream, node, { mode: mode & 4095 | node.mode & ~4095, ctime: Date.now(), dontFollow });
-        }, chmod(path2, mode, dontFollow) {
+        }, chmod(path3, mode, dontFollow) {
           var node;
-          if (typeof path2 == "string") {
-            var lookup = FS.lookupPath(path2, { follow: !dontFollow });
+          if (typeof path3 == "string") {
+            var lookup = FS.lookupPath(path3, { follow: !dontFollow });
             node = lookup.node;
           } else {
-            node = path2;
+            node = path3;
           }
           FS.doChmod(null, node, mode, dontFollow);
-        }, lchmod(path2, mode) {
-          FS.chmod(path2, mode, true);
+        }, lchmod(path3, mode) {
+          FS.chmod(path3, mode, true);
         }, fchmod(fd, mode) {
           var stream = FS.getStreamChecked(fd);
           FS.doChmod(stream, stream.node, mode, false);
         }, doChown(stream, node, dontFollow) {
           FS.doSetAttr(stream, node, { timestamp: Date.now(), dontFollow });
-        }, chown(path2, uid, gid, dontFollow) {
+        }, chown(path3, uid, gid, dontFollow) {
           var node;
-          if (typeof path2 == "string") {
-            var lookup = FS.lookupPath(path2, { follow: !dontFollow });
+          if (typeof path3 == "string") {
+            var lookup = FS.lookupPath(path3, { follow: !dontFollow });
             node = lookup.node;
           } else {
-            node = path2;
+            node = path3;
           }
           FS.doChown(null, node, dontFollow);
-        }, lchown(path2, uid, gid) {
-          FS.chown(path2, uid, gid, true);
+        }, lchown(path3, uid, gid) {
+          FS.chown(path3, uid, gid, true);
         }, fchown(fd, uid, gid) {
           var stream = FS.getStreamChecked(fd);
           FS.doChown(stream, stream.node, false);
@@ -20794,16 +20794,16 @@ var require_libpg_query = __commonJS({
             throw new FS.ErrnoError(errCode);
           }
           FS.doSetAttr(stream, node, { size: len, timestamp: Date.now() });
-        }, truncate(path2, len) {
+        }, truncate(path3, len) {
           if (len < 0) {
             throw new FS.ErrnoError(28);
           }
           var node;
-          if (typeof path2 == "string") {
-            var lookup = FS.lookupPath(path2, { follow: true });
+          if (typeof path3 == "string") {
+            var lookup = FS.lookupPath(path3, { follow: true });
             node = lookup.node;
           } else {
-            node = path2;
+            node = path3;
           }
           FS.doTruncate(null, node, len);
         }, ftruncate(fd, len) {
@@ -20812,11 +20812,11 @@ var require_libpg_query = __commonJS({
             throw new FS.ErrnoError(28);
           }
           FS.doTruncate(stream, stream.node, len);
-        }, utime(path2, atime, mtime, dontFollow) {
-          var lookup = FS.lookupPath(path2, { follow: !dontFollow });
+        }, utime(path3, atime, mtime, dontFollow) {
+          var lookup = FS.lookupPath(path3, { follow: !dontFollow });
           FS.doSetAttr(null, lookup.node, { atime, mtime, dontFollow });
-        }, open(path2, flags, mode = 438) {
-          if (path2 === "") {
+        }, open(path3, flags, mode = 438) {
+          if (path3 === "") {
             throw new FS.ErrnoError(44);
           }
           flags = FS_modeStringToFlags(flags);
@@ -20827,13 +20827,13 @@ var require_libpg_query = __commonJS({
           }
           var node;
           var isDirPath;
-          if (typeof path2 == "object") {
-            node = path2;
+          if (typeof path3 == "object") {
+            node = path3;
           } else {
-            isDirPath = path2.endsWith("/");
-            var lookup = FS.lookupPath(path2, { follow: !(flags & 131072), noent_okay: true });
+            isDirPath = path3.endsWith("/");
+            var lookup = FS.lookupPath(path3, { follow: !(flags & 131072), noent_okay: true });
             node = lookup.node;
-            path2 = lookup.path;
+            path3 = lookup.path;
           }
           var created = false;
           if (flags & 64) {
@@ -20844,7 +20844,7 @@ var require_libpg_query = __commonJS({
             } else if (isDirPath) {
               throw new FS.ErrnoError(31);
             } else {
-              node = FS.mknod(path2, mode | 511, 0);
+              node = FS.mknod(path3, mode | 511, 0);
               created = true;
             }
           }
@@ -20983,14 +20983,14 @@ var require_libpg_query = __commonJS({
             throw new FS.ErrnoError(59);
           }
           return stream.stream_ops.ioctl(stream, cmd, arg);
-        }, readFile(path2, opts = {}) {
+        }, readFile(path3, opts = {}) {
           opts.flags = opts.flags ?? 0;
           opts.encoding = opts.encoding ?? "binary";
           if (opts.encoding !== "utf8" && opts.encoding !== "binary") {
             abort(`Invalid encoding type "${opts.encoding}"`);
           }
-          var stream = FS.open(path2, opts.flags);
-          var stat2 = FS.stat(path2);
+          var stream = FS.open(path3, opts.flags);
+          var stat2 = FS.stat(path3);
           var length = stat2.size;
           var buf = new Uint8Array(length);
           FS.read(stream, buf, 0, length, 0);
@@ -20999,14 +20999,14 @@ var require_libpg_query = __commonJS({
           }
           FS.close(stream);
           return buf;
-        }, writeFile(path2, data, opts = {}) {
+        }, writeFile(path3, data, opts = {}) {
           opts.flags = opts.flags ?? 577;
-          var stream = FS.open(path2, opts.flags, opts.mode);
+          var stream = FS.open(path3, opts.flags, opts.mode);
           data = FS_fileDataToTypedArray(data);
           FS.write(stream, data, 0, data.byteLength, void 0, opts.canOwn);
           FS.close(stream);
-        }, cwd: () => FS.currentPath, chdir(path2) {
-          var lookup = FS.lookupPath(path2, { follow: true });
+        }, cwd: () => FS.currentPath, chdir(path3) {
+          var lookup = FS.lookupPath(path3, { follow: true });
           if (lookup.node === null) {
             throw new FS.ErrnoError(44);
           }
@@ -21099,26 +21099,26 @@ var require_libpg_query = __commonJS({
               FS.close(stream);
             }
           }
-        }, findObject(path2, dontResolveLastLink) {
-          var ret = FS.analyzePath(path2, dontResolveLastLink);
+        }, findObject(path3, dontResolveLastLink) {
+          var ret = FS.analyzePath(path3, dontResolveLastLink);
           if (!ret.exists) {
             return null;
           }
           return ret.object;
-        }, analyzePath(path2, dontResolveLastLink) {
+        }, analyzePath(path3, dontResolveLastLink) {
           try {
-            var lookup = FS.lookupPath(path2, { follow: !dontResolveLastLink });
-            path2 = lookup.path;
+            var lookup = FS.lookupPath(path3, { follow: !dontResolveLastLink });
+            path3 = lookup.path;
           } catch (e) {
           }
           var ret = { isRoot: false, exists: false, error: 0, name: null, path: null, object: null, parentExists: false, parentPath: null, parentObject: null };
           try {
-            var lookup = FS.lookupPath(path2, { parent: true });
+            var lookup = FS.lookupPath(path3, { parent: true });
             ret.parentExists = true;
             ret.parentPath = lookup.path;
             ret.parentObject = lookup.node;
-            ret.name = PATH.basename(path2);
-            lookup = FS.lookupPath(path2, { follow: !dontResolveLastLink });
+            ret.name = PATH.basename(path3);
+            lookup = FS.lookupPath(path3, { follow: !dontResolveLastLink });
             ret.exists = true;
             ret.path = lookup.path;
             ret.object = lookup.node;
@@ -21128,9 +21128,9 @@ var require_libpg_query = __commonJS({
             ret.error = e.errno;
           }
           return ret;
-        }, createPath(parent, path2, canRead, canWrite) {
+        }, createPath(parent, path3, canRead, canWrite) {
           parent = typeof parent == "string" ? parent : FS.getPath(parent);
-          var parts = path2.split("/").reverse();
+          var parts = path3.split("/").reverse();
           while (parts.length) {
             var part = parts.pop();
             if (!part) continue;
@@ -21144,17 +21144,17 @@ var require_libpg_query = __commonJS({
           }
           return current;
         }, createFile(parent, name, properties, canRead, canWrite) {
-          var path2 = PATH.join2(typeof parent == "string" ? parent : FS.getPath(parent), name);
+          var path3 = PATH.join2(typeof parent == "string" ? parent : FS.getPath(parent), name);
           var mode = FS_getMode(canRead, canWrite);
-          return FS.create(path2, mode);
+          return FS.create(path3, mode);
         }, createDataFile(parent, name, data, canRead, canWrite, canOwn) {
-          var path2 = name;
+          var path3 = name;
           if (parent) {
             parent = typeof parent == "string" ? parent : FS.getPath(parent);
-            path2 = name ? PATH.join2(parent, name) : parent;
+            path3 = name ? PATH.join2(parent, name) : parent;
           }
           var mode = FS_getMode(canRead, canWrite);
-          var node = FS.create(path2, mode);
+          var node = FS.create(path3, mode);
           if (data) {
             data = FS_fileDataToTypedArray(data);
             FS.chmod(node, mode | 146);
@@ -21164,7 +21164,7 @@ var require_libpg_query = __commonJS({
             FS.chmod(node, mode);
           }
         }, createDevice(parent, name, input, output) {
-          var path2 = PATH.join2(typeof parent == "string" ? parent : FS.getPath(parent), name);
+          var path3 = PATH.join2(typeof parent == "string" ? parent : FS.getPath(parent), name);
           var mode = FS_getMode(!!input, !!output);
           FS.createDevice.major ??= 64;
           var dev = FS.makedev(FS.createDevice.major++, 0);
@@ -21207,7 +21207,7 @@ var require_libpg_query = __commonJS({
             }
             return i;
           } });
-          return FS.mkdev(path2, mode, dev);
+          return FS.mkdev(path3, mode, dev);
         }, forceLoadFile(obj) {
           if (obj.isDevice || obj.isFolder || obj.link || obj.contents) return true;
           if (globalThis.XMLHttpRequest) {
@@ -21351,9 +21351,9 @@ var require_libpg_query = __commonJS({
           node.stream_ops = stream_ops;
           return node;
         } };
-        var SYSCALLS = { currentUmask: 18, calculateAt(dirfd, path2, allowEmpty) {
-          if (PATH.isAbs(path2)) {
-            return path2;
+        var SYSCALLS = { currentUmask: 18, calculateAt(dirfd, path3, allowEmpty) {
+          if (PATH.isAbs(path3)) {
+            return path3;
           }
           var dir;
           if (dirfd === -100) {
@@ -21362,13 +21362,13 @@ var require_libpg_query = __commonJS({
             var dirstream = SYSCALLS.getStreamFromFD(dirfd);
             dir = dirstream.path;
           }
-          if (path2.length == 0) {
+          if (path3.length == 0) {
             if (!allowEmpty) {
               throw new FS.ErrnoError(44);
             }
             return dir;
           }
-          return dir + "/" + path2;
+          return dir + "/" + path3;
         }, writeStat(buf, stat2) {
           HEAPU32[buf >> 2] = stat2.dev;
           HEAPU32[buf + 4 >> 2] = stat2.mode;
@@ -21719,6 +21719,10 @@ var require_libpg_query = __commonJS({
     } else if (typeof define === "function" && define["amd"]) define([], () => PgQueryModule2);
   }
 });
+
+// actions/migration-lint/src/main.ts
+import { mkdir as mkdir2, writeFile as writeFile2 } from "node:fs/promises";
+import path2 from "node:path";
 
 // node_modules/@actions/core/lib/command.js
 import * as os from "os";
@@ -22686,13 +22690,13 @@ async function lintMigrations(files, options = {}) {
   const newTables = /* @__PURE__ */ new Set();
   let filesChecked = 0;
   const currentPaths = new Set(sorted.map((file) => file.path));
-  for (const path2 of baseFiles?.keys() ?? []) {
-    if (!currentPaths.has(path2)) {
+  for (const path3 of baseFiles?.keys() ?? []) {
+    if (!currentPaths.has(path3)) {
       violations.push({
-        file: path2,
+        file: path3,
         line: 1,
         rule: "edited-migration",
-        message: `${path2} exists on the base branch but was deleted: ${ruleDescriptions["edited-migration"]}`
+        message: `${path3} exists on the base branch but was deleted: ${ruleDescriptions["edited-migration"]}`
       });
     }
   }
@@ -22772,6 +22776,17 @@ async function lintMigrations(files, options = {}) {
 function formatViolation(violation) {
   const waived = violation.waiver ? ` (waived: ${violation.waiver.reason})` : "";
   return `${violation.file}:${violation.line} [${violation.rule}] ${violation.message}${waived}`;
+}
+
+// actions/migration-lint/src/lint-report-result.ts
+function lintReportResult(result, summaryMarkdown) {
+  return {
+    kind: "generic",
+    title: "Migration lint",
+    status: result.violations.length > 0 ? "fail" : "pass",
+    summary: `${result.filesChecked} file(s) checked, ${result.violations.length} violation(s)` + (result.waived.length > 0 ? `, ${result.waived.length} waived` : ""),
+    details: summaryMarkdown
+  };
 }
 
 // actions/migration-lint/src/read-migration-files.ts
@@ -22856,6 +22871,7 @@ async function run() {
   try {
     const dir = getInput("path") || "migrations";
     const baseRef = getInput("base-ref");
+    const resultFile = getInput("result-file");
     const files = readMigrationFiles(dir);
     const baseFiles = baseRef ? readBaseMigrationFiles(dir, baseRef) : void 0;
     const result = await lintMigrations(files, baseFiles ? { baseFiles } : {});
@@ -22874,7 +22890,13 @@ async function run() {
     setOutput("violations", JSON.stringify(result.violations));
     setOutput("waived", JSON.stringify(result.waived));
     setOutput("count", result.violations.length);
-    await summary.addRaw(renderLintSummary(result)).write();
+    const summary2 = renderLintSummary(result);
+    await summary.addRaw(summary2).write();
+    if (resultFile) {
+      await mkdir2(path2.dirname(path2.resolve(resultFile)), { recursive: true });
+      await writeFile2(resultFile, `${JSON.stringify(lintReportResult(result, summary2), null, 2)}
+`);
+    }
     if (result.violations.length > 0) {
       setFailed(
         `${result.violations.length} unsafe migration change(s); see the annotations. Split into expand/contract steps, or waive with -- migration-lint: allow <rule> reason="…"`

@@ -1,6 +1,9 @@
 // GitHub Action entry point: lints the migrations directory and annotates offending lines.
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import * as core from '@actions/core';
 import { formatViolation, lintMigrations } from './lint-migrations.js';
+import { lintReportResult } from './lint-report-result.js';
 import { readBaseMigrationFiles, readMigrationFiles } from './read-migration-files.js';
 import { renderLintSummary } from './render-lint-summary.js';
 
@@ -8,6 +11,7 @@ export async function run(): Promise<void> {
   try {
     const dir = core.getInput('path') || 'migrations';
     const baseRef = core.getInput('base-ref');
+    const resultFile = core.getInput('result-file');
     const files = readMigrationFiles(dir);
     const baseFiles = baseRef ? readBaseMigrationFiles(dir, baseRef) : undefined;
     const result = await lintMigrations(files, baseFiles ? { baseFiles } : {});
@@ -28,7 +32,12 @@ export async function run(): Promise<void> {
     core.setOutput('violations', JSON.stringify(result.violations));
     core.setOutput('waived', JSON.stringify(result.waived));
     core.setOutput('count', result.violations.length);
-    await core.summary.addRaw(renderLintSummary(result)).write();
+    const summary = renderLintSummary(result);
+    await core.summary.addRaw(summary).write();
+    if (resultFile) {
+      await mkdir(path.dirname(path.resolve(resultFile)), { recursive: true });
+      await writeFile(resultFile, `${JSON.stringify(lintReportResult(result, summary), null, 2)}\n`);
+    }
     if (result.violations.length > 0) {
       core.setFailed(
         `${result.violations.length} unsafe migration change(s); see the annotations. ` +

@@ -13,7 +13,7 @@ describe('migration-lint action.yml', () => {
   });
 
   it('declares the documented inputs and outputs', () => {
-    expect(Object.keys(metadata.inputs as object)).toEqual(['path', 'base-ref']);
+    expect(Object.keys(metadata.inputs as object)).toEqual(['path', 'base-ref', 'result-file']);
     expect(Object.keys(metadata.outputs as object)).toEqual(['violations', 'waived', 'count']);
   });
 });

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { runActionLikeRunner } from '../../../scripts/run-action-like-runner.js';
+import { readResultFile } from '../../pr-report/src/read-result-file.js';
 
 const actionDir = fileURLToPath(new URL('..', import.meta.url));
 const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url));
@@ -58,8 +59,19 @@ describe('migration-lint dist/index.js under the runner protocol', () => {
       );
     });
     const workspace = makeWorkspace('unsafe', files);
-    const result = await runActionLikeRunner({ entry, cwd: workspace, inputs: { path: 'migrations' } });
+    const result = await runActionLikeRunner({
+      entry,
+      cwd: workspace,
+      inputs: { path: 'migrations', 'result-file': 'out/lint.json' },
+    });
     expect(result.exitCode).toBe(1);
+    // The result file follows pr-report's schema.
+    const written = readResultFile(readFileSync(path.join(workspace, 'out/lint.json'), 'utf8'), 'lint.json');
+    expect(written.invalid).toBeUndefined();
+    expect(written.results[0]).toMatchObject({
+      status: 'fail',
+      summary: '9 file(s) checked, 8 violation(s)',
+    });
     const violations = JSON.parse(result.outputs.violations ?? '[]') as {
       rule: string;
       file: string;

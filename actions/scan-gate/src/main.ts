@@ -1,5 +1,6 @@
 // GitHub Action entry point: reads inputs, runs the scan policy, writes outputs and the job summary.
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import * as core from '@actions/core';
 import { glob } from 'tinyglobby';
 import { applyScanPolicy, parseSeverities } from './apply-scan-policy.js';
@@ -7,13 +8,16 @@ import { parseWaivers } from './parse-waivers.js';
 import type { Finding } from './read-trivy-findings.js';
 import { dedupeFindings, readTrivyFindings } from './read-trivy-findings.js';
 import { renderScanSummary } from './render-scan-summary.js';
+import { scanReportResult } from './scan-report-result.js';
 
 export async function run(): Promise<void> {
   try {
     const reportPattern = core.getInput('report', { required: true });
     const severities = parseSeverities(core.getInput('severities') || 'CRITICAL,HIGH');
-    const ignoreUnfixed = (core.getInput('ignore-unfixed') || 'true').trim().toLowerCase() !== 'false';
+    // getBooleanInput accepts true/false (any case) and rejects anything else; empty means the default.
+    const ignoreUnfixed = core.getInput('ignore-unfixed') ? core.getBooleanInput('ignore-unfixed') : true;
     const waiversPath = core.getInput('waivers');
+    const resultFile = core.getInput('result-file');
 
     const reportFiles = (await glob(reportPattern, { absolute: false, dot: true })).sort();
     if (reportFiles.length === 0) throw new Error(`no Trivy report matched "${reportPattern}"`);
@@ -52,6 +56,10 @@ export async function run(): Promise<void> {
     core.setOutput('expired-waivers', verdict.expiredWaivers.length);
     core.setOutput('summary', summary);
     await core.summary.addRaw(summary).write();
+    if (resultFile) {
+      await mkdir(path.dirname(path.resolve(resultFile)), { recursive: true });
+      await writeFile(resultFile, `${JSON.stringify(scanReportResult(verdict, summary), null, 2)}\n`);
+    }
     for (const waiver of verdict.expiredWaivers) {
       core.error(`waiver for ${waiver.id} expired on ${waiver.expires}`, {
         title: 'Expired waiver',

@@ -18,6 +18,7 @@ describe('scan-gate action.yml', () => {
       'severities',
       'ignore-unfixed',
       'waivers',
+      'result-file',
     ]);
     expect(Object.keys(metadata.outputs as object)).toEqual(
       expect.arrayContaining(['blocking', 'total', 'summary', 'counts']),

@@ -1,11 +1,12 @@
 // Runs the committed bundle (copied away from the repo, so no node_modules can help it) the way the
 // GitHub runner does, and checks exit code, outputs and job summary.
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { runActionLikeRunner } from '../../../scripts/run-action-like-runner.js';
+import { readResultFile } from '../../pr-report/src/read-result-file.js';
 
 const actionDir = fileURLToPath(new URL('..', import.meta.url));
 let workspace: string;
@@ -80,8 +81,23 @@ describe('scan-gate dist/index.js under the runner protocol', () => {
       path.join(workspace, 'valid-waivers.yml'),
       `- id: CVE-2024-0001\n  package: openssl\n  reason: "TLS code path not used"\n  expires: ${isoDate(30)}\n`,
     );
-    const result = await runGate({ report, waivers: 'valid-waivers.yml' });
+    const result = await runGate({
+      report,
+      waivers: 'valid-waivers.yml',
+      'result-file': 'pr-report/scan.json',
+    });
     expect(result.exitCode).toBe(0);
+    // The result file follows pr-report's schema.
+    const written = readResultFile(
+      readFileSync(path.join(workspace, 'pr-report/scan.json'), 'utf8'),
+      'scan.json',
+    );
+    expect(written.invalid).toBeUndefined();
+    expect(written.results[0]).toMatchObject({
+      kind: 'scan',
+      status: 'pass',
+      summary: '0 blocking of 1 unique finding(s) (CRITICAL 1)',
+    });
     expect(result.outputs.blocking).toBe('0');
     expect(result.summary).toContain('⚪ waived');
     expect(result.summary).toContain('TLS code path not used');
@@ -108,6 +124,9 @@ describe('scan-gate dist/index.js under the runner protocol', () => {
     const strict = await runGate({ report, 'ignore-unfixed': 'false' });
     expect(strict.exitCode).toBe(1);
     expect(strict.outputs.blocking).toBe('1');
+    const invalid = await runGate({ report, 'ignore-unfixed': 'maybe' });
+    expect(invalid.exitCode).toBe(1);
+    expect(invalid.stdout).toContain('ignore-unfixed');
   });
 
   it('reads several reports by glob and counts a finding seen in both once', async () => {
