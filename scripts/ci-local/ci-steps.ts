@@ -13,8 +13,10 @@ export interface CiStep {
   readonly action?: string;
 }
 
-/** Where gate jobs write their JSON results (the PR report reads them); git-ignored. */
+/** Where gate jobs write their result files (the PR report reads them); git-ignored. */
 export const RESULTS_DIR = '.tmp/results';
+/** Where the RAG eval writes its raw report (not a PR-report result file). */
+export const EVAL_DIR = '.tmp/eval';
 
 export const CI_STEPS: readonly CiStep[] = [
   { job: 'checks', name: 'Lint', argv: ['npm', 'run', 'lint'] },
@@ -33,7 +35,7 @@ export const CI_STEPS: readonly CiStep[] = [
   {
     job: 'rag-eval',
     name: 'RAG quality gate',
-    argv: ['npm', 'run', 'eval', '--', '--json', `${RESULTS_DIR}/rag-eval.json`],
+    argv: ['npm', 'run', 'eval', '--', '--json', `${EVAL_DIR}/rag-eval.json`],
   },
 ];
 

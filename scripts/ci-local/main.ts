@@ -3,7 +3,7 @@
 // need GitHub and a Docker engine: they run in CI only.
 import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { CI_STEPS, RESULTS_DIR } from './ci-steps.js';
+import { CI_STEPS, EVAL_DIR, RESULTS_DIR } from './ci-steps.js';
 import type { CiStep } from './ci-steps.js';
 import { parseCiLocalArgs, selectSteps } from './select-steps.js';
 
@@ -36,7 +36,7 @@ async function main(): Promise<number> {
       console.log(`${step.job.padEnd(12)} ${step.name.padEnd(22)} ${step.argv.join(' ')}`);
     return 0;
   }
-  mkdirSync(RESULTS_DIR, { recursive: true });
+  for (const dir of [RESULTS_DIR, EVAL_DIR]) mkdirSync(dir, { recursive: true });
   const outcomes: StepOutcome[] = [];
   for (const step of steps) {
     console.log(`\n::group::ci:local ${step.name} — ${step.argv.join(' ')}`);
