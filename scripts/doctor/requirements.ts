@@ -89,8 +89,8 @@ export const SETTINGS: readonly SettingRequirement[] = [
     kind: 'variable',
     environments: BOTH,
     required: false,
-    purpose: 'directory of the app on the host (default /opt/slipway)',
-    example: '--body /opt/slipway',
+    purpose: 'directory of the app on the host (default /srv/slipway/<environment>)',
+    example: '--body /srv/slipway/{environment}',
   },
   {
     name: 'DEPLOY_WEBHOOK_URL',
