@@ -72,6 +72,14 @@ describe('pinned actions', () => {
     for (const line of trivy) {
       expect(line.ref).toBe('aquasecurity/trivy-action@57a97c7e7821a5776cebc9bb87c984fa69cba8f1');
     }
+    // …and the Trivy binary is pinned to v0.69.3 (v0.69.4 was the malicious release).
+    const trivySteps = stepsOf(job(byName('ci.yml'), 'image')).filter((step) =>
+      String(step.uses).startsWith('aquasecurity/trivy-action@'),
+    );
+    expect(trivySteps.map((step) => (step.with as Record<string, unknown>).version)).toEqual([
+      'v0.69.3',
+      'v0.69.3',
+    ]);
   });
 
   it('flags tags, short SHAs and missing version comments', () => {
