@@ -11,7 +11,7 @@ import {
   statSync,
 } from 'node:fs';
 import { arch, platform, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import pg from 'pg';
 import { freePort } from './free-port.js';
 import { runToCompletion, startManagedProcess, type ManagedProcess } from './managed-process.js';
@@ -166,6 +166,8 @@ export async function startEmbeddedPostgres(opts: {
     if (existsSync(dataDir) && readdirSync(dataDir).length > 0) {
       throw new Error(`${dataDir} is not empty and holds no Postgres cluster: refusing to initialise it`);
     }
+    // Parents keep the default mode (the postgres OS user must traverse them); the cluster dir is 0700.
+    mkdirSync(dirname(dataDir), { recursive: true });
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     if (owner !== undefined) chownSync(dataDir, owner.uid, owner.gid);
     if (opts.durable === false) await copyTemplateCluster(binaries, dataDir, owner);

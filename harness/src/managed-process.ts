@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { runInThisContext } from 'node:vm';
 
 /**
  * A child server process the harness owns. It never outlives this process:
@@ -38,9 +39,36 @@ interface LiveChild {
   exited: () => boolean;
 }
 
-const liveChildren = new Set<LiveChild>();
-const exitCleanups = new Set<() => void>();
-let hooksInstalled = false;
+/**
+ * The real `process`. Under jest each test file sees a copy of `process` whose 'exit' and signal
+ * events never fire; `vm.runInThisContext` evaluates in Node's main context and returns the real one.
+ */
+const realProcess: NodeJS.Process = (() => {
+  try {
+    const candidate = runInThisContext('process') as NodeJS.Process | undefined;
+    return typeof candidate?.on === 'function' ? candidate : process;
+  } catch {
+    return process;
+  }
+})();
+
+interface Registry {
+  children: Set<LiveChild>;
+  cleanups: Set<() => void>;
+  hooksInstalled: boolean;
+}
+
+// One registry and one set of hooks per OS process, even when the module is loaded many times
+// (jest gives every test file its own module registry).
+const registryKey = Symbol.for('slipway.harness.managed-processes');
+const registry: Registry = ((realProcess as unknown as Record<symbol, Registry | undefined>)[registryKey] ??=
+  {
+    children: new Set(),
+    cleanups: new Set(),
+    hooksInstalled: false,
+  });
+const liveChildren = registry.children;
+const exitCleanups = registry.cleanups;
 
 const setprivPath = ['/usr/bin/setpriv', '/bin/setpriv'].find((path) => existsSync(path));
 
@@ -195,18 +223,18 @@ export function stopAllChildrenSync(graceMs = 2000): void {
 }
 
 function installExitHooks(): void {
-  if (hooksInstalled) return;
-  hooksInstalled = true;
-  process.on('exit', () => stopAllChildrenSync());
+  if (registry.hooksInstalled) return;
+  registry.hooksInstalled = true;
+  realProcess.on('exit', () => stopAllChildrenSync());
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     const handler = () => {
       // Someone else (e.g. the service's graceful shutdown) handles this signal and will exit; the
       // 'exit' hook then stops the children. Otherwise keep the default behaviour: stop them and die.
-      if (process.listenerCount(signal) > 1) return;
+      if (realProcess.listenerCount(signal) > 1) return;
       stopAllChildrenSync();
-      process.removeListener(signal, handler);
-      process.kill(process.pid, signal);
+      realProcess.removeListener(signal, handler);
+      realProcess.kill(realProcess.pid, signal);
     };
-    process.on(signal, handler);
+    realProcess.on(signal, handler);
   }
 }

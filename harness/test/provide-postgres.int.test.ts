@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
@@ -67,8 +67,11 @@ describe('startEmbeddedPostgres', () => {
   afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 
   it('initialises an empty dir once, keeps data across restarts, and stop() ends the server', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'slipway-pg-int-'));
-    dirs.push(dataDir);
+    // Like `npm start`'s .data/postgres: nested dirs that do not exist yet.
+    const base = mkdtempSync(join(tmpdir(), 'slipway-pg-int-'));
+    chmodSync(base, 0o755);
+    dirs.push(base);
+    const dataDir = join(base, '.data', 'postgres');
 
     const first = await startEmbeddedPostgres({ dataDir }); // runs initdb
     expect(first.url).toBe(`postgres://postgres@127.0.0.1:${first.port}/postgres`);
