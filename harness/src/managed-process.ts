@@ -91,6 +91,9 @@ export function startManagedProcess(options: ManagedProcessOptions): ManagedProc
     cwd: options.cwd,
     env: options.env ?? process.env,
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Own process group: a terminal's Ctrl-C reaches only our process, whose shutdown (e.g. the
+    // service draining requests) then stops the servers in order, instead of the servers dying first.
+    detached: true,
     ...(options.uid === undefined ? {} : { uid: options.uid }),
     ...(options.gid === undefined ? {} : { gid: options.gid }),
   });
