@@ -44163,11 +44163,13 @@ var hostCommands = {
     image
   ],
   pull: (image) => ["docker", "pull", image],
-  /** Migrations run in a throw-away container of the NEW image, before anything is swapped. */
+  /**
+   * Migrations run in a throw-away container of the NEW image, before anything is swapped. Not `--rm`:
+   * with podman's Docker API, `run --rm` can report exit 0 for a failed container; the runner removes it.
+   */
   migrate: (layout, image) => [
     "docker",
     "run",
-    "--rm",
     "--name",
     layout.migrateContainerName,
     "--init",
@@ -44589,6 +44591,7 @@ ${logs.split("\n").slice(-20).join("\n")}`
     await step("migrate", async () => {
       await host.run(hostCommands.removeContainer(layout.migrateContainerName), { allowFailure: true, quiet: true });
       const result = await host.run(hostCommands.migrate(layout, inputs.image), { allowFailure: true });
+      await host.run(hostCommands.removeContainer(layout.migrateContainerName), { allowFailure: true, quiet: true });
       if (result.code !== 0) {
         const output = `${result.stdout}${result.stderr}`.trim().split("\n").slice(-20).join("\n");
         throw new Error(

@@ -46,11 +46,13 @@ export const hostCommands = {
     image,
   ],
   pull: (image: string): Argv => ['docker', 'pull', image],
-  /** Migrations run in a throw-away container of the NEW image, before anything is swapped. */
+  /**
+   * Migrations run in a throw-away container of the NEW image, before anything is swapped. Not `--rm`:
+   * with podman's Docker API, `run --rm` can report exit 0 for a failed container; the runner removes it.
+   */
   migrate: (layout: HostLayout, image: string): Argv => [
     'docker',
     'run',
-    '--rm',
     '--name',
     layout.migrateContainerName,
     '--init',

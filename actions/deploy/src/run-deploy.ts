@@ -395,6 +395,7 @@ export async function runCommand(
     await step('migrate', async () => {
       await host.run(cmd.removeContainer(layout.migrateContainerName), { allowFailure: true, quiet: true });
       const result = await host.run(cmd.migrate(layout, inputs.image), { allowFailure: true });
+      await host.run(cmd.removeContainer(layout.migrateContainerName), { allowFailure: true, quiet: true });
       if (result.code !== 0) {
         const output = `${result.stdout}${result.stderr}`.trim().split('\n').slice(-20).join('\n');
         throw new Error(

@@ -65,6 +65,8 @@ export interface RunningLoad {
 export function startLoad(options: {
   url: string;
   concurrency: number;
+  /** Upper bound on the total request rate (steady traffic, not a saturation test). */
+  ratePerSecond?: number;
   maxRequests?: number;
   timeoutMs?: number;
 }): RunningLoad {
@@ -111,7 +113,13 @@ export function startLoad(options: {
     });
 
   const workers = Array.from({ length: options.concurrency }, async () => {
-    while (!stopping && samples.length < maxRequests) await once();
+    const intervalMs = options.ratePerSecond ? (1000 * options.concurrency) / options.ratePerSecond : 0;
+    while (!stopping && samples.length < maxRequests) {
+      const started = Date.now();
+      await once();
+      const wait = intervalMs - (Date.now() - started);
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    }
   });
 
   return {
