@@ -8,6 +8,11 @@ import type { Config } from './config/config-schema.js';
 import { createApp, type AppDeps } from './http/app.js';
 import { ApiKeyStore } from './keys/api-key-store.js';
 import { createMetrics } from './observability/metrics.js';
+import { QuestionAnswerer } from './retrieval/answer-question.js';
+import { createLlmAnswerer } from './retrieval/create-llm-answerer.js';
+import { CollectionSearch } from './retrieval/search-collection.js';
+import { answerRoutes } from './routes/answer-routes.js';
+import { searchRoutes } from './routes/search-routes.js';
 import { ChromaGateway } from './stores/chroma-gateway.js';
 import { createPostgresPool } from './stores/postgres-pool.js';
 import { connectRedis } from './stores/redis-connection.js';
@@ -50,6 +55,14 @@ export async function createRuntime(
       metrics,
     ),
   };
+  const search = new CollectionSearch({ ...deps, cacheTtlSeconds: config.CACHE_TTL_SECONDS });
+  const answers = new QuestionAnswerer({
+    ...deps,
+    search,
+    llm: createLlmAnswerer(config, metrics, logger),
+    cacheTtlSeconds: config.CACHE_TTL_SECONDS,
+  });
+  deps.apiRouters = [searchRoutes(search), answerRoutes(answers)];
   const app = createApp(deps);
   return {
     deps,

@@ -94,6 +94,11 @@ export const configShape = {
   LLM_FALLBACK_URL: url(['http', 'https']).optional(),
   LLM_FALLBACK_API_KEY: z.string().min(1).optional(),
   LLM_FALLBACK_MODEL: z.string().min(1).optional(),
+  LLM_FIRST_TOKEN_TIMEOUT_MS: intInRange(100, 300_000).default(10_000),
+  LLM_MAX_RETRIES: intInRange(0, 10).default(2),
+  LLM_ANSWER_BUDGET_MS: intInRange(100, 600_000).default(20_000),
+  LLM_BREAKER_FAILURE_THRESHOLD: intInRange(1, 1000).default(5),
+  LLM_BREAKER_COOLDOWN_MS: intInRange(100, 3_600_000).default(30_000),
   CHUNK_SIZE: intInRange(100, 8000).default(800),
   CHUNK_OVERLAP: intInRange(0, 2000).default(120),
   CACHE_TTL_SECONDS: intInRange(1, 7 * 24 * 3600).default(3600),
@@ -235,6 +240,27 @@ export const settingDocs: Record<SettingName, Omit<SettingDoc, 'name'>> = {
   },
   LLM_FALLBACK_API_KEY: { description: 'API key for the fallback LLM endpoint.', secret: true },
   LLM_FALLBACK_MODEL: { description: 'Chat model of the fallback endpoint.', defaultText: 'LLM_MODEL' },
+  LLM_FIRST_TOKEN_TIMEOUT_MS: {
+    description: 'Streamed answers: longest wait for the first token of one attempt before it is retried.',
+    defaultText: '10000',
+  },
+  LLM_MAX_RETRIES: {
+    description: 'Retries of a failed LLM request (jittered exponential back-off), per endpoint.',
+    defaultText: '2',
+  },
+  LLM_ANSWER_BUDGET_MS: {
+    description:
+      'Time all LLM endpoints together may take (for a stream: until the first token) before the extractive answer is used. Capped below REQUEST_TIMEOUT_MS.',
+    defaultText: '20000',
+  },
+  LLM_BREAKER_FAILURE_THRESHOLD: {
+    description: "Consecutive LLM failures that open an endpoint's circuit breaker.",
+    defaultText: '5',
+  },
+  LLM_BREAKER_COOLDOWN_MS: {
+    description: 'How long an open LLM circuit breaker waits before letting one probe request through.',
+    defaultText: '30000',
+  },
   CHUNK_SIZE: {
     description: 'Target chunk size in characters (chunks end on sentence/paragraph boundaries).',
     defaultText: '800',

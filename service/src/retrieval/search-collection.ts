@@ -1,0 +1,319 @@
+/**
+ * Search over one collection: keyword (BM25 in Postgres), vector (Chroma, cosine) or hybrid (the shared
+ * pipeline of rag/hybrid-retrieval.ts, as evaluated). Decisions live in search-plan.ts and rag/; this file
+ * does the I/O: SQL, Chroma, the embedder, the retrieval cache, metrics and the query audit.
+ *
+ * When the vector side fails (Chroma down, or the embedding endpoint), vector and hybrid searches are
+ * answered from the keyword side with `degraded: ["vector"]` — a search never fails because of Chroma.
+ */
+import type { Logger } from 'pino';
+import type pg from 'pg';
+import type { ServiceCache } from '../caches/cache-store.js';
+import type { ChunkRecord, DocumentStore } from '../documents/document-store.js';
+import { notFound } from '../http/app-error.js';
+import type { Embedder } from '../models/embedder.js';
+import { isModelError } from '../models/model-error.js';
+import type { Metrics } from '../observability/metrics.js';
+import {
+  feedbackChunkIds,
+  fuseHybrid,
+  HYBRID_DEFAULTS,
+  hybridQueryVector,
+  type HybridConfig,
+} from '../rag/hybrid-retrieval.js';
+import { ChromaUnavailableError, type ChromaGateway } from '../stores/chroma-gateway.js';
+import { recordQueryAudit, type AuditContext } from './query-audit.js';
+import {
+  candidateCount,
+  chromaWhere,
+  hydrationCount,
+  keywordSearchStatement,
+  requestDigest,
+  selectResults,
+  type SearchMode,
+  type SearchRequest,
+} from './search-plan.js';
+
+export interface SearchResult {
+  documentId: string;
+  chunkId: string;
+  title: string | null;
+  source: string | null;
+  text: string;
+  score: number;
+  /** Character offsets into the stored document text: `text === document.text.slice(start, end)`. */
+  span: { start: number; end: number };
+}
+
+export interface SearchResponse {
+  results: SearchResult[];
+  /** Parts of the retrieval that were unavailable (`vector`); absent when nothing degraded. */
+  degraded?: string[];
+}
+
+export interface CollectionRef {
+  id: string;
+  version: number;
+}
+
+export interface SearchDeps {
+  db: pg.Pool;
+  chroma: ChromaGateway;
+  documents: DocumentStore;
+  embedder: Embedder;
+  cache: ServiceCache;
+  metrics: Metrics;
+  logger: Logger;
+  cacheTtlSeconds: number;
+  hybrid?: HybridConfig;
+}
+
+interface Ranked {
+  id: string;
+  score: number;
+  vector?: number[];
+}
+
+/** The vector side could not be used: Chroma unavailable, or the embedding model failed. */
+const isVectorOutage = (error: unknown) => error instanceof ChromaUnavailableError || isModelError(error);
+
+export class CollectionSearch {
+  private readonly hybrid: HybridConfig;
+
+  constructor(private readonly deps: SearchDeps) {
+    this.hybrid = deps.hybrid ?? HYBRID_DEFAULTS;
+  }
+
+  /** The collection's id and version (the version is part of every cache key). 404 when unknown. */
+  async resolve(name: string): Promise<CollectionRef> {
+    const { rows } = await this.deps.db.query<{ id: string; version: string }>(
+      `SELECT id, version FROM collections WHERE name = $1`,
+      [name],
+    );
+    const row = rows[0];
+    if (!row) throw notFound(`Collection "${name}" does not exist.`);
+    return { id: row.id, version: Number(row.version) };
+  }
+
+  /** Search with the retrieval cache, latency metric and query audit. */
+  async search(name: string, request: SearchRequest, audit: AuditContext): Promise<SearchResponse> {
+    const started = performance.now();
+    const collection = await this.resolve(name);
+    const response = await this.searchIn(collection, request, audit.signal);
+    const seconds = (performance.now() - started) / 1000;
+    this.deps.metrics.retrievalDuration.observe({ mode: request.mode }, seconds);
+    recordQueryAudit(this.deps.db, this.deps.logger, {
+      ...audit,
+      collectionId: collection.id,
+      kind: 'search',
+      mode: request.mode,
+      query: request.query,
+      resultCount: response.results.length,
+      latencyMs: seconds * 1000,
+    });
+    return response;
+  }
+
+  /** Cached retrieval in a resolved collection (no audit; answers use this). */
+  async searchIn(collection: CollectionRef, request: SearchRequest, signal?: AbortSignal) {
+    const { cache } = this.deps;
+    const key = cache.key(
+      'retrieval',
+      collection.id,
+      collection.version,
+      this.deps.embedder.name,
+      requestDigest(request),
+    );
+    const cached = await cache.getJson<SearchResponse>('retrieval', key);
+    if (cached) return cached;
+    const response = await this.retrieve(collection.id, request, signal);
+    if (!response.degraded) {
+      cache.setJson(key, response, this.deps.cacheTtlSeconds).catch((error: unknown) => {
+        this.deps.logger.warn({ err: error }, 'could not cache a retrieval result');
+      });
+    }
+    return response;
+  }
+
+  /** Uncached retrieval: rank, hydrate, suppress near-duplicates, MMR, top K. */
+  async retrieve(
+    collectionId: string,
+    request: SearchRequest,
+    signal?: AbortSignal,
+  ): Promise<SearchResponse> {
+    const degraded: string[] = [];
+    let ranked: Ranked[];
+    if (request.mode === 'keyword') {
+      ranked = await this.keyword(collectionId, request, candidateCount(request, this.hybrid));
+    } else {
+      try {
+        ranked =
+          request.mode === 'vector'
+            ? await this.vector(collectionId, request, signal)
+            : await this.hybridRanking(collectionId, request, signal);
+      } catch (error) {
+        if (!isVectorOutage(error)) throw error;
+        this.deps.logger.warn(
+          { err: error, mode: request.mode },
+          'vector retrieval unavailable: keyword only',
+        );
+        this.deps.metrics.retrievalDegraded.inc({ missing: 'vector' });
+        degraded.push('vector');
+        ranked = await this.keyword(
+          collectionId,
+          request,
+          candidateCount({ ...request, mode: 'keyword' }, this.hybrid),
+        );
+      }
+    }
+
+    const hydrated = await this.hydrate(
+      collectionId,
+      ranked.slice(0, hydrationCount(request, ranked.length)),
+    );
+    if (request.mmr) await this.completeVectors(collectionId, hydrated, signal);
+    const selected = selectResults(hydrated, request);
+    const response: SearchResponse = {
+      results: selected.map(({ chunk, score }) => ({
+        documentId: chunk.documentId,
+        chunkId: chunk.id,
+        title: chunk.title,
+        source: chunk.source,
+        text: chunk.text,
+        score,
+        span: { start: chunk.start, end: chunk.end },
+      })),
+    };
+    if (degraded.length > 0) response.degraded = degraded;
+    return response;
+  }
+
+  private async keyword(collectionId: string, request: SearchRequest, limit: number): Promise<Ranked[]> {
+    const statement = keywordSearchStatement(request.query, limit, collectionId, request.filter);
+    const { rows } = await this.deps.db.query<{ id: string; score: number }>(statement);
+    return rows.map((r) => ({ id: r.id, score: Number(r.score) }));
+  }
+
+  private async embedQuery(query: string, signal?: AbortSignal): Promise<number[]> {
+    const [vector] = await this.deps.embedder.embed([query], signal);
+    return vector!;
+  }
+
+  private async nearest(
+    collectionId: string,
+    vector: number[],
+    limit: number,
+    request: SearchRequest,
+  ): Promise<Ranked[]> {
+    const collection = await this.deps.chroma.collection(collectionId);
+    const result = await this.deps.chroma.call(() =>
+      collection.query({
+        queryEmbeddings: [vector],
+        nResults: limit,
+        where: chromaWhere(request.filter) as never,
+        include: request.mmr ? ['distances', 'embeddings'] : ['distances'],
+      }),
+    );
+    const ids = result.ids[0] ?? [];
+    return ids.map((id, i) => ({
+      id,
+      score: 1 - (result.distances[0]?.[i] ?? 1),
+      vector: request.mmr ? (result.embeddings[0]?.[i] ?? undefined) : undefined,
+    }));
+  }
+
+  private async vector(collectionId: string, request: SearchRequest, signal?: AbortSignal) {
+    const vector = await this.embedQuery(request.query, signal);
+    return this.nearest(collectionId, vector, candidateCount(request, this.hybrid), request);
+  }
+
+  /** Keyword list, feedback-expanded vector list, weighted RRF — exactly as the evaluation ranks. */
+  private async hybridRanking(collectionId: string, request: SearchRequest, signal?: AbortSignal) {
+    const limit = candidateCount(request, this.hybrid);
+    const [keyword, queryVector] = await Promise.all([
+      this.keyword(collectionId, request, limit),
+      this.embedQuery(request.query, signal),
+    ]);
+    const feedbackIds = feedbackChunkIds(
+      keyword.map((k) => k.id),
+      this.hybrid,
+    );
+    const feedback = await this.vectorsOf(collectionId, feedbackIds);
+    const vectorList = await this.nearest(
+      collectionId,
+      hybridQueryVector(
+        queryVector,
+        feedbackIds.flatMap((id) => {
+          const vector = feedback.get(id);
+          return vector ? [vector] : [];
+        }),
+        this.hybrid,
+      ),
+      limit,
+      request,
+    );
+    const vectors = new Map<string, number[]>(feedback);
+    for (const item of vectorList) if (item.vector) vectors.set(item.id, item.vector);
+    return fuseHybrid(
+      keyword.map((k) => k.id),
+      vectorList.map((v) => v.id),
+      this.hybrid,
+    ).map((f) => ({ id: f.id, score: f.score, vector: vectors.get(f.id) }));
+  }
+
+  /** Stored vectors by chunk id (ids Chroma does not hold are absent). */
+  private async vectorsOf(collectionId: string, ids: string[]): Promise<Map<string, number[]>> {
+    if (ids.length === 0) return new Map();
+    const collection = await this.deps.chroma.collection(collectionId);
+    const result = await this.deps.chroma.call(() => collection.get({ ids, include: ['embeddings'] }));
+    return new Map(result.ids.map((id, i) => [id, result.embeddings[i]!]));
+  }
+
+  private async hydrate(
+    collectionId: string,
+    ranked: Ranked[],
+  ): Promise<(Ranked & { text: string; chunk: ChunkRecord })[]> {
+    const chunks = await this.deps.documents.chunks(
+      collectionId,
+      ranked.map((r) => r.id),
+    );
+    const byId = new Map(chunks.map((c) => [c.id, c]));
+    return ranked.flatMap((r) => {
+      const chunk = byId.get(r.id);
+      return chunk ? [{ ...r, text: chunk.text, chunk }] : [];
+    });
+  }
+
+  /**
+   * MMR needs a vector for every candidate: keyword-only ones are fetched from Chroma by id, or, when
+   * Chroma is down, embedded from their text.
+   */
+  private async completeVectors(
+    collectionId: string,
+    candidates: (Ranked & { text: string })[],
+    signal?: AbortSignal,
+  ): Promise<void> {
+    const missing = candidates.filter((c) => !c.vector);
+    if (missing.length === 0) return;
+    let found = new Map<string, number[]>();
+    try {
+      found = await this.vectorsOf(
+        collectionId,
+        missing.map((c) => c.id),
+      );
+    } catch (error) {
+      if (!(error instanceof ChromaUnavailableError)) throw error;
+    }
+    const stillMissing = missing.filter((c) => !found.has(c.id));
+    if (stillMissing.length > 0) {
+      const embedded = await this.deps.embedder.embed(
+        stillMissing.map((c) => c.text),
+        signal,
+      );
+      stillMissing.forEach((c, i) => found.set(c.id, embedded[i]!));
+    }
+    for (const c of missing) c.vector = found.get(c.id);
+  }
+}
+
+export type { SearchMode, SearchRequest };

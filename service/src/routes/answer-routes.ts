@@ -1,0 +1,129 @@
+import { Router, type Response } from 'express';
+import { apiRegistry, bearerAuth, problemResponses, z } from '../api/api-registry.js';
+import { AppError } from '../http/app-error.js';
+import { requireScope } from '../http/authenticate.js';
+import { parseBody, parseParams } from '../http/validate-request.js';
+import type { AnswerEvent, QuestionAnswerer } from '../retrieval/answer-question.js';
+import { CollectionParams } from './collection-routes.js';
+import { searchMode } from './search-routes.js';
+
+const AnswerBody = apiRegistry.register(
+  'AnswerRequest',
+  z.strictObject({
+    question: z.string().trim().min(1).max(2000),
+    topK: z.number().int().min(1).max(20).default(5),
+    mode: searchMode.default('hybrid'),
+  }),
+);
+
+const Citation = apiRegistry.register(
+  'Citation',
+  z
+    .object({
+      documentId: z.string(),
+      chunkId: z.string(),
+      start: z.number().int(),
+      end: z.number().int(),
+      quote: z.string(),
+    })
+    .openapi({ description: 'quote === document.text.slice(start, end) of the stored document.' }),
+);
+
+const AnswerResponse = apiRegistry.register(
+  'AnswerResponse',
+  z.object({
+    answer: z.string(),
+    mode: z.enum(['extractive', 'llm']),
+    citations: z.array(Citation),
+    cached: z.boolean(),
+    degraded: z
+      .array(z.string())
+      .optional()
+      .openapi({
+        description: 'What did not work: vector, llm_primary, llm_fallback, llm_stream_interrupted.',
+      }),
+  }),
+);
+
+apiRegistry.registerPath({
+  method: 'post',
+  path: '/v1/collections/{name}/answer',
+  summary:
+    'A cited answer (scope: read). With `Accept: text/event-stream`: `token` events, an `error` event if the ' +
+    'model breaks off, then one final `citations` event ({citations, mode, cached, degraded?}).',
+  security: [{ [bearerAuth.name]: [] }],
+  request: { params: CollectionParams, body: { content: { 'application/json': { schema: AnswerBody } } } },
+  responses: {
+    200: {
+      description: 'The answer with citations (JSON), or a server-sent event stream',
+      content: {
+        'application/json': { schema: AnswerResponse },
+        'text/event-stream': { schema: z.string() },
+      },
+    },
+    ...problemResponses(400, 401, 403, 404, 415, 422, 429, 503),
+  },
+});
+
+function writeEvent(res: Response, event: AnswerEvent): void {
+  const { type, ...data } = event;
+  res.write(`event: ${type}\ndata: ${JSON.stringify(data)}\n\n`);
+}
+
+const wantsStream = (accept: string | undefined) =>
+  accept !== undefined && accept.includes('text/event-stream');
+
+export function answerRoutes(answers: QuestionAnswerer): Router {
+  const router = Router();
+  router.post('/v1/collections/:name/answer', requireScope('read'), async (req, res) => {
+    const { name } = parseParams(CollectionParams, req.params);
+    const body = parseBody(AnswerBody, req);
+    const context = { apiKeyId: res.locals.apiKey?.id, requestId: res.locals.requestId };
+    if (!wantsStream(req.get('accept'))) {
+      res.json(await answers.answer(name, body, { ...context, signal: res.locals.signal }));
+      return;
+    }
+
+    // A stream is exempt from the request deadline (its first token is bounded by LLM_ANSWER_BUDGET_MS,
+    // kept below REQUEST_TIMEOUT_MS; the rest by LLM_TIMEOUT_MS); it stops when the client leaves.
+    const leaving = new AbortController();
+    res.on('close', () => {
+      if (!res.writableFinished) leaving.abort(new Error('client closed the connection'));
+    });
+    const events = answers.stream(name, body, { ...context, signal: leaving.signal });
+    // The first event decides between a problem response (unknown collection, store down) and a stream.
+    const first = await events.next();
+    if (res.headersSent) {
+      // the request deadline answered 503 while retrieval was still running
+      leaving.abort();
+      await events.return(undefined);
+      return;
+    }
+    res.status(200);
+    res.set({
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-cache',
+      'X-Accel-Buffering': 'no',
+    });
+    res.flushHeaders();
+    try {
+      if (!first.done) writeEvent(res, first.value);
+      for await (const event of events) {
+        if (leaving.signal.aborted) break;
+        writeEvent(res, event);
+      }
+    } catch (error) {
+      if (!leaving.signal.aborted) {
+        req.log?.error({ err: error }, 'answer stream failed');
+        const status = error instanceof AppError ? error.status : 500;
+        writeEvent(res, {
+          type: 'error',
+          reason: status === 503 ? 'dependency-unavailable' : 'internal',
+          message: 'The answer could not be completed.',
+        });
+      }
+    }
+    res.end();
+  });
+  return router;
+}

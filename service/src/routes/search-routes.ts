@@ -1,0 +1,87 @@
+import { Router } from 'express';
+import { apiRegistry, bearerAuth, problemResponses, z } from '../api/api-registry.js';
+import { requireScope } from '../http/authenticate.js';
+import { parseBody, parseParams } from '../http/validate-request.js';
+import type { CollectionSearch } from '../retrieval/search-collection.js';
+import { CollectionParams } from './collection-routes.js';
+
+export const searchMode = z
+  .enum(['hybrid', 'vector', 'keyword'])
+  .openapi({ description: 'hybrid: BM25 + feedback-expanded vector list fused with weighted RRF.' });
+
+const metadataFilter = z
+  .record(
+    z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/),
+    z.union([z.string().max(1000), z.number(), z.boolean()]),
+  )
+  .refine((filter) => Object.keys(filter).length <= 20, 'at most 20 keys')
+  .openapi({ description: 'Equality on top-level scalar metadata keys; every key must match.' });
+
+export const SearchBody = apiRegistry.register(
+  'SearchRequest',
+  z.strictObject({
+    query: z.string().trim().min(1).max(2000),
+    topK: z.number().int().min(1).max(50).default(10),
+    mode: searchMode.default('hybrid'),
+    mmr: z
+      .strictObject({ lambda: z.number().min(0).max(1).default(0.7) })
+      .optional()
+      .openapi({ description: 'Maximal marginal relevance: 1 = relevance only, 0 = diversity only.' }),
+    filter: metadataFilter.optional(),
+  }),
+);
+
+const SearchResult = apiRegistry.register(
+  'SearchResult',
+  z.object({
+    documentId: z.string(),
+    chunkId: z.string(),
+    title: z.string().nullable(),
+    source: z.string().nullable(),
+    text: z.string(),
+    score: z.number(),
+    span: z
+      .object({ start: z.number().int(), end: z.number().int() })
+      .openapi({
+        description: 'Offsets into the stored document text: text === document.text.slice(start, end).',
+      }),
+  }),
+);
+
+const SearchResponse = apiRegistry.register(
+  'SearchResponse',
+  z.object({
+    results: z.array(SearchResult),
+    degraded: z
+      .array(z.string())
+      .optional()
+      .openapi({ description: 'Unavailable parts (["vector"] when Chroma is down: keyword results only).' }),
+  }),
+);
+
+apiRegistry.registerPath({
+  method: 'post',
+  path: '/v1/collections/{name}/search',
+  summary: 'Search a collection: keyword, vector or hybrid, optional MMR and metadata filter (scope: read).',
+  security: [{ [bearerAuth.name]: [] }],
+  request: { params: CollectionParams, body: { content: { 'application/json': { schema: SearchBody } } } },
+  responses: {
+    200: { description: 'Ranked chunks', content: { 'application/json': { schema: SearchResponse } } },
+    ...problemResponses(400, 401, 403, 404, 415, 422, 429, 503),
+  },
+});
+
+export function searchRoutes(search: CollectionSearch): Router {
+  const router = Router();
+  router.post('/v1/collections/:name/search', requireScope('read'), async (req, res) => {
+    const { name } = parseParams(CollectionParams, req.params);
+    const body = parseBody(SearchBody, req);
+    const response = await search.search(name, body, {
+      apiKeyId: res.locals.apiKey?.id,
+      requestId: res.locals.requestId,
+      signal: res.locals.signal,
+    });
+    res.json(response);
+  });
+  return router;
+}
