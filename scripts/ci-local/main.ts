@@ -43,18 +43,20 @@ async function main(): Promise<number> {
     const outcome = await runStep(step);
     console.log('::endgroup::');
     outcomes.push(outcome);
-    if (outcome.exitCode !== 0 && !options.keepGoing) break;
+    if (outcome.exitCode !== 0 && !step.advisoryLocally && !options.keepGoing) break;
   }
   console.log('\nci:local summary');
   for (const { step, exitCode, seconds } of outcomes) {
-    console.log(
-      `  ${exitCode === 0 ? 'pass' : 'FAIL'}  ${step.name.padEnd(22)} ${String(seconds).padStart(7)} s`,
-    );
+    const verdict = exitCode === 0 ? 'pass' : step.advisoryLocally ? 'warn' : 'FAIL';
+    const note =
+      exitCode !== 0 && step.advisoryLocally ? `  (not blocking locally: ${step.advisoryLocally})` : '';
+    console.log(`  ${verdict}  ${step.name.padEnd(22)} ${String(seconds).padStart(7)} s${note}`);
   }
   const notRun = steps.slice(outcomes.length);
   for (const step of notRun)
     console.log(`  skip  ${step.name} (an earlier step failed; --keep-going runs all)`);
-  return outcomes.every((outcome) => outcome.exitCode === 0) && notRun.length === 0 ? 0 : 1;
+  const blocking = outcomes.filter((outcome) => outcome.exitCode !== 0 && !outcome.step.advisoryLocally);
+  return blocking.length === 0 && notRun.length === 0 ? 0 : 1;
 }
 
 main().then(
