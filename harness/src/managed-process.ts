@@ -105,10 +105,8 @@ export function startManagedProcess(options: ManagedProcessOptions): ManagedProc
   child.stderr.on('data', append);
 
   let exitInfo: { code: number | null; signal: NodeJS.Signals | null } | undefined;
-  let spawnError: Error | undefined;
   const exitPromise = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.on('error', (error) => {
-      spawnError = error;
       output += `\n[spawn error] ${error.message}`;
       exitInfo ??= { code: null, signal: null };
       resolve(exitInfo);
@@ -133,7 +131,7 @@ export function startManagedProcess(options: ManagedProcessOptions): ManagedProc
     pid,
     name: options.name,
     exited: () => exitInfo !== undefined,
-    output: () => (spawnError ? `${output}\n${spawnError.message}` : output),
+    output: () => output,
     waitForExit: () => exitPromise,
     stop() {
       stopping ??= (async () => {
