@@ -6,14 +6,18 @@ import {
   type ChromaServer,
   type EmbeddedPostgresServer,
 } from '@slipway/harness';
+import type { Logger } from 'pino';
+import { collectFiles, ingestFiles } from '../documents/ingest-files.js';
 import { generateApiKey } from '../keys/api-key-format.js';
+import type { Runtime } from '../runtime.js';
 import { runMigrations } from '../migrations/run-migrations.js';
 import { createLogger } from '../observability/logger.js';
 import { main } from '../server.js';
 import { isEntryPoint } from './entry-point.js';
 
 /** Git-ignored working data of `npm start`: embedded Postgres and Chroma data, the dev admin key. */
-const defaultDataDir = fileURLToPath(new URL('../../../.data/', import.meta.url));
+const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+const defaultDataDir = `${repoRoot}.data/`;
 
 /** The development admin key: made once, kept in .data/ so it survives restarts. */
 function devAdminKey(dir: string): string {
@@ -64,13 +68,15 @@ export async function devStart(env: NodeJS.ProcessEnv = process.env): Promise<vo
 
     // on SIGTERM/SIGINT: the service drains first, then the stores it was using stop
     const running = await main(serviceEnv, { embeddedStores: children.length > 0, afterStop: stopChildren });
+    await seedDocs(running.runtime, logger);
     console.log(
       [
         '',
         `  Slipway is running at ${running.url}`,
         `  API docs:        ${running.url}/docs`,
         `  Dev admin key:   ${adminKey}`,
-        `  Try:  curl -H "Authorization: Bearer ${adminKey}" ${running.url}/v1/collections`,
+        `  Try:  curl -H "Authorization: Bearer ${adminKey}" -H 'content-type: application/json' \\`,
+        `          -d '{"question":"How do I roll back a deploy?"}' ${running.url}/v1/collections/docs/answer`,
         '',
       ].join('\n'),
     );
@@ -78,6 +84,34 @@ export async function devStart(env: NodeJS.ProcessEnv = process.env): Promise<vo
     logger.error({ err: error }, 'start-up failed');
     await stopChildren();
     process.exit(1);
+  }
+}
+
+/**
+ * Ingests the repository's docs/ into a `docs` collection, so a new user can ask the runbooks questions at
+ * once. Content-hash dedup makes restarts cheap; only changed files are re-embedded.
+ */
+async function seedDocs(runtime: Runtime, logger: Logger): Promise<void> {
+  if (process.env.SEED_DOCS === 'false') return;
+  try {
+    const { deps } = runtime;
+    const files = await collectFiles([`${repoRoot}docs`]);
+    const { outcomes } = await ingestFiles(
+      {
+        collections: deps.collections,
+        documents: deps.documents,
+        embedder: deps.embedder,
+        metrics: deps.metrics,
+        chunking: { targetSize: deps.config.CHUNK_SIZE, overlap: deps.config.CHUNK_OVERLAP },
+      },
+      'docs',
+      files,
+      repoRoot,
+    );
+    const stored = outcomes.filter((o) => !o.duplicate).length;
+    logger.info({ files: outcomes.length, stored }, 'seeded the docs collection from docs/');
+  } catch (error) {
+    logger.warn({ err: { message: (error as Error).message } }, 'could not seed the docs collection');
   }
 }
 

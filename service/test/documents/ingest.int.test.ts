@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { chromaClientFor, startChromaServer, type ChromaServer } from '@slipway/harness';
 import pg from 'pg';
 import request from 'supertest';
+import { reconcileCommand } from '../../src/cli/reconcile.js';
 import { startServiceUnderTest, type ServiceUnderTest } from '../support/service-under-test.js';
 
 const markdown = `# Rollback
@@ -155,6 +156,45 @@ describe('documents: ingest, dedup, read, delete — across Postgres and Chroma'
       .set(svc.auth('ingest'))
       .send({ id: 'during-outage', text: 'Written while the vector store was down.' });
     expect(again.status).toBe(201);
+    expect((await rowCounts()).chunks).toBe(await chromaCount());
+  });
+
+  it('reconcile reports zero drift after the outage, then finds and repairs induced drift', async () => {
+    const env = {
+      DATABASE_URL: svc.postgres.url,
+      CHROMA_URL: chroma.url,
+      CHROMA_COLLECTION_PREFIX: svc.chroma.collectionPrefix,
+      LOG_LEVEL: 'silent',
+    };
+    const lines: string[] = [];
+    const out = {
+      log: (s: string) => lines.push(s),
+      error: (s: string) => lines.push(s),
+    } as unknown as Console;
+    expect(await reconcileCommand(['--json'], env, out)).toBe(0);
+    expect(JSON.parse(lines.pop() as string)).toMatchObject({ drift: 0 });
+
+    // induce drift: drop one real vector, add one orphan
+    const { id } = await svc.runtime.deps.collections.get('runbooks');
+    const handle = await chromaClientFor(chroma.url).getCollection({
+      name: svc.runtime.deps.chroma.chromaName(id),
+    });
+    await handle.delete({ ids: ['during-outage#0'] });
+    await handle.add({
+      ids: ['ghost#0'],
+      embeddings: [new Array(384).fill(0).map((_, i) => (i === 0 ? 1 : 0))],
+    });
+
+    expect(await reconcileCommand(['--json', '--collection', 'runbooks'], env, out)).toBe(1);
+    const report = JSON.parse(lines.pop() as string);
+    expect(report.collections[0]).toMatchObject({
+      missingVectors: ['during-outage#0'],
+      orphanVectors: ['ghost#0'],
+    });
+
+    expect(await reconcileCommand(['--fix', '--json'], env, out)).toBe(0);
+    expect(await reconcileCommand(['--json'], env, out)).toBe(0);
+    expect(JSON.parse(lines.pop() as string)).toMatchObject({ drift: 0 });
     expect((await rowCounts()).chunks).toBe(await chromaCount());
   });
 

@@ -61,6 +61,9 @@ describe('npm start (embedded defaults)', () => {
       await new Promise((r) => setTimeout(r, 250));
     }
     expect(ready).toBeDefined();
+    // the banner comes once the docs/ seeding is done
+    while (!output.includes('Dev admin key') && Date.now() - started < 60_000)
+      await new Promise((r) => setTimeout(r, 250));
     expect(ready!.checks.postgres!.ok).toBe(true);
     expect(ready!.checks.chroma!.ok).toBe(true);
     expect(ready!.checks.redis!.ok).toBe('skipped');
@@ -76,5 +79,5 @@ describe('npm start (embedded defaults)', () => {
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
     expect(processesUsing(dataDir)).toEqual([]);
-  }, 60_000);
+  }, 90_000);
 });
