@@ -2,13 +2,18 @@ import { cpus } from 'node:os';
 import nlp from 'wink-nlp-utils';
 import bm25 from 'wink-bm25-text-search';
 import { chunkText, DEFAULT_CHUNK_OPTIONS, type ChunkOptions } from '../rag/chunk-text.js';
-import { fuseRankings } from '../rag/fuse-rankings.js';
 import { createHashingEmbedder, type HashingEmbedderOptions } from '../rag/hashing-embedder.js';
 import { normalizeDocument } from '../rag/normalize-document.js';
-import { expandQueryVector } from '../rag/expand-query-vector.js';
+import {
+  feedbackChunkIds,
+  fuseHybrid,
+  HYBRID_DEFAULTS,
+  hybridQueryVector,
+  type HybridConfig,
+} from '../rag/hybrid-retrieval.js';
 import { selectMmr } from '../rag/select-mmr.js';
 import { loadCranfield, relevantDocumentsByQuery } from './cranfield-loader.js';
-import { meanMetrics, type RankingMetrics } from './ranking-metrics.js';
+import { meanMetrics, ndcgAtK, type RankingMetrics } from './ranking-metrics.js';
 import { createPostgresKeywordIndex } from './postgres-keyword-index.js';
 
 export type EvalMode = 'keyword' | 'keyword-cover-density' | 'vector' | 'hybrid' | 'hybrid+mmr' | 'bm25';
@@ -37,6 +42,8 @@ export interface ModeResult extends RankingMetrics {
   queries: number;
   /** Wall time of retrieving all queries in this mode. */
   ms: number;
+  /** nDCG@k of each judged query, in query order (for paired comparisons). */
+  perQueryNdcg: number[];
 }
 
 export interface EvalReport {
@@ -53,12 +60,13 @@ export interface EvalReport {
 
 export const DEFAULT_EVAL_CONFIG: EvalReport['config'] = {
   k: 10,
-  candidates: 100,
+  // the service's hybrid search uses the same values (rag/hybrid-retrieval.ts), so the eval measures what ships
+  candidates: HYBRID_DEFAULTS.candidates,
   chunking: { ...DEFAULT_CHUNK_OPTIONS },
   embedder: {},
-  fusion: { k: 60, keywordWeight: 1, vectorWeight: 1 },
+  fusion: { ...HYBRID_DEFAULTS.fusion },
   mmr: { lambda: 0.7, pool: 50 },
-  feedback: { chunks: 5, weight: 2 },
+  feedback: { ...HYBRID_DEFAULTS.feedback },
 };
 
 const stopwatch = (): (() => number) => {
@@ -131,7 +139,10 @@ export async function evaluateRetrieval(options: EvalOptions): Promise<EvalRepor
     const indexMs = lap();
     const queries = collection.queries;
     const score = (mode: EvalMode, rankings: Map<string, string[]>, ms: number): void => {
-      results.push({ mode, ...meanMetrics(rankings, relevant, k), ms });
+      const perQueryNdcg = [...relevant].map(([queryId, docs]) =>
+        ndcgAtK(rankings.get(queryId) ?? [], docs, k),
+      );
+      results.push({ mode, ...meanMetrics(rankings, relevant, k), ms, perQueryNdcg });
     };
 
     // keyword: Postgres full-text search over chunks (BM25 in SQL), as the service runs it.
@@ -187,28 +198,27 @@ export async function evaluateRetrieval(options: EvalOptions): Promise<EvalRepor
     // hybrid: weighted reciprocal rank fusion of the keyword list and a vector list whose query is expanded
     // towards the top keyword chunks (pseudo-relevance feedback), when configured.
     lap = stopwatch();
-    const feedbackChunks = config.feedback.chunks ?? 0;
+    const hybrid: HybridConfig = {
+      candidates,
+      fusion: {
+        k: config.fusion.k ?? HYBRID_DEFAULTS.fusion.k,
+        keywordWeight: config.fusion.keywordWeight ?? HYBRID_DEFAULTS.fusion.keywordWeight,
+        vectorWeight: config.fusion.vectorWeight ?? HYBRID_DEFAULTS.fusion.vectorWeight,
+      },
+      feedback: {
+        chunks: config.feedback.chunks ?? 0,
+        weight: config.feedback.weight ?? 0,
+      },
+    };
     const hybridVectorChunkIds =
-      feedbackChunks > 0
+      hybrid.feedback.chunks > 0
         ? queryVectors.map((v, i) =>
             searchVector(
-              expandQueryVector(
-                v,
-                keywordChunkIds[i]!.slice(0, feedbackChunks).map(vectorOf),
-                config.feedback.weight ?? 0,
-              ),
+              hybridQueryVector(v, feedbackChunkIds(keywordChunkIds[i]!, hybrid).map(vectorOf), hybrid),
             ),
           )
         : vectorChunkIds;
-    const fused = queries.map((_, i) =>
-      fuseRankings(
-        [
-          { ids: keywordChunkIds[i]!, weight: config.fusion.keywordWeight ?? 1 },
-          { ids: hybridVectorChunkIds[i]!, weight: config.fusion.vectorWeight ?? 1 },
-        ],
-        { k: config.fusion.k ?? 60 },
-      ),
-    );
+    const fused = queries.map((_, i) => fuseHybrid(keywordChunkIds[i]!, hybridVectorChunkIds[i]!, hybrid));
     score(
       'hybrid',
       new Map(queries.map((q, i) => [q.id, documentsOf(fused[i]!.map((f) => f.id))])),
@@ -263,8 +273,19 @@ export function formatReportTable(report: EvalReport): string {
     `recall@${report.k}`,
     `P@${report.k}`,
     'vs BM25',
+    'queries better/worse than BM25',
     'ms',
   ];
+  const pairs = (r: ModeResult): string => {
+    let wins = 0;
+    let losses = 0;
+    r.perQueryNdcg.forEach((x, i) => {
+      const y = bm25.perQueryNdcg[i] ?? 0;
+      if (x > y + 1e-9) wins++;
+      else if (x < y - 1e-9) losses++;
+    });
+    return r.mode === 'bm25' ? '' : `${wins}/${losses}`;
+  };
   const rows = report.results.map((r) => [
     r.mode,
     r.ndcg.toFixed(4),
@@ -272,6 +293,7 @@ export function formatReportTable(report: EvalReport): string {
     r.recall.toFixed(4),
     r.precision.toFixed(4),
     `${r.ndcg >= bm25.ndcg ? '+' : ''}${(((r.ndcg - bm25.ndcg) / bm25.ndcg) * 100).toFixed(1)}%`,
+    pairs(r),
     String(r.ms),
   ]);
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((row) => row[c]!.length)));

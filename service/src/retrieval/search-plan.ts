@@ -57,7 +57,8 @@ export function keywordSearchStatement(
       `AND d.id = c.document_id AND d.metadata @> $4::jsonb)`
     : 'c.collection_id = $3';
   return {
-    text: buildKeywordSearchSql({ where }),
+    // the chunk length as the eval measures it (postgres-keyword-index.ts): same BM25 normalisation
+    text: buildKeywordSearchSql({ where, lengthExpression: 'c.end_offset - c.start_offset' }),
     values: filtered ? [query, limit, collectionId, JSON.stringify(filter)] : [query, limit, collectionId],
   };
 }
