@@ -21,13 +21,10 @@ describe('streamed answers are exempt from the request deadline', () => {
       LLM_TIMEOUT_MS: '10000',
     });
     await request(svc.app).post('/v1/collections').set(svc.auth('admin')).send({ name: 'kb' });
-    const ingest = await request(svc.app)
-      .post('/v1/collections/kb/documents')
-      .set(svc.auth('ingest'))
-      .send({
-        id: 'deploy',
-        text: 'During a deploy the old colour keeps serving until the new one is healthy.',
-      });
+    const ingest = await request(svc.app).post('/v1/collections/kb/documents').set(svc.auth('ingest')).send({
+      id: 'deploy',
+      text: 'During a deploy the old colour keeps serving until the new one is healthy.',
+    });
     expect(ingest.status).toBe(201);
     server = svc.app.listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
