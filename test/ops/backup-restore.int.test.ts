@@ -288,6 +288,12 @@ describe('scripts/backup + scripts/restore', () => {
       client.query<{ query: string }>('SELECT query FROM query_audit'),
     );
     expect(left.rows.map((r) => r.query)).toEqual(['recent']);
+    // The cron form in docs/runbooks/backup-restore.md feeds the file on stdin (docker exec -i … psql -f -).
+    const again = execFileSync('psql', [url, '-X', '-q', '-v', 'retention_days=1', '-f', '-'], {
+      input: await readFile(path.join(root, 'ops/sql/prune-query-audit.sql')),
+      encoding: 'utf8',
+    });
+    expect(again).toMatch(/^\s*1\s*\|\s*1\s*$/m);
     const missing = await runCommand([
       'psql',
       url,

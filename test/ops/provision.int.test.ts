@@ -67,6 +67,7 @@ describe('scripts/provision --dry-run', () => {
       'unattended-upgrades',
       'ssh-hardening',
       'nginx',
+      'certbot-hook',
       'ops-tools',
     ]);
     expect(result.stdout).toContain('(dry run: nothing was changed)');
