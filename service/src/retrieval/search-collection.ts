@@ -194,8 +194,24 @@ export class CollectionSearch {
     return rows.map((r) => ({ id: r.id, score: Number(r.score) }));
   }
 
+  /**
+   * The query's vector. Remote models' vectors are cached (embedding cache, keyed by model and text); the
+   * local hashing embedder is faster than a cache round trip.
+   */
   private async embedQuery(query: string, signal?: AbortSignal): Promise<number[]> {
-    const [vector] = await this.deps.embedder.embed([query], signal);
+    const { embedder, cache } = this.deps;
+    const remote = embedder.name.startsWith('openai:');
+    const key = remote ? cache.key('embedding', embedder.name, requestDigest(query)) : undefined;
+    if (key) {
+      const cached = await cache.getJson<number[]>('embedding', key);
+      if (cached && cached.length === embedder.dimensions) return cached;
+    }
+    const [vector] = await embedder.embed([query], signal);
+    if (key) {
+      cache.setJson(key, vector, this.deps.cacheTtlSeconds).catch((error: unknown) => {
+        this.deps.logger.warn({ err: error }, 'could not cache a query embedding');
+      });
+    }
     return vector!;
   }
 

@@ -229,6 +229,15 @@ describe('POST /v1/collections/:name/search on real Postgres and Chroma', () => 
     expect(anonymous.status).toBe(401);
   });
 
+  it('documents search and answer in the OpenAPI document', async () => {
+    const res = await request(svc.app).get('/openapi.json');
+    expect(res.status).toBe(200);
+    expect(Object.keys(res.body.paths['/v1/collections/{name}/search'])).toEqual(['post']);
+    expect(Object.keys(res.body.paths['/v1/collections/{name}/answer'])).toEqual(['post']);
+    expect(res.body.components.schemas).toHaveProperty('SearchRequest');
+    expect(res.body.components.schemas).toHaveProperty('AnswerResponse');
+  });
+
   it('returns no results (not an error) when nothing matches a keyword search', async () => {
     const res = await search({ query: 'zyxwvut qwertyuiop', mode: 'keyword' });
     expect(res.status).toBe(200);
