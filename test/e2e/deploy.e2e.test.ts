@@ -32,8 +32,10 @@ import { generateKeys, knownHostsLine, startTestHost, type TestHost } from './su
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const actionEntry = path.join(repoRoot, 'actions/deploy/dist/index.js');
-const environment = 'e2e';
 const runTag = randomBytes(3).toString('hex');
+// Unique per run: container names (slipway-<environment>-<colour>) are global to the podman store, and
+// other runs of this suite may share the machine.
+const environment = `e2e-${runTag}`;
 
 let runDir: string;
 let engine: PodmanEngine;
@@ -344,7 +346,9 @@ describe('SSH blue/green deploy (real sshd, nginx, podman, Postgres, Redis, Chro
     expect(winners).toHaveLength(1);
     expect(losers).toHaveLength(1);
     expect(losers[0]?.stdout).toMatch(
-      /deploy lock for e2e is held by (alice|bob) \(https:\/\/github\.example\/acme\/slipway\/actions\/runs\/500[12]\)/,
+      new RegExp(
+        `deploy lock for ${environment} is held by (alice|bob) \\(https://github\\.example/acme/slipway/actions/runs/500[12]\\)`,
+      ),
     );
     expect(await publicVersion()).toEqual({ version: '2.0.0-e2e', commit: 'e2e-v2' });
   }, 180_000);

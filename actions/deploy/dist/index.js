@@ -44244,34 +44244,7 @@ var hostCommands = {
     "--max-time",
     "5",
     `${url}${path}`
-  ],
-  /** Step 1 of the atomic switch: a fresh symlink beside active.sock. */
-  linkCandidate: (layout, color, candidate) => [
-    "ln",
-    "--symbolic",
-    "--force",
-    "--no-dereference",
-    layout.activeTarget(color),
-    candidate
-  ],
-  /** Step 2: rename(2) over active.sock — atomic, so every new upstream connection sees old or new. */
-  replaceActive: (layout, candidate) => [
-    "mv",
-    "--no-target-directory",
-    candidate,
-    layout.activeSocket
-  ],
-  readActive: (layout) => ["readlink", layout.activeSocket],
-  /** Creates lock.json from a prepared file with link(2): fails if the lock exists (atomic test-and-set). */
-  linkLock: (prepared, layout) => ["ln", "--", prepared, layout.lockFile],
-  /** Moves a stale lock aside (rename is atomic: of two concurrent takeovers only one succeeds). */
-  moveLockAside: (layout, aside) => [
-    "mv",
-    "--no-target-directory",
-    layout.lockFile,
-    aside
-  ],
-  remove: (...paths) => ["rm", "--force", "--", ...paths]
+  ]
 };
 
 // actions/deploy/src/run-deploy.ts
@@ -44352,8 +44325,7 @@ async function runCommand(host, inputs, logger2, context) {
 `, 420);
     try {
       for (let attempt = 0; attempt < 3; attempt += 1) {
-        const linked = await host.run(hostCommands.linkLock(prepared, layout), { allowFailure: true, quiet: true });
-        if (linked.code === 0) {
+        if (await host.hardlink(prepared, layout.lockFile)) {
           logger2.info(`lock acquired: ${layout.lockFile}`);
           return record;
         }
@@ -44369,41 +44341,39 @@ async function runCommand(host, inputs, logger2, context) {
         const warning2 = `taking over a stale deploy lock held by ${holder} (older than lock-ttl ${inputs.lockTtlSeconds} s)`;
         logger2.warning(warning2);
         notes.push(warning2);
-        await host.run(hostCommands.moveLockAside(layout, `${layout.lockFile}.stale-${record.id}`), {
-          allowFailure: true,
-          quiet: true
-        });
+        await host.rename(layout.lockFile, `${layout.lockFile}.stale-${record.id}`).catch(() => void 0);
       }
       throw new Error("could not acquire the deploy lock (it changed hands repeatedly)");
     } finally {
-      await host.run(hostCommands.remove(prepared), { allowFailure: true, quiet: true });
+      await host.unlink(prepared).catch(() => false);
     }
   };
   const releaseLock = async (record) => {
     const current = await host.readFile(layout.lockFile);
     if (current !== null && parseLockRecord(current)?.id === record.id) {
-      await host.run(hostCommands.remove(layout.lockFile), { quiet: true });
+      await host.unlink(layout.lockFile);
       logger2.info("lock released");
     } else {
       logger2.warning("the deploy lock was taken over by another run; leaving it alone");
     }
   };
   const preflight = () => step("preflight", async () => {
-    const engine = await host.run(hostCommands.engineVersion(), { quiet: true });
-    logger2.info(`container engine ${engine.stdout.trim()}`);
-    await host.run(hostCommands.prepareAppDir(layout));
-    const mode = await host.run(hostCommands.envFileMode(layout), { allowFailure: true, quiet: true });
-    if (mode.code !== 0) throw new Error(`env file ${layout.envFile} is missing (provision it, mode 0600)`);
-    if (mode.stdout.trim() !== "600") {
-      throw new Error(`env file ${layout.envFile} has mode ${mode.stdout.trim()}; it must be 0600`);
-    }
-    const free = parseDfAvailableKiB(
-      (await host.run(hostCommands.diskFreeKiB(layout.appDir), { quiet: true })).stdout
-    );
+    await host.run(hostCommands.prepareAppDir(layout), { quiet: true });
     const minFree = context.minFreeKiB ?? 1024 * 1024;
+    const [engine, mode, disk] = await Promise.all([
+      host.run(hostCommands.engineVersion(), { quiet: true }),
+      host.mode(layout.envFile),
+      host.run(hostCommands.diskFreeKiB(layout.appDir), { quiet: true }),
+      host.run(hostCommands.nginxTest(), { quiet: true })
+    ]);
+    logger2.info(`container engine ${engine.stdout.trim()}; nginx -t ok`);
+    if (mode === null) throw new Error(`env file ${layout.envFile} is missing (provision it, mode 0600)`);
+    if (mode !== 384) {
+      throw new Error(`env file ${layout.envFile} has mode ${mode.toString(8)}; it must be 0600`);
+    }
+    const free = parseDfAvailableKiB(disk.stdout);
     logger2.info(`disk: ${(free / 1024 / 1024).toFixed(1)} GiB free on ${layout.appDir}`);
     if (free < minFree) throw new Error(`only ${free} KiB free on ${layout.appDir} (need ${minFree})`);
-    await host.run(hostCommands.nginxTest());
   });
   const containerStatus = async (name) => {
     const result = await host.run(hostCommands.containerStatus(name), { allowFailure: true, quiet: true });
@@ -44421,26 +44391,22 @@ ${text || "(no output)"}`);
     const deadline = Date.now() + inputs.healthTimeoutSeconds * 1e3;
     let lastProblem = "not checked yet";
     while (Date.now() < deadline) {
+      const probe = await host.run(hostCommands.getViaSocket(layout.socket(color), inputs.healthPath), {
+        allowFailure: true,
+        quiet: true
+      });
+      if (probe.code === 0) {
+        const version = await host.run(hostCommands.getViaSocket(layout.socket(color), "/version"), { quiet: true });
+        logger2.info(`${color} is healthy: ${version.stdout.trim()}`);
+        return parseIdentity(version.stdout);
+      }
+      lastProblem = (probe.stderr || probe.stdout).trim() || `curl exit ${probe.code}`;
       const status = await containerStatus(name);
       if (status !== "running") {
         lastProblem = `container is ${status ?? "missing"}`;
         if (status === "exited" || status === "dead" || status === null) break;
-      } else {
-        const probe = await host.run(hostCommands.getViaSocket(layout.socket(color), inputs.healthPath), {
-          allowFailure: true,
-          quiet: true
-        });
-        if (probe.code === 0) {
-          const version = await host.run(hostCommands.getViaSocket(layout.socket(color), "/version"), {
-            quiet: true
-          });
-          const identity = parseIdentity(version.stdout);
-          logger2.info(`${color} is healthy: ${version.stdout.trim()}`);
-          return identity;
-        }
-        lastProblem = (probe.stderr || probe.stdout).trim() || `curl exit ${probe.code}`;
       }
-      await sleep(250);
+      await sleep(200);
     }
     const logs = await printLogs(name);
     if (removeOnFailure) await host.run(hostCommands.removeContainer(name), { allowFailure: true });
@@ -44453,11 +44419,12 @@ ${logs.split("\n").slice(-20).join("\n")}`
   });
   const switchTo = async (color) => {
     const candidate = `${layout.activeSocket}.next-${randomBytes(4).toString("hex")}`;
-    await host.run(hostCommands.linkCandidate(layout, color, candidate));
-    await host.run(hostCommands.replaceActive(layout, candidate));
+    await host.symlink(layout.activeTarget(color), candidate);
+    await host.rename(candidate, layout.activeSocket);
+    logger2.info(`active.sock -> ${layout.activeTarget(color)}`);
   };
   const verifyThroughNginx = async (expected, color) => {
-    const target = (await host.run(hostCommands.readActive(layout), { quiet: true })).stdout.trim();
+    const target = await host.readlink(layout.activeSocket);
     if (target !== layout.activeTarget(color))
       throw new Error(`active.sock points to ${target}, not ${color}`);
     const deadline = Date.now() + (context.verifyTimeoutSeconds ?? 10) * 1e3;
@@ -44513,13 +44480,13 @@ ${logs.split("\n").slice(-20).join("\n")}`
   if (inputs.command === "status") {
     const state = await readState();
     const lock2 = await host.readFile(layout.lockFile);
-    const active = await host.run(hostCommands.readActive(layout), { allowFailure: true, quiet: true });
+    const active = await host.readlink(layout.activeSocket);
     outcome.color = state.active;
     outcome.previousColor = state.active ? otherColor(state.active) : null;
     outcome.image = state.active ? state.colors[state.active]?.image ?? "" : "";
     outcome.imageId = state.active ? state.colors[state.active]?.imageId ?? "" : "";
     const lines = [`environment ${inputs.environment}: active ${state.active ?? "none"}`];
-    lines.push(`active.sock -> ${active.code === 0 ? active.stdout.trim() : "(missing)"}`);
+    lines.push(`active.sock -> ${active ?? "(missing)"}`);
     for (const color of ["blue", "green"]) {
       const slot = state.colors[color];
       const status = await containerStatus(layout.containerName(color));
@@ -44543,7 +44510,7 @@ ${logs.split("\n").slice(-20).join("\n")}`
     } else {
       const holder = parseLockRecord(lock2);
       const message = `removed the deploy lock held by ${holder ? describeHolder(holder) : "an unreadable record"}`;
-      await host.run(hostCommands.remove(layout.lockFile));
+      await host.unlink(layout.lockFile);
       logger2.warning(message);
       notes.push(message);
     }
@@ -44601,9 +44568,10 @@ ${output}`
       }
     });
     await step("start", async () => {
-      await host.run(hostCommands.removeContainer(layout.containerName(color)), { allowFailure: true, quiet: true });
-      await host.run(hostCommands.prepareSocketDir(layout, color));
-      await host.run(hostCommands.remove(layout.socket(color)));
+      await Promise.all([
+        host.run(hostCommands.removeContainer(layout.containerName(color)), { allowFailure: true, quiet: true }),
+        host.run(hostCommands.prepareSocketDir(layout, color))
+      ]);
       await host.run(hostCommands.runColor({ layout, environment: inputs.environment, color, image: inputs.image }));
     });
     const identity = await healthGate(color, true);
@@ -44739,6 +44707,9 @@ function hostKeyAlgorithms(keyTypes) {
   }
   return { serverHostKey: [...names] };
 }
+function isNoSuchFile(error2) {
+  return error2.code === 2;
+}
 async function connectSsh(target) {
   const pinned = entriesForHost(parseKnownHosts(target.knownHosts), target.host, target.port);
   if (pinned.length === 0) {
@@ -44798,14 +44769,14 @@ async function connectSsh(target) {
       });
     });
   });
-  return {
+  const remote = {
     run: run2,
     async readFile(path) {
       const session = await sftp();
       return new Promise(
         (resolve, reject) => session.readFile(path, "utf8", (error2, data) => {
           if (error2) {
-            if (error2.code === 2) resolve(null);
+            if (isNoSuchFile(error2)) resolve(null);
             else reject(error2);
           } else resolve(String(data));
         })
@@ -44821,6 +44792,56 @@ async function connectSsh(target) {
         (resolve, reject) => session.ext_openssh_rename(temporary, path, (error2) => error2 ? reject(error2) : resolve())
       );
     },
+    async mode(path) {
+      const session = await sftp();
+      return new Promise(
+        (resolve, reject) => session.stat(path, (error2, stats) => {
+          if (error2) return isNoSuchFile(error2) ? resolve(null) : reject(error2);
+          resolve(stats.mode & 4095);
+        })
+      );
+    },
+    async readlink(path) {
+      const session = await sftp();
+      return new Promise(
+        (resolve, reject) => session.readlink(path, (error2, target2) => {
+          if (error2) return isNoSuchFile(error2) ? resolve(null) : reject(error2);
+          resolve(target2);
+        })
+      );
+    },
+    async symlink(target2, path) {
+      const session = await sftp();
+      await new Promise(
+        (resolve, reject) => session.symlink(target2, path, (error2) => error2 ? reject(error2) : resolve())
+      );
+    },
+    async rename(from, to) {
+      const session = await sftp();
+      await new Promise(
+        (resolve, reject) => session.ext_openssh_rename(from, to, (error2) => error2 ? reject(error2) : resolve())
+      );
+    },
+    async hardlink(from, to) {
+      const session = await sftp();
+      const linked = await new Promise(
+        (resolve) => session.ext_openssh_hardlink(from, to, (error2) => resolve(!error2))
+      );
+      if (linked) return true;
+      const sourceExists = await remote.mode(from) !== null;
+      const targetExists = await remote.mode(to) !== null;
+      if (sourceExists && targetExists) return false;
+      throw new Error(`could not link ${from} to ${to}`);
+    },
+    async unlink(path) {
+      const session = await sftp();
+      return new Promise(
+        (resolve, reject) => session.unlink(path, (error2) => {
+          if (error2) return isNoSuchFile(error2) ? resolve(false) : reject(error2);
+          resolve(true);
+        })
+      );
+    },
     async appendFile(path, data) {
       const session = await sftp();
       await new Promise(
@@ -44831,6 +44852,7 @@ async function connectSsh(target) {
       client.end();
     }
   };
+  return remote;
 }
 
 // actions/deploy/src/main.ts

@@ -128,31 +128,4 @@ export const hostCommands = {
     '5',
     `${url}${path}`,
   ],
-  /** Step 1 of the atomic switch: a fresh symlink beside active.sock. */
-  linkCandidate: (layout: HostLayout, color: Color, candidate: string): Argv => [
-    'ln',
-    '--symbolic',
-    '--force',
-    '--no-dereference',
-    layout.activeTarget(color),
-    candidate,
-  ],
-  /** Step 2: rename(2) over active.sock — atomic, so every new upstream connection sees old or new. */
-  replaceActive: (layout: HostLayout, candidate: string): Argv => [
-    'mv',
-    '--no-target-directory',
-    candidate,
-    layout.activeSocket,
-  ],
-  readActive: (layout: HostLayout): Argv => ['readlink', layout.activeSocket],
-  /** Creates lock.json from a prepared file with link(2): fails if the lock exists (atomic test-and-set). */
-  linkLock: (prepared: string, layout: HostLayout): Argv => ['ln', '--', prepared, layout.lockFile],
-  /** Moves a stale lock aside (rename is atomic: of two concurrent takeovers only one succeeds). */
-  moveLockAside: (layout: HostLayout, aside: string): Argv => [
-    'mv',
-    '--no-target-directory',
-    layout.lockFile,
-    aside,
-  ],
-  remove: (...paths: string[]): Argv => ['rm', '--force', '--', ...paths],
 };

@@ -131,8 +131,7 @@ export async function runCommand(
     await host.writeFileAtomic(prepared, `${JSON.stringify(record)}\n`, 0o644);
     try {
       for (let attempt = 0; attempt < 3; attempt += 1) {
-        const linked = await host.run(cmd.linkLock(prepared, layout), { allowFailure: true, quiet: true });
-        if (linked.code === 0) {
+        if (await host.hardlink(prepared, layout.lockFile)) {
           logger.info(`lock acquired: ${layout.lockFile}`);
           return record;
         }
@@ -152,21 +151,20 @@ export async function runCommand(
           `(older than lock-ttl ${inputs.lockTtlSeconds} s)`;
         logger.warning(warning);
         notes.push(warning);
-        await host.run(cmd.moveLockAside(layout, `${layout.lockFile}.stale-${record.id}`), {
-          allowFailure: true,
-          quiet: true,
-        });
+        // rename(2) is atomic: of two runs taking over the same stale lock, one moves it, the other
+        // fails to and then finds the winner's fresh lock (held).
+        await host.rename(layout.lockFile, `${layout.lockFile}.stale-${record.id}`).catch(() => undefined);
       }
       throw new Error('could not acquire the deploy lock (it changed hands repeatedly)');
     } finally {
-      await host.run(cmd.remove(prepared), { allowFailure: true, quiet: true });
+      await host.unlink(prepared).catch(() => false);
     }
   };
 
   const releaseLock = async (record: LockRecord): Promise<void> => {
     const current = await host.readFile(layout.lockFile);
     if (current !== null && parseLockRecord(current)?.id === record.id) {
-      await host.run(cmd.remove(layout.lockFile), { quiet: true });
+      await host.unlink(layout.lockFile);
       logger.info('lock released');
     } else {
       logger.warning('the deploy lock was taken over by another run; leaving it alone');
@@ -176,21 +174,23 @@ export async function runCommand(
   // ---- building blocks --------------------------------------------------------------------------
   const preflight = () =>
     step('preflight', async () => {
-      const engine = await host.run(cmd.engineVersion(), { quiet: true });
-      logger.info(`container engine ${engine.stdout.trim()}`);
-      await host.run(cmd.prepareAppDir(layout));
-      const mode = await host.run(cmd.envFileMode(layout), { allowFailure: true, quiet: true });
-      if (mode.code !== 0) throw new Error(`env file ${layout.envFile} is missing (provision it, mode 0600)`);
-      if (mode.stdout.trim() !== '600') {
-        throw new Error(`env file ${layout.envFile} has mode ${mode.stdout.trim()}; it must be 0600`);
-      }
-      const free = parseDfAvailableKiB(
-        (await host.run(cmd.diskFreeKiB(layout.appDir), { quiet: true })).stdout,
-      );
+      await host.run(cmd.prepareAppDir(layout), { quiet: true });
       const minFree = context.minFreeKiB ?? 1024 * 1024;
+      // Independent checks run concurrently (one SSH channel each).
+      const [engine, mode, disk] = await Promise.all([
+        host.run(cmd.engineVersion(), { quiet: true }),
+        host.mode(layout.envFile),
+        host.run(cmd.diskFreeKiB(layout.appDir), { quiet: true }),
+        host.run(cmd.nginxTest(), { quiet: true }),
+      ]);
+      logger.info(`container engine ${engine.stdout.trim()}; nginx -t ok`);
+      if (mode === null) throw new Error(`env file ${layout.envFile} is missing (provision it, mode 0600)`);
+      if (mode !== 0o600) {
+        throw new Error(`env file ${layout.envFile} has mode ${mode.toString(8)}; it must be 0600`);
+      }
+      const free = parseDfAvailableKiB(disk.stdout);
       logger.info(`disk: ${(free / 1024 / 1024).toFixed(1)} GiB free on ${layout.appDir}`);
       if (free < minFree) throw new Error(`only ${free} KiB free on ${layout.appDir} (need ${minFree})`);
-      await host.run(cmd.nginxTest());
     });
 
   const containerStatus = async (name: string): Promise<string | null> => {
@@ -212,26 +212,22 @@ export async function runCommand(
       const deadline = Date.now() + inputs.healthTimeoutSeconds * 1000;
       let lastProblem = 'not checked yet';
       while (Date.now() < deadline) {
+        const probe = await host.run(cmd.getViaSocket(layout.socket(color), inputs.healthPath), {
+          allowFailure: true,
+          quiet: true,
+        });
+        if (probe.code === 0) {
+          const version = await host.run(cmd.getViaSocket(layout.socket(color), '/version'), { quiet: true });
+          logger.info(`${color} is healthy: ${version.stdout.trim()}`);
+          return parseIdentity(version.stdout);
+        }
+        lastProblem = (probe.stderr || probe.stdout).trim() || `curl exit ${probe.code}`;
         const status = await containerStatus(name);
         if (status !== 'running') {
           lastProblem = `container is ${status ?? 'missing'}`;
           if (status === 'exited' || status === 'dead' || status === null) break;
-        } else {
-          const probe = await host.run(cmd.getViaSocket(layout.socket(color), inputs.healthPath), {
-            allowFailure: true,
-            quiet: true,
-          });
-          if (probe.code === 0) {
-            const version = await host.run(cmd.getViaSocket(layout.socket(color), '/version'), {
-              quiet: true,
-            });
-            const identity = parseIdentity(version.stdout);
-            logger.info(`${color} is healthy: ${version.stdout.trim()}`);
-            return identity;
-          }
-          lastProblem = (probe.stderr || probe.stdout).trim() || `curl exit ${probe.code}`;
         }
-        await sleep(250);
+        await sleep(200);
       }
       const logs = await printLogs(name);
       if (removeOnFailure) await host.run(cmd.removeContainer(name), { allowFailure: true });
@@ -243,13 +239,16 @@ export async function runCommand(
     });
 
   const switchTo = async (color: Color): Promise<void> => {
+    // A fresh symlink beside active.sock, then rename(2) over it: every new upstream connection nginx
+    // opens sees the old target or the new one, never a missing path.
     const candidate = `${layout.activeSocket}.next-${randomBytes(4).toString('hex')}`;
-    await host.run(cmd.linkCandidate(layout, color, candidate));
-    await host.run(cmd.replaceActive(layout, candidate));
+    await host.symlink(layout.activeTarget(color), candidate);
+    await host.rename(candidate, layout.activeSocket);
+    logger.info(`active.sock -> ${layout.activeTarget(color)}`);
   };
 
   const verifyThroughNginx = async (expected: ServiceIdentity | null, color: Color): Promise<void> => {
-    const target = (await host.run(cmd.readActive(layout), { quiet: true })).stdout.trim();
+    const target = await host.readlink(layout.activeSocket);
     if (target !== layout.activeTarget(color))
       throw new Error(`active.sock points to ${target}, not ${color}`);
     const deadline = Date.now() + (context.verifyTimeoutSeconds ?? 10) * 1000;
@@ -314,13 +313,13 @@ export async function runCommand(
   if (inputs.command === 'status') {
     const state = await readState();
     const lock = await host.readFile(layout.lockFile);
-    const active = await host.run(cmd.readActive(layout), { allowFailure: true, quiet: true });
+    const active = await host.readlink(layout.activeSocket);
     outcome.color = state.active;
     outcome.previousColor = state.active ? otherColor(state.active) : null;
     outcome.image = state.active ? (state.colors[state.active]?.image ?? '') : '';
     outcome.imageId = state.active ? (state.colors[state.active]?.imageId ?? '') : '';
     const lines = [`environment ${inputs.environment}: active ${state.active ?? 'none'}`];
-    lines.push(`active.sock -> ${active.code === 0 ? active.stdout.trim() : '(missing)'}`);
+    lines.push(`active.sock -> ${active ?? '(missing)'}`);
     for (const color of ['blue', 'green'] as Color[]) {
       const slot = state.colors[color];
       const status = await containerStatus(layout.containerName(color));
@@ -345,7 +344,7 @@ export async function runCommand(
     } else {
       const holder = parseLockRecord(lock);
       const message = `removed the deploy lock held by ${holder ? describeHolder(holder) : 'an unreadable record'}`;
-      await host.run(cmd.remove(layout.lockFile));
+      await host.unlink(layout.lockFile);
       logger.warning(message);
       notes.push(message);
     }
@@ -404,9 +403,10 @@ export async function runCommand(
       }
     });
     await step('start', async () => {
-      await host.run(cmd.removeContainer(layout.containerName(color)), { allowFailure: true, quiet: true });
-      await host.run(cmd.prepareSocketDir(layout, color));
-      await host.run(cmd.remove(layout.socket(color)));
+      await Promise.all([
+        host.run(cmd.removeContainer(layout.containerName(color)), { allowFailure: true, quiet: true }),
+        host.run(cmd.prepareSocketDir(layout, color)),
+      ]);
       await host.run(cmd.runColor({ layout, environment: inputs.environment, color, image: inputs.image }));
     });
     const identity = await healthGate(color, true);

@@ -19,11 +19,26 @@ export interface RunOptions {
   quiet?: boolean;
 }
 
+/**
+ * What the deploy needs from a host. File operations go over the one SFTP session (no process per
+ * operation, no shell); commands go through exec, quoted by quote-for-shell.
+ */
 export interface RemoteHost {
   run(argv: Argv, options?: RunOptions): Promise<CommandResult>;
   readFile(path: string): Promise<string | null>;
   writeFileAtomic(path: string, data: string, mode: number): Promise<void>;
   appendFile(path: string, data: string): Promise<void>;
+  /** Permission bits of path, or null when it does not exist. */
+  mode(path: string): Promise<number | null>;
+  readlink(path: string): Promise<string | null>;
+  /** Creates path as a symlink to target (fails if path exists). */
+  symlink(target: string, path: string): Promise<void>;
+  /** rename(2): atomic, replaces `to`. */
+  rename(from: string, to: string): Promise<void>;
+  /** link(2): false when `to` already exists (atomic test-and-set). */
+  hardlink(from: string, to: string): Promise<boolean>;
+  /** Removes a file; false when it did not exist. */
+  unlink(path: string): Promise<boolean>;
   close(): void;
 }
 
@@ -54,6 +69,10 @@ function hostKeyAlgorithms(keyTypes: string[]): ConnectConfig['algorithms'] {
     else names.add(type);
   }
   return { serverHostKey: [...names] as never };
+}
+
+function isNoSuchFile(error: unknown): boolean {
+  return (error as { code?: number }).code === 2; // SSH_FX_NO_SUCH_FILE
 }
 
 export async function connectSsh(target: SshTarget): Promise<RemoteHost> {
@@ -121,14 +140,14 @@ export async function connectSsh(target: SshTarget): Promise<RemoteHost> {
       });
     });
 
-  return {
+  const remote: RemoteHost = {
     run,
     async readFile(path) {
       const session = await sftp();
       return new Promise((resolve, reject) =>
         session.readFile(path, 'utf8', (error, data) => {
           if (error) {
-            if ((error as { code?: number }).code === 2) resolve(null);
+            if (isNoSuchFile(error)) resolve(null);
             else reject(error);
           } else resolve(String(data));
         }),
@@ -144,6 +163,57 @@ export async function connectSsh(target: SshTarget): Promise<RemoteHost> {
         session.ext_openssh_rename(temporary, path, (error) => (error ? reject(error) : resolve())),
       );
     },
+    async mode(path) {
+      const session = await sftp();
+      return new Promise((resolve, reject) =>
+        session.stat(path, (error, stats) => {
+          if (error) return isNoSuchFile(error) ? resolve(null) : reject(error);
+          resolve(stats.mode & 0o7777);
+        }),
+      );
+    },
+    async readlink(path) {
+      const session = await sftp();
+      return new Promise((resolve, reject) =>
+        session.readlink(path, (error, target) => {
+          if (error) return isNoSuchFile(error) ? resolve(null) : reject(error);
+          resolve(target);
+        }),
+      );
+    },
+    async symlink(target, path) {
+      const session = await sftp();
+      await new Promise<void>((resolve, reject) =>
+        session.symlink(target, path, (error) => (error ? reject(error) : resolve())),
+      );
+    },
+    async rename(from, to) {
+      const session = await sftp();
+      await new Promise<void>((resolve, reject) =>
+        session.ext_openssh_rename(from, to, (error) => (error ? reject(error) : resolve())),
+      );
+    },
+    async hardlink(from, to) {
+      const session = await sftp();
+      const linked = await new Promise<boolean>((resolve) =>
+        session.ext_openssh_hardlink(from, to, (error) => resolve(!error)),
+      );
+      if (linked) return true;
+      // The only expected failure is "to exists"; anything else (missing source, permissions) is real.
+      const sourceExists = (await remote.mode(from)) !== null;
+      const targetExists = (await remote.mode(to)) !== null;
+      if (sourceExists && targetExists) return false;
+      throw new Error(`could not link ${from} to ${to}`);
+    },
+    async unlink(path) {
+      const session = await sftp();
+      return new Promise((resolve, reject) =>
+        session.unlink(path, (error) => {
+          if (error) return isNoSuchFile(error) ? resolve(false) : reject(error);
+          resolve(true);
+        }),
+      );
+    },
     async appendFile(path, data) {
       const session = await sftp();
       await new Promise<void>((resolve, reject) =>
@@ -154,4 +224,5 @@ export async function connectSsh(target: SshTarget): Promise<RemoteHost> {
       client.end();
     },
   };
+  return remote;
 }

@@ -127,21 +127,10 @@ describe('host commands', () => {
     expect(argv).toContain('/srv/slipway/staging/sockets/green:/run/slipway');
     expect(argv.at(-1)).toBe('img:1');
   });
-  test('the switch is a relative symlink renamed over active.sock', () => {
-    expect(hostCommands.linkCandidate(layout, 'blue', '/x/next')).toEqual([
-      'ln',
-      '--symbolic',
-      '--force',
-      '--no-dereference',
-      'blue/app.sock',
-      '/x/next',
-    ]);
-    expect(hostCommands.replaceActive(layout, '/x/next')).toEqual([
-      'mv',
-      '--no-target-directory',
-      '/x/next',
-      '/srv/slipway/staging/sockets/active.sock',
-    ]);
+  test('active.sock targets are relative to the sockets directory', () => {
+    expect(layout.activeSocket).toBe('/srv/slipway/staging/sockets/active.sock');
+    expect(layout.activeTarget('blue')).toBe('blue/app.sock');
+    expect(layout.socket('green')).toBe('/srv/slipway/staging/sockets/green/app.sock');
   });
   test('migrations run the new image with the env file', () => {
     expect(hostCommands.migrate(layout, 'img:2')).toEqual(
