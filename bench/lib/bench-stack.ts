@@ -1,0 +1,165 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import {
+  provideChroma,
+  providePostgres,
+  provideRedis,
+  type ProvidedChroma,
+  type ProvidedPostgres,
+  type ProvidedRedis,
+} from '@slipway/harness';
+import { runMigrations } from '../../service/src/migrations/run-migrations.js';
+import { createLogger } from '../../service/src/observability/logger.js';
+
+export interface BenchServer {
+  url: string;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+const serverEntry = fileURLToPath(new URL('../bench-server.ts', import.meta.url));
+
+/** Starts bench-server.ts in a child Node process (tsx loader) and waits for the port it reports. */
+export async function startBenchServer(
+  mode: 'service' | 'bare',
+  env: NodeJS.ProcessEnv = {},
+): Promise<BenchServer> {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', serverEntry, mode], {
+    env: { ...process.env, ...env },
+    // stdout carries the service's request logs (LOG_LEVEL=warn still logs aborted requests when a run ends)
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`bench-server ${mode} did not report a port in 60 s`)),
+      60_000,
+    );
+    child.once('message', (message: { port?: number }) => {
+      clearTimeout(timer);
+      if (typeof message.port === 'number') resolve(message.port);
+      else reject(new Error(`unexpected message from bench-server: ${JSON.stringify(message)}`));
+    });
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`bench-server ${mode} exited before listening (code ${code}, signal ${signal})`));
+    });
+  });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    pid: child.pid as number,
+    async stop() {
+      process.off('exit', killOnExit);
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+export interface BenchStack {
+  service: BenchServer;
+  adminKey: string;
+  postgres: ProvidedPostgres;
+  chroma: ProvidedChroma;
+  redis: ProvidedRedis;
+  stop(): Promise<void>;
+}
+
+/**
+ * Real stores from the harness (a fresh migrated Postgres database, the Chroma server — bundled npm server
+ * when run locally — and Redis with a key prefix of its own) and the real service in a child process on them.
+ */
+export async function startBenchStack(env: NodeJS.ProcessEnv = {}): Promise<BenchStack> {
+  const [postgres, chroma, redis] = await Promise.all([providePostgres(), provideChroma(), provideRedis()]);
+  try {
+    await runMigrations(postgres.url, createLogger('silent'));
+    const adminKey = `bench_${randomBytes(24).toString('base64url')}`;
+    const service = await startBenchServer('service', {
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'warn',
+      DATABASE_URL: postgres.url,
+      CHROMA_URL: chroma.url,
+      CHROMA_COLLECTION_PREFIX: chroma.collectionPrefix,
+      REDIS_URL: redis.url,
+      REDIS_KEY_PREFIX: redis.keyPrefix,
+      BOOTSTRAP_ADMIN_KEY: adminKey,
+      RATE_LIMIT_PER_MINUTE: '1000000',
+      ...env,
+    });
+    return {
+      service,
+      adminKey,
+      postgres,
+      chroma,
+      redis,
+      async stop() {
+        await service.stop();
+        await Promise.allSettled([postgres.stop(), chroma.stop(), redis.stop()]);
+      },
+    };
+  } catch (error) {
+    await Promise.allSettled([postgres.stop(), chroma.stop(), redis.stop()]);
+    throw error;
+  }
+}
+
+/** JSON over HTTP with the bench's admin key; throws on a non-2xx answer. */
+export async function callJson<T>(
+  baseUrl: string,
+  key: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<T> {
+  const res = await fetch(`${baseUrl}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${path} → ${res.status}: ${text.slice(0, 500)}`);
+  return JSON.parse(text) as T;
+}
+
+/** Cache look-ups counted by the service's Prometheus counter, by `cache:result` (e.g. `response:hit`). */
+export async function cacheCounters(baseUrl: string): Promise<Record<string, number>> {
+  const res = await fetch(`${baseUrl}/metrics`);
+  const text = await res.text();
+  const counts: Record<string, number> = {};
+  for (const m of text.matchAll(/^slipway_cache_requests_total\{([^}]*)\} (\S+)$/gm)) {
+    const labels = Object.fromEntries([...m[1]!.matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1], l[2]]));
+    counts[`${labels.cache}:${labels.result}`] = Number(m[2]);
+  }
+  return counts;
+}
+
+/**
+ * Waits until the service has finished the requests a load run left in flight (its cache counters stop
+ * moving), so one run's stragglers are not counted in the next. Gives up after `timeoutMs`.
+ */
+export async function waitUntilSettled(baseUrl: string, timeoutMs = 10_000): Promise<Record<string, number>> {
+  const deadline = Date.now() + timeoutMs;
+  let last = JSON.stringify(await cacheCounters(baseUrl));
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const now = await cacheCounters(baseUrl);
+    const text = JSON.stringify(now);
+    if (text === last || Date.now() > deadline) return now;
+    last = text;
+  }
+}
+
+export function counterDelta(before: Record<string, number>, after: Record<string, number>) {
+  const delta: Record<string, number> = {};
+  for (const key of new Set([...Object.keys(before), ...Object.keys(after)])) {
+    const d = (after[key] ?? 0) - (before[key] ?? 0);
+    if (d !== 0) delta[key] = d;
+  }
+  return delta;
+}

@@ -1,0 +1,38 @@
+import { cpus, loadavg, totalmem } from 'node:os';
+
+export interface MachineInfo {
+  cpuModel: string;
+  cores: number;
+  node: string;
+  memoryGiB: number;
+  /** 1, 5 and 15 minute load averages when the run started (other processes on the machine count too). */
+  loadAverageAtStart: [number, number, number];
+  startedAt: string;
+}
+
+export function describeMachine(): MachineInfo {
+  const cores = cpus();
+  const [one, five, fifteen] = loadavg();
+  return {
+    cpuModel: cores[0]?.model.trim() ?? 'unknown',
+    cores: cores.length,
+    node: process.version,
+    memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+    loadAverageAtStart: [round2(one!), round2(five!), round2(fifteen!)],
+    startedAt: new Date().toISOString(),
+  };
+}
+
+export const currentLoadAverage = (): [number, number, number] => {
+  const [one, five, fifteen] = loadavg();
+  return [round2(one!), round2(five!), round2(fifteen!)];
+};
+
+const round2 = (n: number) => Math.round(n * 100) / 100;
+
+export function machineLine(machine: MachineInfo): string {
+  return (
+    `${machine.cpuModel} · ${machine.cores} cores · ${machine.memoryGiB} GiB · Node ${machine.node} · ` +
+    `load average at start ${machine.loadAverageAtStart.join(' / ')} (1/5/15 min)`
+  );
+}

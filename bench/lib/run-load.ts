@@ -1,0 +1,92 @@
+import autocannon from 'autocannon';
+
+export interface LoadSpec {
+  name: string;
+  url: string;
+  method?: 'GET' | 'POST';
+  headers?: Record<string, string>;
+  /** A fixed body, or a function called for every request (each request can differ). */
+  body?: string | (() => string);
+  connections: number;
+  durationS: number;
+  /** Requests per second over all connections (autocannon overallRate); unset = as fast as possible. */
+  overallRate?: number;
+}
+
+export interface LoadResult {
+  name: string;
+  connections: number;
+  durationS: number;
+  overallRate: number | null;
+  requests: number;
+  /** Responses per second over the run (all statuses; see non2xx). */
+  rps: number;
+  latencyMs: { p50: number; p95: number; p99: number; mean: number; max: number };
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+}
+
+/** Pure: nearest-rank percentile of ascending-sorted values. */
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const rank = Math.ceil((p / 100) * sorted.length);
+  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1]!;
+}
+
+const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
+
+/**
+ * autocannon against one route. Latencies are recorded per response (autocannon's own summary has no p95)
+ * from the 'response' event, in milliseconds with sub-millisecond resolution.
+ */
+export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
+  const latencies: number[] = [];
+  const { body } = spec;
+  const request =
+    typeof body === 'function'
+      ? {
+          method: spec.method ?? 'GET',
+          setupRequest: (req: Record<string, unknown>) => ({ ...req, body: body() }),
+        }
+      : { method: spec.method ?? 'GET', body };
+  const started = process.hrtime.bigint();
+  const result = await new Promise<autocannon.Result>((resolve, reject) => {
+    const instance = autocannon(
+      {
+        url: spec.url,
+        connections: spec.connections,
+        duration: spec.durationS,
+        overallRate: spec.overallRate,
+        headers: spec.headers,
+        requests: [request as autocannon.Request],
+        timeout: 30,
+      },
+      (error, finished) => (error ? reject(error) : resolve(finished)),
+    );
+    instance.on('response', (_client, _status, _bytes, responseTime) => {
+      latencies.push(responseTime);
+    });
+  });
+  const elapsedS = Number(process.hrtime.bigint() - started) / 1e9;
+  latencies.sort((a, b) => a - b);
+  const mean = latencies.reduce((s, x) => s + x, 0) / Math.max(1, latencies.length);
+  return {
+    name: spec.name,
+    connections: spec.connections,
+    durationS: round(elapsedS),
+    overallRate: spec.overallRate ?? null,
+    requests: latencies.length,
+    rps: round(latencies.length / elapsedS, 1),
+    latencyMs: {
+      p50: round(percentile(latencies, 50)),
+      p95: round(percentile(latencies, 95)),
+      p99: round(percentile(latencies, 99)),
+      mean: round(mean),
+      max: round(latencies.at(-1) ?? Number.NaN),
+    },
+    non2xx: result.non2xx,
+    errors: result.errors,
+    timeouts: result.timeouts,
+  };
+}

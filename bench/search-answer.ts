@@ -1,0 +1,249 @@
+// Search and answer latency/throughput on a ~10k-chunk corpus, plus a bare Express route as the baseline.
+// Usage: tsx bench/search-answer.ts [--docs 1400] [--variants 4] [--duration 10] [--connections 32] [--out FILE]
+// The service and the baseline each run in a child process; autocannon runs here (see docs/benchmarks.md).
+import { parseBenchArgs } from './lib/bench-args.js';
+import { distinctQuestion, loadBenchCorpus } from './lib/bench-corpus.js';
+import { renderTable, writeResult } from './lib/bench-report.js';
+import {
+  callJson,
+  counterDelta,
+  startBenchServer,
+  startBenchStack,
+  type BenchServer,
+  type BenchStack,
+  waitUntilSettled,
+} from './lib/bench-stack.js';
+import { ingestCorpus } from './lib/ingest-corpus.js';
+import { currentLoadAverage, describeMachine, machineLine } from './lib/machine.js';
+import { runLoad, type LoadResult, type LoadSpec } from './lib/run-load.js';
+
+const COLLECTION = 'bench';
+const P99_GOAL_MS = 50;
+const FIXED_RATE = 200;
+
+interface ServiceRun extends LoadResult {
+  route: string;
+  cache: 'hit' | 'miss' | null;
+  /** Cache look-ups the service counted during the run (`cache:result`), from its /metrics. */
+  cacheLookups: Record<string, number> | null;
+}
+
+async function main() {
+  const args = parseBenchArgs(process.argv.slice(2));
+  const machine = describeMachine();
+  const wallStart = Date.now();
+  console.log(`machine: ${machineLine(machine)}`);
+
+  const corpus = await loadBenchCorpus(args.docs, args.variants);
+  let stack: BenchStack | undefined;
+  let bare: BenchServer | undefined;
+  try {
+    stack = await startBenchStack();
+    bare = await startBenchServer('bare', { NODE_ENV: 'test' });
+    const { service, adminKey } = stack;
+    await callJson(service.url, adminKey, 'POST', '/v1/collections', { name: COLLECTION });
+    console.log(`ingesting ${corpus.documents.length} documents through POST /documents …`);
+    const ingested = await ingestCorpus(service.url, adminKey, COLLECTION, corpus.documents);
+    console.log(
+      `corpus: ${ingested.documents} documents, ${ingested.chunks} chunks in ${ingested.seconds} s`,
+    );
+
+    const headers = { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' };
+    const questions = [...new Set(corpus.queries.map((q) => q.text))];
+    let counter = 0;
+    const nextQuestion = () => distinctQuestion(questions, counter++);
+    const searchUrl = `${service.url}/v1/collections/${COLLECTION}/search`;
+    const answerUrl = `${service.url}/v1/collections/${COLLECTION}/answer`;
+    const searchBody = (query: string) => JSON.stringify({ query, mode: 'hybrid', topK: 10 });
+    const answerBody = (question: string) => JSON.stringify({ question, topK: 5 });
+    const probe = await callJson<{ mode: string; citations: unknown[] }>(
+      service.url,
+      adminKey,
+      'POST',
+      `/v1/collections/${COLLECTION}/answer`,
+      { question: questions[0], topK: 5 },
+    );
+    const base = { connections: args.connections, durationS: args.durationS };
+
+    const measure = async (
+      route: string,
+      cache: 'hit' | 'miss',
+      spec: Omit<LoadSpec, 'connections' | 'durationS'> & { overallRate?: number },
+    ): Promise<ServiceRun> => {
+      const before = await waitUntilSettled(service.url);
+      const result = await runLoad({ ...base, method: 'POST', headers, ...spec });
+      const after = await waitUntilSettled(service.url);
+      return { ...result, route, cache, cacheLookups: counterDelta(before, after) };
+    };
+
+    // warm-up (not recorded): JIT, connection pools, Chroma's index in memory
+    await runLoad({ ...base, name: 'warm-up', url: `${bare.url}/x`, durationS: 1 });
+    await runLoad({
+      ...base,
+      name: 'warm-up',
+      url: searchUrl,
+      method: 'POST',
+      headers,
+      body: () => searchBody(nextQuestion()),
+      durationS: Math.min(3, args.durationS),
+    });
+    // the one repeated query of the cache-hit runs, cached before they start
+    await callJson(service.url, adminKey, 'POST', `/v1/collections/${COLLECTION}/search`, {
+      query: questions[0],
+      mode: 'hybrid',
+      topK: 10,
+    });
+
+    const runs: ServiceRun[] = [];
+    const log = (r: ServiceRun) => {
+      runs.push(r);
+      console.log(`  ${r.name}: ${r.rps} rps, p99 ${r.latencyMs.p99} ms`);
+    };
+    await waitUntilSettled(service.url);
+    log({
+      ...(await runLoad({ ...base, name: 'bare express GET /x', url: `${bare.url}/x` })),
+      route: 'GET /x (bare Express)',
+      cache: null,
+      cacheLookups: null,
+    });
+    log(
+      await measure('POST /search hybrid', 'hit', {
+        name: 'search hybrid, cache hit',
+        url: searchUrl,
+        body: searchBody(questions[0]!),
+      }),
+    );
+    log(
+      await measure('POST /answer extractive', 'hit', {
+        name: 'answer extractive, cache hit',
+        url: answerUrl,
+        body: answerBody(questions[0]!),
+      }),
+    );
+    log(
+      await measure('POST /search hybrid', 'miss', {
+        name: 'search hybrid, cache miss',
+        url: searchUrl,
+        body: () => searchBody(nextQuestion()),
+      }),
+    );
+    log(
+      await measure('POST /answer extractive', 'miss', {
+        name: 'answer extractive, cache miss',
+        url: answerUrl,
+        body: () => answerBody(nextQuestion()),
+      }),
+    );
+    log(
+      await measure('POST /answer extractive', 'miss', {
+        name: `answer extractive, cache miss, fixed ${FIXED_RATE} rps`,
+        url: answerUrl,
+        body: () => answerBody(nextQuestion()),
+        overallRate: FIXED_RATE,
+      }),
+    );
+
+    const [bareRun, searchHit, answerHit, , , fixedRate] = runs as [ServiceRun, ...ServiceRun[]];
+    const ratio = (r: ServiceRun | undefined) => Math.round(((r?.rps ?? 0) / bareRun.rps) * 1000) / 1000;
+    const fixed = fixedRate!;
+    const goals = {
+      answerP99At200RpsUnder50Ms: {
+        goal: `/answer (cache miss) p99 < ${P99_GOAL_MS} ms at ${FIXED_RATE} rps`,
+        achievedRps: fixed.rps,
+        p99Ms: fixed.latencyMs.p99,
+        met: fixed.latencyMs.p99 < P99_GOAL_MS && fixed.rps >= FIXED_RATE * 0.95 && fixed.non2xx === 0,
+      },
+      cacheHitVsBare: {
+        goal: 'cache-hit rps ≥ 0.5 × bare Express rps',
+        searchHitRatio: ratio(searchHit),
+        answerHitRatio: ratio(answerHit),
+        met: ratio(searchHit) >= 0.5 && ratio(answerHit) >= 0.5,
+      },
+    };
+    const result = {
+      benchmark: 'search-answer',
+      machine,
+      loadAverageAtEnd: currentLoadAverage(),
+      setup: {
+        loadGenerator: 'autocannon in the bench process',
+        service: 'service/src/server.ts in a child Node process (tsx), LOG_LEVEL=warn, Redis caches',
+        baseline: 'bare Express 5 GET /x returning a small JSON object, in its own child Node process',
+        stores: {
+          postgres: stack.postgres.mode,
+          chroma: stack.chroma.mode,
+          redis: stack.redis.mode,
+        },
+        answerMode: probe.mode,
+        connections: args.connections,
+        durationS: args.durationS,
+      },
+      corpus: {
+        source: `Cranfield: first ${args.docs} abstracts × ${args.variants} variants (sentences rotated)`,
+        ...ingested,
+      },
+      runs,
+      goals,
+      wallSeconds: Math.round((Date.now() - wallStart) / 100) / 10,
+    };
+    const path = writeResult('search-answer', result, args.out);
+
+    console.log(`\n${machineLine(machine)}; load average at end ${result.loadAverageAtEnd.join(' / ')}`);
+    console.log(
+      `corpus: ${ingested.chunks} chunks (${ingested.documents} documents); answers: ${probe.mode}\n`,
+    );
+    console.log(
+      renderTable(
+        [
+          'run',
+          'c',
+          'rate',
+          'requests',
+          'rps',
+          'p50 ms',
+          'p95 ms',
+          'p99 ms',
+          'non-2xx',
+          'errors',
+          'cache look-ups',
+        ],
+        runs.map((r) => [
+          r.name,
+          r.connections,
+          r.overallRate ?? 'max',
+          r.requests,
+          r.rps,
+          r.latencyMs.p50,
+          r.latencyMs.p95,
+          r.latencyMs.p99,
+          r.non2xx,
+          r.errors + r.timeouts,
+          r.cacheLookups
+            ? Object.entries(r.cacheLookups)
+                .map(([k, v]) => `${k}=${v}`)
+                .join(' ')
+            : '',
+        ]),
+      ),
+    );
+    console.log(
+      `\ncache hit / bare rps: search ${goals.cacheHitVsBare.searchHitRatio}, answer ` +
+        `${goals.cacheHitVsBare.answerHitRatio} (goal ≥ 0.5: ${goals.cacheHitVsBare.met ? 'met' : 'not met'})`,
+    );
+    console.log(
+      `/answer cache miss at ${FIXED_RATE} rps: ${fixed.rps} rps achieved, p99 ${fixed.latencyMs.p99} ms ` +
+        `(goal < ${P99_GOAL_MS} ms: ${goals.answerP99At200RpsUnder50Ms.met ? 'met' : 'not met'})`,
+    );
+    console.log(`wall time ${result.wallSeconds} s; JSON: ${path}`);
+  } finally {
+    await bare?.stop();
+    await stack?.stop();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
