@@ -97,6 +97,16 @@ function stepSeconds(result: RunnerResult): Record<string, number> {
   return steps;
 }
 
+/** Seconds from the start of the run until traffic was switched (sum of the steps up to `switch`). */
+function secondsUntilSwitched(result: RunnerResult): number {
+  let total = 0;
+  for (const [name, seconds] of Object.entries(stepSeconds(result))) {
+    total += seconds;
+    if (name === 'switch') break;
+  }
+  return Math.round(total * 100) / 100;
+}
+
 function explain(result: RunnerResult): string {
   return `exit ${result.exitCode}\n--- stdout ---\n${result.stdout.slice(-6000)}\n--- stderr ---\n${result.stderr.slice(-3000)}`;
 }
@@ -271,6 +281,7 @@ describe('SSH blue/green deploy (real sshd, nginx, podman, Postgres, Redis, Chro
     expect(await publicVersion()).toEqual({ version: '2.0.0-e2e', commit: 'e2e-v2' });
     figures.deployUnderLoad = {
       deploySeconds: Number(result.outputs['duration-seconds']),
+      switchedAfterSeconds: secondsUntilSwitched(result),
       steps: stepSeconds(result),
       load: loadFigures(load),
     };
@@ -302,6 +313,7 @@ describe('SSH blue/green deploy (real sshd, nginx, podman, Postgres, Redis, Chro
     expect(await publicVersion()).toEqual({ version: '1.0.0-e2e', commit: 'e2e-v1' });
     figures.rollbackUnderLoad = {
       rollbackSeconds: Number(result.outputs['duration-seconds']),
+      switchedAfterSeconds: secondsUntilSwitched(result),
       steps: stepSeconds(result),
       load: loadFigures(load),
     };

@@ -44358,19 +44358,20 @@ async function runCommand(host, inputs, logger2, context) {
     }
   };
   const preflight = () => step("preflight", async () => {
-    await host.run(hostCommands.prepareAppDir(layout), { quiet: true });
     const minFree = context.minFreeKiB ?? 1024 * 1024;
     const [engine, mode, disk] = await Promise.all([
       host.run(hostCommands.engineVersion(), { quiet: true }),
       host.mode(layout.envFile),
-      host.run(hostCommands.diskFreeKiB(layout.appDir), { quiet: true }),
-      host.run(hostCommands.nginxTest(), { quiet: true })
+      host.run(hostCommands.diskFreeKiB(layout.appDir), { quiet: true, allowFailure: true }),
+      host.run(hostCommands.nginxTest(), { quiet: true }),
+      host.run(hostCommands.prepareAppDir(layout), { quiet: true })
     ]);
     logger2.info(`container engine ${engine.stdout.trim()}; nginx -t ok`);
     if (mode === null) throw new Error(`env file ${layout.envFile} is missing (provision it, mode 0600)`);
     if (mode !== 384) {
       throw new Error(`env file ${layout.envFile} has mode ${mode.toString(8)}; it must be 0600`);
     }
+    if (disk.code !== 0) throw new Error(`df ${layout.appDir} failed: ${disk.stderr.trim()}`);
     const free = parseDfAvailableKiB(disk.stdout);
     logger2.info(`disk: ${(free / 1024 / 1024).toFixed(1)} GiB free on ${layout.appDir}`);
     if (free < minFree) throw new Error(`only ${free} KiB free on ${layout.appDir} (need ${minFree})`);
@@ -44390,6 +44391,7 @@ ${text || "(no output)"}`);
     const name = layout.containerName(color);
     const deadline = Date.now() + inputs.healthTimeoutSeconds * 1e3;
     let lastProblem = "not checked yet";
+    let attempts = 0;
     while (Date.now() < deadline) {
       const probe = await host.run(hostCommands.getViaSocket(layout.socket(color), inputs.healthPath), {
         allowFailure: true,
@@ -44401,12 +44403,15 @@ ${text || "(no output)"}`);
         return parseIdentity(version.stdout);
       }
       lastProblem = (probe.stderr || probe.stdout).trim() || `curl exit ${probe.code}`;
-      const status = await containerStatus(name);
-      if (status !== "running") {
-        lastProblem = `container is ${status ?? "missing"}`;
-        if (status === "exited" || status === "dead" || status === null) break;
+      attempts += 1;
+      if (attempts % 3 === 0) {
+        const status = await containerStatus(name);
+        if (status !== "running") {
+          lastProblem = `container is ${status ?? "missing"}`;
+          if (status === "exited" || status === "dead" || status === null) break;
+        }
       }
-      await sleep(200);
+      await sleep(150);
     }
     const logs = await printLogs(name);
     if (removeOnFailure) await host.run(hostCommands.removeContainer(name), { allowFailure: true });

@@ -174,20 +174,22 @@ export async function runCommand(
   // ---- building blocks --------------------------------------------------------------------------
   const preflight = () =>
     step('preflight', async () => {
-      await host.run(cmd.prepareAppDir(layout), { quiet: true });
       const minFree = context.minFreeKiB ?? 1024 * 1024;
-      // Independent checks run concurrently (one SSH channel each).
+      // Independent checks run concurrently (one SSH channel each). The app dir exists already: the
+      // provisioned env file lives in it (checked here too).
       const [engine, mode, disk] = await Promise.all([
         host.run(cmd.engineVersion(), { quiet: true }),
         host.mode(layout.envFile),
-        host.run(cmd.diskFreeKiB(layout.appDir), { quiet: true }),
+        host.run(cmd.diskFreeKiB(layout.appDir), { quiet: true, allowFailure: true }),
         host.run(cmd.nginxTest(), { quiet: true }),
+        host.run(cmd.prepareAppDir(layout), { quiet: true }),
       ]);
       logger.info(`container engine ${engine.stdout.trim()}; nginx -t ok`);
       if (mode === null) throw new Error(`env file ${layout.envFile} is missing (provision it, mode 0600)`);
       if (mode !== 0o600) {
         throw new Error(`env file ${layout.envFile} has mode ${mode.toString(8)}; it must be 0600`);
       }
+      if (disk.code !== 0) throw new Error(`df ${layout.appDir} failed: ${disk.stderr.trim()}`);
       const free = parseDfAvailableKiB(disk.stdout);
       logger.info(`disk: ${(free / 1024 / 1024).toFixed(1)} GiB free on ${layout.appDir}`);
       if (free < minFree) throw new Error(`only ${free} KiB free on ${layout.appDir} (need ${minFree})`);
@@ -211,6 +213,7 @@ export async function runCommand(
       const name = layout.containerName(color);
       const deadline = Date.now() + inputs.healthTimeoutSeconds * 1000;
       let lastProblem = 'not checked yet';
+      let attempts = 0;
       while (Date.now() < deadline) {
         const probe = await host.run(cmd.getViaSocket(layout.socket(color), inputs.healthPath), {
           allowFailure: true,
@@ -222,12 +225,16 @@ export async function runCommand(
           return parseIdentity(version.stdout);
         }
         lastProblem = (probe.stderr || probe.stdout).trim() || `curl exit ${probe.code}`;
-        const status = await containerStatus(name);
-        if (status !== 'running') {
-          lastProblem = `container is ${status ?? 'missing'}`;
-          if (status === 'exited' || status === 'dead' || status === null) break;
+        // Every third miss, ask the engine whether the container died (no point waiting then).
+        attempts += 1;
+        if (attempts % 3 === 0) {
+          const status = await containerStatus(name);
+          if (status !== 'running') {
+            lastProblem = `container is ${status ?? 'missing'}`;
+            if (status === 'exited' || status === 'dead' || status === null) break;
+          }
         }
-        await sleep(200);
+        await sleep(150);
       }
       const logs = await printLogs(name);
       if (removeOnFailure) await host.run(cmd.removeContainer(name), { allowFailure: true });
