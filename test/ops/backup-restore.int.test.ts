@@ -196,6 +196,58 @@ describe('scripts/backup + scripts/restore', () => {
     expect(live.top.length).toBe(3);
   });
 
+  it('container mode: pg_dump via docker exec, Chroma paused around the copy and unpaused', async () => {
+    // A stand-in for the docker CLI (the DOCKER variable): it logs its argv, runs `exec -i NAME cmd…`
+    // as cmd… here, and maps pause/unpause to SIGSTOP/SIGCONT of the real Chroma server.
+    const fakeDocker = path.join(work, 'fake-docker');
+    const log = path.join(work, 'fake-docker.log');
+    await writeFile(
+      fakeDocker,
+      `#!/usr/bin/env bash
+set -euo pipefail
+echo "$*" >>${JSON.stringify(log)}
+case "$1" in
+  exec) shift 3; exec "$@" ;;
+  pause) kill -STOP ${sourceChroma?.pid} ;;
+  unpause) kill -CONT ${sourceChroma?.pid} ;;
+esac
+`,
+      { mode: 0o755 },
+    );
+    const result = await runCommand(
+      [
+        backupScript,
+        '--dest',
+        path.join(work, 'backups-container'),
+        '--postgres-container',
+        'slipway-prod-postgres-1',
+        '--database-url',
+        source.url,
+        '--chroma-container',
+        'slipway-prod-chroma-1',
+        '--chroma-data',
+        path.join(work, 'chroma-source'),
+      ],
+      { env: { ...process.env, DOCKER: fakeDocker } },
+    );
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const calls = (await readFile(log, 'utf8')).trim().split('\n');
+    expect(calls.map((c) => c.split(' ').slice(0, 4).join(' '))).toEqual([
+      'exec -i slipway-prod-postgres-1 pg_dump',
+      'exec -i slipway-prod-postgres-1 pg_restore',
+      'pause slipway-prod-chroma-1',
+      'unpause slipway-prod-chroma-1',
+    ]);
+    const [name] = (await readdir(path.join(work, 'backups-container'))).filter((e) => !e.startsWith('.'));
+    const manifest = JSON.parse(
+      await readFile(path.join(work, 'backups-container', name ?? '', 'manifest.json'), 'utf8'),
+    ) as { chroma: { quiesce: string } };
+    expect(manifest.chroma.quiesce).toBe('pause');
+    // Chroma was resumed: it answers.
+    expect((await observe(source.url, sourceChroma as ChromaServer)).top).toHaveLength(3);
+  });
+
   it('restores into a fresh database and a fresh Chroma server with the same count and top result', async () => {
     const expected = await observe(source.url, sourceChroma as ChromaServer);
     expect(expected.documents).toBe(documents.length);
@@ -224,6 +276,44 @@ describe('scripts/backup + scripts/restore', () => {
     restoredChroma = await startChromaServer({ dataDir: restoredData });
     const restored = await observe(target.url, restoredChroma);
     expect(restored).toEqual(expected);
+  }, 60_000);
+
+  it('--force restores over existing data: Chroma stopped/started, old data moved aside, Postgres --clean', async () => {
+    await restoredChroma?.stop();
+    restoredChroma = undefined;
+    const restoredData = path.join(work, 'chroma-restored');
+    const log = path.join(work, 'fake-docker-restore.log');
+    const fakeDocker = path.join(work, 'fake-docker-restore');
+    await writeFile(fakeDocker, `#!/usr/bin/env bash\necho "$*" >>${JSON.stringify(log)}\n`, { mode: 0o755 });
+    const result = await runCommand(
+      [
+        restoreScript,
+        '--from',
+        backupDir,
+        '--force',
+        '--database-url',
+        (target as ProvidedPostgres).url,
+        '--chroma-container',
+        'slipway-prod-chroma-1',
+        '--chroma-data',
+        restoredData,
+      ],
+      { env: { ...process.env, DOCKER: fakeDocker } },
+    );
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect((await readFile(log, 'utf8')).trim().split('\n')).toEqual([
+      'stop slipway-prod-chroma-1',
+      'start slipway-prod-chroma-1',
+    ]);
+    const aside = (await readdir(work)).filter((e) => e.startsWith('chroma-restored.pre-restore-'));
+    expect(aside).toHaveLength(1);
+    expect((await readdir(path.join(work, aside[0] ?? ''))).length).toBeGreaterThan(0);
+
+    restoredChroma = await startChromaServer({ dataDir: restoredData });
+    const restored = await observe((target as ProvidedPostgres).url, restoredChroma);
+    expect(restored.documents).toBe(documents.length);
+    expect(restored.top[0]).toMatch(/^doc-(0|8|16|24|32):0$/);
   }, 60_000);
 
   it('refuses a tampered backup before touching the target', async () => {
