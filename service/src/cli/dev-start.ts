@@ -7,6 +7,7 @@ import {
   type EmbeddedPostgresServer,
 } from '@slipway/harness';
 import type { Logger } from 'pino';
+import { ingestDepsOf } from '../documents/ingest-documents.js';
 import { collectFiles, ingestFiles } from '../documents/ingest-files.js';
 import { generateApiKey } from '../keys/api-key-format.js';
 import type { Runtime } from '../runtime.js';
@@ -94,20 +95,8 @@ export async function devStart(env: NodeJS.ProcessEnv = process.env): Promise<vo
 async function seedDocs(runtime: Runtime, logger: Logger): Promise<void> {
   if (process.env.SEED_DOCS === 'false') return;
   try {
-    const { deps } = runtime;
     const files = await collectFiles([`${repoRoot}docs`]);
-    const { outcomes } = await ingestFiles(
-      {
-        collections: deps.collections,
-        documents: deps.documents,
-        embedder: deps.embedder,
-        metrics: deps.metrics,
-        chunking: { targetSize: deps.config.CHUNK_SIZE, overlap: deps.config.CHUNK_OVERLAP },
-      },
-      'docs',
-      files,
-      repoRoot,
-    );
+    const { outcomes } = await ingestFiles(ingestDepsOf(runtime.deps), 'docs', files, repoRoot);
     const stored = outcomes.filter((o) => !o.duplicate).length;
     logger.info({ files: outcomes.length, stored }, 'seeded the docs collection from docs/');
   } catch (error) {

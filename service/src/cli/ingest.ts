@@ -1,9 +1,8 @@
 import { parseArgs } from 'node:util';
-import { ConfigError, parseConfig } from '../config/load-config.js';
+import { ingestDepsOf } from '../documents/ingest-documents.js';
 import { collectFiles, ingestFiles } from '../documents/ingest-files.js';
-import { createLogger } from '../observability/logger.js';
-import { createRuntime } from '../runtime.js';
 import { isEntryPoint } from './entry-point.js';
+import { withRuntime } from './with-runtime.js';
 
 const usage = 'Usage: npm run ingest -- --collection NAME PATH... (files or folders of .txt, .md, .html)';
 
@@ -22,25 +21,11 @@ export async function ingestCommand(
     out.error(usage);
     return 2;
   }
-  let runtime;
-  try {
-    runtime = await createRuntime(parseConfig(env), createLogger('warn'));
-  } catch (error) {
-    out.error(error instanceof ConfigError ? error.message : String(error));
-    return 2;
-  }
-  try {
+  return withRuntime('ingest', env, out, async ({ deps }) => {
     const files = await collectFiles(positionals);
-    const { deps } = runtime;
     const { outcomes } = await ingestFiles(
-      {
-        collections: deps.collections,
-        documents: deps.documents,
-        embedder: deps.embedder,
-        metrics: deps.metrics,
-        chunking: { targetSize: deps.config.CHUNK_SIZE, overlap: deps.config.CHUNK_OVERLAP },
-      },
-      values.collection,
+      ingestDepsOf(deps),
+      values.collection as string,
       files,
       values.base ?? process.cwd(),
     );
@@ -49,12 +34,7 @@ export async function ingestCommand(
     const stored = outcomes.filter((o) => !o.duplicate).length;
     out.log(`${stored} stored, ${outcomes.length - stored} duplicate, into "${values.collection}"`);
     return 0;
-  } catch (error) {
-    out.error(`ingest failed: ${(error as Error).message}`);
-    return 1;
-  } finally {
-    await runtime.close();
-  }
+  });
 }
 
 if (isEntryPoint(import.meta.url)) process.exitCode = await ingestCommand(process.argv.slice(2));

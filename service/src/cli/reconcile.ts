@@ -1,9 +1,7 @@
 import { parseArgs } from 'node:util';
-import { ConfigError, parseConfig } from '../config/load-config.js';
 import { reconcileCollection, type CollectionDrift } from '../documents/reconcile-stores.js';
-import { createLogger } from '../observability/logger.js';
-import { createRuntime } from '../runtime.js';
 import { isEntryPoint } from './entry-point.js';
+import { withRuntime } from './with-runtime.js';
 
 /**
  * `npm run reconcile -- [--collection NAME] [--fix] [--json]`: reports drift between Postgres chunks and
@@ -18,15 +16,7 @@ export async function reconcileCommand(
     args: argv,
     options: { collection: { type: 'string' }, fix: { type: 'boolean' }, json: { type: 'boolean' } },
   });
-  let runtime;
-  try {
-    runtime = await createRuntime(parseConfig(env), createLogger('warn'));
-  } catch (error) {
-    out.error(error instanceof ConfigError ? error.message : String(error));
-    return 2;
-  }
-  try {
-    const { deps } = runtime;
+  return withRuntime('reconcile', env, out, async ({ deps }) => {
     const collections = values.collection
       ? [await deps.collections.get(values.collection)]
       : await deps.collections.list();
@@ -52,12 +42,7 @@ export async function reconcileCommand(
       );
     }
     return total === 0 || values.fix ? 0 : 1;
-  } catch (error) {
-    out.error(`reconcile failed: ${(error as Error).message}`);
-    return 1;
-  } finally {
-    await runtime.close();
-  }
+  });
 }
 
 if (isEntryPoint(import.meta.url)) process.exitCode = await reconcileCommand(process.argv.slice(2));

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { CollectionRecord } from '../collections/collection-store.js';
+import type { CollectionRecord, CollectionStore } from '../collections/collection-store.js';
 import { AppError, validationFailed } from '../http/app-error.js';
 import { ModelError } from '../models/model-error.js';
 import type { Embedder } from '../models/embedder.js';
@@ -30,6 +30,23 @@ export interface IngestDeps {
   chunking?: ChunkOptions;
   /** Texts per embedding request. */
   embedBatchSize?: number;
+}
+
+/** What the ingest pipeline needs, taken from the app's dependencies (routes, CLI and `npm start` share it). */
+export function ingestDepsOf(deps: {
+  collections: CollectionStore;
+  documents: DocumentStore;
+  embedder: Embedder;
+  metrics: Metrics;
+  config: { CHUNK_SIZE: number; CHUNK_OVERLAP: number };
+}): IngestDeps & { collections: CollectionStore } {
+  return {
+    collections: deps.collections,
+    documents: deps.documents,
+    embedder: deps.embedder,
+    metrics: deps.metrics,
+    chunking: { targetSize: deps.config.CHUNK_SIZE, overlap: deps.config.CHUNK_OVERLAP },
+  };
 }
 
 export const sha256Hex = (text: string) => createHash('sha256').update(text).digest('hex');

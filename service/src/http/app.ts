@@ -8,6 +8,7 @@ import { generateOpenApiDocument } from '../api/api-registry.js';
 import type { ServiceCache } from '../caches/cache-store.js';
 import type { CollectionStore } from '../collections/collection-store.js';
 import type { DocumentStore } from '../documents/document-store.js';
+import { ingestDepsOf } from '../documents/ingest-documents.js';
 import type { Embedder } from '../models/embedder.js';
 import { documentRoutes } from '../routes/document-routes.js';
 import type { Config } from '../config/config-schema.js';
@@ -114,12 +115,7 @@ export function createApp(deps: AppDeps) {
     documentRoutes({
       collections: deps.collections,
       documents: deps.documents,
-      ingest: {
-        documents: deps.documents,
-        embedder: deps.embedder,
-        metrics,
-        chunking: { targetSize: config.CHUNK_SIZE, overlap: config.CHUNK_OVERLAP },
-      },
+      ingest: ingestDepsOf(deps),
       maxDocumentsPerRequest: config.MAX_DOCUMENTS_PER_REQUEST,
     }),
   );
