@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
+  containerImages,
   providePostgres,
   startChromaServer,
   type ChromaServer,
@@ -113,12 +114,69 @@ async function observe(url: string, chroma: ChromaServer): Promise<{ documents: 
   return { documents: count, top: result.ids[0] ?? [] };
 }
 
+/**
+ * pg_dump refuses a server newer than itself (GitHub runners: client 16, Testcontainers server 17). Then
+ * every backup/restore here runs the pg tools the way production does — `--postgres-container` — with
+ * the stand-in docker CLI running them in a throwaway container of the server's image.
+ */
+async function pgToolsInContainer(url: string): Promise<boolean> {
+  const client = Number(/(\d+)/.exec(execFileSync('pg_dump', ['--version'], { encoding: 'utf8' }))?.[1]);
+  const server = await withClient(url, (c) =>
+    c.query<{ v: string }>('SHOW server_version_num').then((r) => Math.floor(Number(r.rows[0]?.v) / 10000)),
+  );
+  return client < server;
+}
+
+/**
+ * A stand-in for the docker CLI (scripts take it from DOCKER): it appends its argv to $FAKE_DOCKER_LOG,
+ * runs `exec -i NAME cmd…` as cmd… (here, or in a container of the Postgres image when pg tools must
+ * match a newer server), and maps pause/unpause to SIGSTOP/SIGCONT of $FAKE_CHROMA_PID.
+ */
+async function writeStandInDocker(file: string, pgInContainer: boolean): Promise<void> {
+  const execPrefix = pgInContainer ? `docker run --rm -i --network host ${containerImages.postgres()} ` : '';
+  await writeFile(
+    file,
+    `#!/usr/bin/env bash
+set -euo pipefail
+echo "$*" >>"$FAKE_DOCKER_LOG"
+case "$1" in
+  exec) shift 3; exec ${execPrefix}"$@" ;;
+  pause) kill -STOP "$FAKE_CHROMA_PID" ;;
+  unpause) kill -CONT "$FAKE_CHROMA_PID" ;;
+esac
+`,
+    { mode: 0o755 },
+  );
+}
+
 let work: string;
 let source: ProvidedPostgres;
 let target: ProvidedPostgres | undefined;
 let tamperTarget: ProvidedPostgres | undefined;
 let sourceChroma: ChromaServer | undefined;
 let restoredChroma: ChromaServer | undefined;
+let standInDocker: string;
+let pgInContainer: boolean;
+
+/** Extra arguments and environment for scripts/backup|restore so the pg tools match the server. */
+function pgTools(logName: string): { args: string[]; env: NodeJS.ProcessEnv } {
+  const env = {
+    ...process.env,
+    DOCKER: standInDocker,
+    FAKE_DOCKER_LOG: path.join(work, logName),
+    FAKE_CHROMA_PID: String(sourceChroma?.pid ?? 0),
+  };
+  return { args: pgInContainer ? ['--postgres-container', 'pg-tools'] : [], env };
+}
+
+/** The stand-in docker's log without the pg-tools exec lines. */
+async function dockerCalls(logName: string): Promise<string[]> {
+  const text = await readFile(path.join(work, logName), 'utf8').catch(() => '');
+  return text
+    .trim()
+    .split('\n')
+    .filter((line) => line && !line.startsWith('exec -i pg-tools '));
+}
 
 beforeAll(async () => {
   work = await mkdtemp(path.join(tmpdir(), 'slipway-ops-backup-'));
@@ -127,6 +185,9 @@ beforeAll(async () => {
     startChromaServer({ dataDir: path.join(work, 'chroma-source') }),
   ]);
   await seed(source.url, sourceChroma);
+  pgInContainer = await pgToolsInContainer(source.url);
+  standInDocker = path.join(work, 'docker');
+  await writeStandInDocker(standInDocker, pgInContainer);
 }, 60_000);
 
 afterAll(async () => {
@@ -150,21 +211,26 @@ describe('scripts/backup + scripts/restore', () => {
     await mkdir(path.join(dest(), '20200101T000000Z'), { recursive: true });
     await mkdir(path.join(dest(), '20200102T000000Z'), { recursive: true });
     const before = Date.now() / 1000;
-    const result = await runCommand([
-      backupScript,
-      '--dest',
-      dest(),
-      '--keep',
-      '2',
-      '--database-url',
-      source.url,
-      '--chroma-data',
-      path.join(work, 'chroma-source'),
-      '--chroma-pid',
-      String(sourceChroma?.pid),
-      '--textfile-dir',
-      textfileDir(),
-    ]);
+    const pg = pgTools('backup.log');
+    const result = await runCommand(
+      [
+        backupScript,
+        '--dest',
+        dest(),
+        '--keep',
+        '2',
+        '--database-url',
+        source.url,
+        '--chroma-data',
+        path.join(work, 'chroma-source'),
+        '--chroma-pid',
+        String(sourceChroma?.pid),
+        '--textfile-dir',
+        textfileDir(),
+        ...pg.args,
+      ],
+      { env: pg.env },
+    );
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
 
@@ -197,23 +263,7 @@ describe('scripts/backup + scripts/restore', () => {
   });
 
   it('container mode: pg_dump via docker exec, Chroma paused around the copy and unpaused', async () => {
-    // A stand-in for the docker CLI (the DOCKER variable): it logs its argv, runs `exec -i NAME cmd…`
-    // as cmd… here, and maps pause/unpause to SIGSTOP/SIGCONT of the real Chroma server.
-    const fakeDocker = path.join(work, 'fake-docker');
-    const log = path.join(work, 'fake-docker.log');
-    await writeFile(
-      fakeDocker,
-      `#!/usr/bin/env bash
-set -euo pipefail
-echo "$*" >>${JSON.stringify(log)}
-case "$1" in
-  exec) shift 3; exec "$@" ;;
-  pause) kill -STOP ${sourceChroma?.pid} ;;
-  unpause) kill -CONT ${sourceChroma?.pid} ;;
-esac
-`,
-      { mode: 0o755 },
-    );
+    const pg = pgTools('container-mode.log');
     const result = await runCommand(
       [
         backupScript,
@@ -228,11 +278,11 @@ esac
         '--chroma-data',
         path.join(work, 'chroma-source'),
       ],
-      { env: { ...process.env, DOCKER: fakeDocker } },
+      { env: pg.env },
     );
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    const calls = (await readFile(log, 'utf8')).trim().split('\n');
+    const calls = await dockerCalls('container-mode.log');
     expect(calls.map((c) => c.split(' ').slice(0, 4).join(' '))).toEqual([
       'exec -i slipway-prod-postgres-1 pg_dump',
       'exec -i slipway-prod-postgres-1 pg_restore',
@@ -261,15 +311,20 @@ esac
 
     target = await providePostgres();
     const restoredData = path.join(work, 'chroma-restored');
-    const result = await runCommand([
-      restoreScript,
-      '--from',
-      backupDir,
-      '--database-url',
-      target.url,
-      '--chroma-data',
-      restoredData,
-    ]);
+    const pg = pgTools('restore.log');
+    const result = await runCommand(
+      [
+        restoreScript,
+        '--from',
+        backupDir,
+        '--database-url',
+        target.url,
+        '--chroma-data',
+        restoredData,
+        ...pg.args,
+      ],
+      { env: pg.env },
+    );
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
 
@@ -282,9 +337,7 @@ esac
     await restoredChroma?.stop();
     restoredChroma = undefined;
     const restoredData = path.join(work, 'chroma-restored');
-    const log = path.join(work, 'fake-docker-restore.log');
-    const fakeDocker = path.join(work, 'fake-docker-restore');
-    await writeFile(fakeDocker, `#!/usr/bin/env bash\necho "$*" >>${JSON.stringify(log)}\n`, { mode: 0o755 });
+    const pg = pgTools('restore-force.log');
     const result = await runCommand(
       [
         restoreScript,
@@ -297,12 +350,13 @@ esac
         'slipway-prod-chroma-1',
         '--chroma-data',
         restoredData,
+        ...pg.args,
       ],
-      { env: { ...process.env, DOCKER: fakeDocker } },
+      { env: pg.env },
     );
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    expect((await readFile(log, 'utf8')).trim().split('\n')).toEqual([
+    expect(await dockerCalls('restore-force.log')).toEqual([
       'stop slipway-prod-chroma-1',
       'start slipway-prod-chroma-1',
     ]);
