@@ -38,6 +38,7 @@ export default {
         '<rootDir>/{harness,service,actions/*}/test/**/*.int.test.ts',
         '<rootDir>/test/ops/**/*.int.test.ts',
         '<rootDir>/scripts/**/test/**/*.int.test.ts',
+        '<rootDir>/bench/test/**/*.int.test.ts',
       ],
     },
     {

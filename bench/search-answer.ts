@@ -1,5 +1,5 @@
 // Search and answer latency/throughput on a ~10k-chunk corpus, plus a bare Express route as the baseline.
-// Usage: tsx bench/search-answer.ts [--docs 1400] [--variants 4] [--duration 10] [--connections 32] [--out FILE]
+// Usage: tsx bench/search-answer.ts [--docs 1400] [--variants 4] [--duration 8] [--connections 32] [--out FILE]
 // The service and the baseline each run in a child process; autocannon runs here (see docs/benchmarks.md).
 import { parseBenchArgs } from './lib/bench-args.js';
 import { distinctQuestion, loadBenchCorpus } from './lib/bench-corpus.js';
@@ -68,7 +68,8 @@ async function main() {
     const measure = async (
       route: string,
       cache: 'hit' | 'miss',
-      spec: Omit<LoadSpec, 'connections' | 'durationS'> & { overallRate?: number },
+      spec: Omit<LoadSpec, 'connections' | 'durationS'> &
+        Partial<Pick<LoadSpec, 'connections' | 'durationS'>>,
     ): Promise<ServiceRun> => {
       const before = await waitUntilSettled(service.url);
       const result = await runLoad({ ...base, method: 'POST', headers, ...spec });
@@ -144,6 +145,18 @@ async function main() {
     );
 
     const [bareRun, searchHit, answerHit, , , fixedRate] = runs as [ServiceRun, ...ServiceRun[]];
+    // where a cache miss spends its time: one request at a time per retrieval mode
+    for (const mode of ['keyword', 'vector', 'hybrid'] as const) {
+      log(
+        await measure(`POST /search ${mode}`, 'miss', {
+          name: `search ${mode}, cache miss, c=1`,
+          url: searchUrl,
+          body: () => JSON.stringify({ query: nextQuestion(), mode, topK: 10 }),
+          connections: 1,
+          durationS: Math.min(3, args.durationS),
+        }),
+      );
+    }
     const ratio = (r: ServiceRun | undefined) => Math.round(((r?.rps ?? 0) / bareRun.rps) * 1000) / 1000;
     const fixed = fixedRate!;
     const goals = {

@@ -18,7 +18,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     options: {
       docs: { type: 'string', default: '1400' },
       variants: { type: 'string', default: '4' },
-      duration: { type: 'string', default: '10' },
+      duration: { type: 'string', default: '8' },
       connections: { type: 'string', default: '32' },
       out: { type: 'string' },
     },

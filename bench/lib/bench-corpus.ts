@@ -30,6 +30,7 @@ export function buildCorpusDocuments(
   const seen = new Set<string>();
   for (let k = 0; k < variants; k++) {
     for (const doc of cranfield) {
+      if (`${doc.title}${doc.body}`.trim() === '') continue; // Cranfield has two empty records
       const sentences = sentencesOf(doc.body);
       const shift = sentences.length === 0 ? 0 : k % sentences.length;
       const body = [...sentences.slice(shift), ...sentences.slice(0, shift)].join(' ');

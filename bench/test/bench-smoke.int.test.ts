@@ -1,0 +1,107 @@
+// Keeps the benchmark code from rotting: runs each bench script for real on a tiny corpus with 2-second load
+// runs and checks the JSON it writes. Timings are not asserted (benchmarks are not timed tests).
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const benchDir = fileURLToPath(new URL('..', import.meta.url));
+const outDir = mkdtempSync(join(tmpdir(), 'slipway-bench-smoke-'));
+afterAll(() => rmSync(outDir, { recursive: true, force: true }));
+
+async function runBench(script: string, args: string[]): Promise<Record<string, unknown>> {
+  const out = join(outDir, `${script}.json`);
+  await run(process.execPath, ['--import', 'tsx', join(benchDir, `${script}.ts`), ...args, '--out', out], {
+    cwd: join(benchDir, '..'),
+    maxBuffer: 16 * 1024 * 1024,
+    timeout: 170_000,
+  });
+  return JSON.parse(readFileSync(out, 'utf8')) as Record<string, unknown>;
+}
+
+const machineShape = {
+  cpuModel: expect.any(String),
+  cores: expect.any(Number),
+  node: expect.stringMatching(/^v\d+/),
+  loadAverageAtStart: [expect.any(Number), expect.any(Number), expect.any(Number)],
+};
+
+describe('bench smoke', () => {
+  it('search-answer measures every run on a tiny corpus and writes its JSON', async () => {
+    const result = await runBench('search-answer', [
+      '--docs',
+      '20',
+      '--variants',
+      '2',
+      '--duration',
+      '2',
+      '--connections',
+      '4',
+    ]);
+    expect(result).toMatchObject({
+      benchmark: 'search-answer',
+      machine: machineShape,
+      setup: { answerMode: 'extractive', connections: 4, durationS: 2 },
+      corpus: { documents: 40, chunks: expect.any(Number) },
+      goals: {
+        answerP99At200RpsUnder50Ms: { p99Ms: expect.any(Number), met: expect.any(Boolean) },
+        cacheHitVsBare: { searchHitRatio: expect.any(Number), answerHitRatio: expect.any(Number) },
+      },
+    });
+    const runs = result.runs as {
+      name: string;
+      requests: number;
+      rps: number;
+      non2xx: number;
+      cache: string | null;
+      latencyMs: Record<string, number>;
+      cacheLookups: Record<string, number> | null;
+    }[];
+    expect(runs.map((r) => r.name)).toEqual([
+      'bare express GET /x',
+      'search hybrid, cache hit',
+      'answer extractive, cache hit',
+      'search hybrid, cache miss',
+      'answer extractive, cache miss',
+      'answer extractive, cache miss, fixed 200 rps',
+      'search keyword, cache miss, c=1',
+      'search vector, cache miss, c=1',
+      'search hybrid, cache miss, c=1',
+    ]);
+    for (const r of runs) {
+      expect(r.requests).toBeGreaterThan(0);
+      expect(r.non2xx).toBe(0);
+      expect(Object.keys(r.latencyMs).sort()).toEqual(['max', 'mean', 'p50', 'p95', 'p99']);
+      expect(r.latencyMs.p50).toBeLessThanOrEqual(r.latencyMs.p99);
+      // a cache-miss run never hits the cache it is meant to miss
+      if (r.cache === 'miss')
+        expect(
+          r.cacheLookups?.[r.name.startsWith('answer') ? 'response:hit' : 'retrieval:hit'],
+        ).toBeUndefined();
+      if (r.cache === 'hit')
+        expect(Object.keys(r.cacheLookups ?? {}).some((k) => k.endsWith(':hit'))).toBe(true);
+    }
+  }, 180_000);
+
+  it('ingest compares POST /documents with raw Chroma add of the same chunks and writes its JSON', async () => {
+    const result = await runBench('ingest', ['--docs', '30', '--variants', '1']);
+    expect(result).toMatchObject({
+      benchmark: 'ingest',
+      machine: machineShape,
+      corpus: { documents: 30 },
+      service: { chunks: expect.any(Number), chunksPerSecond: expect.any(Number) },
+      rawChromaAdd: { chunks: expect.any(Number), chunksPerSecond: expect.any(Number) },
+      sameChunks: true,
+      goals: { ingestVsRawAdd: { ratio: expect.any(Number), met: expect.any(Boolean) } },
+    });
+    const { service, rawChromaAdd } = result as {
+      service: { chunks: number };
+      rawChromaAdd: { count: number };
+    };
+    expect(rawChromaAdd.count).toBe(service.chunks);
+  }, 180_000);
+});
