@@ -25,7 +25,7 @@ import {
   readDockerfile,
 } from './support/base-image.js';
 import { startFakeGithubApi, type FakeGithubApi } from './support/fake-github-api.js';
-import { startLoad, type LoadReport } from './support/load-generator.js';
+import { percentile, startLoad, type LoadReport } from './support/load-generator.js';
 import { startPodmanEngine, type PodmanEngine } from './support/podman-engine.js';
 import { buildE2eImages, type E2eImages } from './support/service-images.js';
 import { generateKeys, knownHostsLine, startTestHost, type TestHost } from './support/test-host.js';
@@ -140,12 +140,32 @@ function loadFigures(report: LoadReport) {
   return rest;
 }
 
-async function underLoad<T>(fn: () => Promise<T>): Promise<{ result: T; load: LoadReport }> {
+async function underLoad(
+  fn: () => Promise<RunnerResult>,
+): Promise<{ result: RunnerResult; load: LoadReport; p99DuringSwapMs: number | null }> {
   const load = startLoad({ url: `${host.url}/health/live`, concurrency: 16, ratePerSecond: 400 });
   await new Promise((resolve) => setTimeout(resolve, 500));
   const result = await fn();
+  const actionEnded = Date.now();
   await new Promise((resolve) => setTimeout(resolve, 500));
-  return { result, load: await load.stop() };
+  const report = await load.stop();
+  // The swap window: from (about) the switch to the end of the run — switch, verify, drain, old colour
+  // stopped. The switch happened `duration - switchedAfter` seconds before the action ended.
+  const duration = Number(result.outputs['duration-seconds']);
+  const switched = secondsUntilSwitched(result);
+  let p99DuringSwapMs: number | null = null;
+  if (Number.isFinite(duration) && switched > 0) {
+    const windowStart = actionEnded - (duration - switched) * 1000 - 500;
+    const inWindow = report.samples.filter((sample) => sample.at >= windowStart && sample.at <= actionEnded);
+    p99DuringSwapMs =
+      Math.round(
+        percentile(
+          inWindow.map((sample) => sample.ms),
+          99,
+        ) * 10,
+      ) / 10;
+  }
+  return { result, load: report, p99DuringSwapMs };
 }
 
 beforeAll(async () => {
@@ -275,13 +295,14 @@ describe('SSH blue/green deploy (real sshd, nginx, podman, Postgres, Redis, Chro
   }, 180_000);
 
   test('second deploy under load: colour flips to green with zero failed requests', async () => {
-    const { result, load } = await underLoad(() => deploy({ image: images.v2 }));
+    const { result, load, p99DuringSwapMs } = await underLoad(() => deploy({ image: images.v2 }));
     expectSuccess(result);
     expect(result.outputs).toMatchObject({ color: 'green', 'previous-color': 'blue', image: images.v2 });
     expect(await publicVersion()).toEqual({ version: '2.0.0-e2e', commit: 'e2e-v2' });
     figures.deployUnderLoad = {
       deploySeconds: Number(result.outputs['duration-seconds']),
       switchedAfterSeconds: secondsUntilSwitched(result),
+      p99DuringSwapMs,
       steps: stepSeconds(result),
       load: loadFigures(load),
     };
@@ -307,13 +328,16 @@ describe('SSH blue/green deploy (real sshd, nginx, podman, Postgres, Redis, Chro
   }, 60_000);
 
   test('rollback under load switches back to blue in seconds with zero failed requests', async () => {
-    const { result, load } = await underLoad(() => deploy({ command: 'rollback', image: '' }));
+    const { result, load, p99DuringSwapMs } = await underLoad(() =>
+      deploy({ command: 'rollback', image: '' }),
+    );
     expectSuccess(result);
     expect(result.outputs).toMatchObject({ color: 'blue', 'previous-color': 'green', image: images.v1 });
     expect(await publicVersion()).toEqual({ version: '1.0.0-e2e', commit: 'e2e-v1' });
     figures.rollbackUnderLoad = {
       rollbackSeconds: Number(result.outputs['duration-seconds']),
       switchedAfterSeconds: secondsUntilSwitched(result),
+      p99DuringSwapMs,
       steps: stepSeconds(result),
       load: loadFigures(load),
     };
