@@ -221,6 +221,8 @@ afterAll(async () => {
     for (const image of images ? [images.v1, images.v2, images.broken, images.badMigration] : []) {
       await engine.podman(['rmi', '--force', image]).catch(() => undefined);
     }
+    // Bound the store: drop untagged build layers older than a day (recent ones are the layer cache).
+    await engine.podman(['image', 'prune', '--force', '--filter', 'until=24h']).catch(() => undefined);
   }
   await host?.stop();
   await engine?.stop();
