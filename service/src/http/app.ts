@@ -15,7 +15,7 @@ import type { Config } from '../config/config-schema.js';
 import type { ApiKeyStore } from '../keys/api-key-store.js';
 import type { Metrics } from '../observability/metrics.js';
 import { collectionRoutes } from '../routes/collection-routes.js';
-import { healthRoutes, type ReadinessProbe } from '../routes/health-routes.js';
+import { createReadinessCheck, healthRoutes, type ReadinessProbe } from '../routes/health-routes.js';
 import type { ChromaGateway } from '../stores/chroma-gateway.js';
 import type { RedisConnection } from '../stores/redis-connection.js';
 import { AppError } from './app-error.js';
@@ -82,8 +82,14 @@ export function createApp(deps: AppDeps) {
       },
     ],
   };
-  app.use(healthRoutes(readiness, metrics, { version: config.APP_VERSION, commit: config.GIT_COMMIT }));
-  app.get('/metrics', metricsEndpoint(metrics, buildMetricsAllowList(config.METRICS_ALLOW)));
+  const checkReadiness = createReadinessCheck(readiness, metrics);
+  app.use(healthRoutes(checkReadiness, { version: config.APP_VERSION, commit: config.GIT_COMMIT }));
+  app.get(
+    '/metrics',
+    metricsEndpoint(metrics, buildMetricsAllowList(config.METRICS_ALLOW), async () => {
+      await checkReadiness();
+    }),
+  );
 
   if (config.DOCS_ENABLED) {
     const document = generateOpenApiDocument(config.APP_VERSION);

@@ -45,8 +45,12 @@ export function isAllowedClient(list: BlockList, ip: string | undefined): boolea
   return list.check(address, family === 4 ? 'ipv4' : 'ipv6');
 }
 
-/** GET /metrics for allowed clients only. Unix-socket peers (no remote address) are local processes. */
-export function metricsEndpoint(metrics: Metrics, allow: BlockList): RequestHandler {
+/** GET /metrics for allowed clients only; `beforeScrape` refreshes gauges that are sampled on demand. Unix-socket peers (no remote address) are local processes. */
+export function metricsEndpoint(
+  metrics: Metrics,
+  allow: BlockList,
+  beforeScrape?: () => Promise<void>,
+): RequestHandler {
   return async (req, res, next) => {
     // A unix-socket peer with no forwarded client address is a local process (e.g. a node-local scraper);
     // requests nginx forwards carry X-Forwarded-For and resolve to the real client (see trust-proxy.ts).
@@ -54,6 +58,7 @@ export function metricsEndpoint(metrics: Metrics, allow: BlockList): RequestHand
     if (!localProcess && !isAllowedClient(allow, req.ip)) {
       return next(new AppError(403, 'forbidden', 'Metrics are only served to allowed networks.'));
     }
+    await beforeScrape?.();
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   };
 }

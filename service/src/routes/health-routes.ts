@@ -103,16 +103,20 @@ apiRegistry.registerPath({
   },
 });
 
-export function healthRoutes(
+export interface ReadinessReport {
+  status: ReadinessStatus;
+  checks: Record<string, DependencyCheck>;
+}
+
+/**
+ * Runs the readiness checks and updates `slipway_dependency_up`. Used by GET /health/ready and before every
+ * /metrics scrape, so the gauge is fresh even when nothing polls readiness.
+ */
+export function createReadinessCheck(
   probe: ReadinessProbe,
   metrics: Metrics,
-  build: { version: string; commit: string },
-): Router {
-  const router = Router();
-  router.get('/health/live', (_req, res) => {
-    res.json({ status: 'ok' });
-  });
-  router.get('/health/ready', async (_req, res) => {
+): () => Promise<ReadinessReport> {
+  return async () => {
     const results = await Promise.all(
       probe.checks.map(async ({ name, required, run }) => ({
         name,
@@ -125,11 +129,27 @@ export function healthRoutes(
     for (const { name, check } of results) {
       if (check.ok !== 'skipped') metrics.dependencyUp.set({ dependency: name }, check.ok ? 1 : 0);
     }
-    const status = summariseReadiness(results);
+    return {
+      status: summariseReadiness(results),
+      checks: Object.fromEntries(results.map((r) => [r.name, r.check])),
+    };
+  };
+}
+
+export function healthRoutes(
+  checkReadiness: () => Promise<ReadinessReport>,
+  build: { version: string; commit: string },
+): Router {
+  const router = Router();
+  router.get('/health/live', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  router.get('/health/ready', async (_req, res) => {
+    const report = await checkReadiness();
     res
-      .status(status === 'unavailable' ? 503 : 200)
+      .status(report.status === 'unavailable' ? 503 : 200)
       .set('Cache-Control', 'no-store')
-      .json({ status, checks: Object.fromEntries(results.map((r) => [r.name, r.check])) });
+      .json(report);
   });
   router.get('/version', (_req, res) => {
     res.json(build);

@@ -41,6 +41,10 @@ describe('Redis outage', () => {
     expect(ready.body.checks.redis.ok).toBe(false);
     expect(ready.body.checks.redis.error).toEqual(expect.any(String));
     expect(ready.body.checks.postgres.ok).toBe(true);
+    // a scrape alone refreshes the dependency gauge (nothing needs to poll readiness)
+    const metrics = await request(svc.app).get('/metrics');
+    expect(metrics.text).toMatch(/slipway_dependency_up\{dependency="redis"\} 0/);
+    expect(metrics.text).toMatch(/slipway_dependency_up\{dependency="postgres"\} 1/);
     // writes keep working too
     const created = await request(svc.app)
       .post('/v1/collections')
