@@ -82,8 +82,7 @@ http {
   expect(check.stderr).toContain('test is successful');
   const nginx = spawn('/usr/sbin/nginx', [...nginxArgs, '-g', 'daemon off;'], { stdio: 'ignore' });
   try {
-    // Nothing calls /health/ready here: the proxy's mirror does, so after a scrape or two the
-    // readiness gauge is present.
+    // Nothing calls /health/ready here: the service refreshes the readiness gauge on every scrape.
     let text = '';
     for (
       let attempt = 0;
