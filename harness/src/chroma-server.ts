@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { freePort } from './free-port.js';
+import { launchOnFreePort } from './free-port.js';
 import { startManagedProcess, type ManagedProcess } from './managed-process.js';
 import { waitForReady } from './wait-for-ready.js';
 
@@ -70,17 +70,9 @@ export async function startChromaServer(opts: {
     return proc;
   };
 
-  let port = opts.port ?? (await freePort());
-  let proc: ManagedProcess;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      proc = await launch(port);
-      break;
-    } catch (error) {
-      if (opts.port !== undefined || attempt >= 3 || !/in use|AddrInUse/i.test(String(error))) throw error;
-      port = await freePort();
-    }
-  }
+  const started = await launchOnFreePort(opts.port, launch);
+  const port = started.port;
+  let proc = started.launched;
   const server: ChromaServer = {
     url: `http://${urlHost(host)}:${port}`,
     host,

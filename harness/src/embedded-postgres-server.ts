@@ -13,7 +13,7 @@ import {
 import { arch, platform, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import pg from 'pg';
-import { freePort } from './free-port.js';
+import { launchOnFreePort } from './free-port.js';
 import { runToCompletion, startManagedProcess, type ManagedProcess } from './managed-process.js';
 import { waitForReady } from './wait-for-ready.js';
 
@@ -204,17 +204,9 @@ export async function startEmbeddedPostgres(opts: {
     return proc;
   };
 
-  let port = opts.port ?? (await freePort());
-  let proc: ManagedProcess;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      proc = await launch(port);
-      break;
-    } catch (error) {
-      if (opts.port !== undefined || attempt >= 3 || !String(error).includes('already in use')) throw error;
-      port = await freePort();
-    }
-  }
+  const started = await launchOnFreePort(opts.port, launch);
+  const port = started.port;
+  const proc = started.launched;
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     port,

@@ -17,3 +17,22 @@ export async function freePort(): Promise<number> {
     });
   });
 }
+
+/**
+ * Launches a server on `fixedPort`, or on a free port; when another process takes that port between
+ * freePort() and bind (the launch error says "in use"), tries another free port, up to three times.
+ */
+export async function launchOnFreePort<T>(
+  fixedPort: number | undefined,
+  launch: (port: number) => Promise<T>,
+): Promise<{ port: number; launched: T }> {
+  let port = fixedPort ?? (await freePort());
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return { port, launched: await launch(port) };
+    } catch (error) {
+      if (fixedPort !== undefined || attempt >= 3 || !/in use|AddrInUse/i.test(String(error))) throw error;
+      port = await freePort();
+    }
+  }
+}

@@ -1,5 +1,5 @@
 import { tmpdir } from 'node:os';
-import { freePort } from './free-port.js';
+import { launchOnFreePort } from './free-port.js';
 import { startManagedProcess, type ManagedProcess } from './managed-process.js';
 import { redisAnswersPing } from './redis-ping.js';
 import { waitForReady } from './wait-for-ready.js';
@@ -50,18 +50,9 @@ export async function startRedisServer(
     return proc;
   };
 
-  let port = opts.port ?? (await freePort());
-  let proc: ManagedProcess;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      proc = await launch(port);
-      break;
-    } catch (error) {
-      // Another process may have taken the free port between freePort() and bind: pick another one.
-      if (opts.port !== undefined || attempt >= 3 || !String(error).includes('in use')) throw error;
-      port = await freePort();
-    }
-  }
+  const started = await launchOnFreePort(opts.port, launch);
+  const port = started.port;
+  let proc = started.launched;
   const auth = opts.password === undefined ? '' : `:${encodeURIComponent(opts.password)}@`;
   const server: RedisServer = {
     url: `redis://${auth}127.0.0.1:${port}`,
