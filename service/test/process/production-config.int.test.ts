@@ -4,44 +4,37 @@ import { describe, expect, it } from '@jest/globals';
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
 
-/** The real entry point, as the image runs it: insecure production config exits non-zero listing every problem. */
+/** Starts the real entry point, as the image runs it, in production mode with these settings. */
+const startInProduction = (env: Record<string, string>) =>
+  spawnSync(process.execPath, ['--import', 'tsx', 'service/src/server.ts'], {
+    cwd: repo,
+    encoding: 'utf8',
+    timeout: 20_000,
+    env: {
+      PATH: process.env.PATH,
+      NODE_ENV: 'production',
+      DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/postgres',
+      CHROMA_URL: 'http://127.0.0.1:9',
+      CORS_ORIGINS: '*',
+      ...env,
+    },
+  });
+
 describe('production start-up', () => {
-  it('exits 78 and lists every insecure setting', () => {
-    const result = spawnSync(process.execPath, ['--import', 'tsx', 'service/src/server.ts'], {
-      cwd: repo,
-      encoding: 'utf8',
-      timeout: 20_000,
-      env: {
-        PATH: process.env.PATH,
-        NODE_ENV: 'production',
-        DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/postgres',
-        CHROMA_URL: 'http://127.0.0.1:9',
-        CORS_ORIGINS: '*',
-        API_KEY_PEPPER_FILE: '/nonexistent/pepper',
-      },
-    });
+  it('exits 78 when a secret file cannot be read', () => {
+    const result = startInProduction({ API_KEY_PEPPER_FILE: '/nonexistent/pepper' });
     expect(result.status).toBe(78);
     const lines = result.stderr.split('\n').filter((l) => l.startsWith('  - '));
     expect(lines).toEqual([expect.stringMatching(/API_KEY_PEPPER_FILE: cannot read/)]);
+  });
 
-    const second = spawnSync(process.execPath, ['--import', 'tsx', 'service/src/server.ts'], {
-      cwd: repo,
-      encoding: 'utf8',
-      timeout: 20_000,
-      env: {
-        PATH: process.env.PATH,
-        NODE_ENV: 'production',
-        DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/postgres',
-        CHROMA_URL: 'http://127.0.0.1:9',
-        CORS_ORIGINS: '*',
-        API_KEY_PEPPER: 'short',
-      },
-    });
-    expect(second.status).toBe(78);
-    expect(second.stderr).toContain('REDIS_URL is required in production');
-    expect(second.stderr).toContain('API_KEY_PEPPER is shorter than 32 characters');
-    expect(second.stderr).toContain('CORS_ORIGINS contains "*"');
-    expect(second.stderr).toContain('DATABASE_URL has no password');
-    expect(second.stderr).not.toMatch(/\bat .+:\d+:\d+/); // a list, not a stack trace
+  it('exits 78 and lists every insecure setting, without a stack trace', () => {
+    const result = startInProduction({ API_KEY_PEPPER: 'short' });
+    expect(result.status).toBe(78);
+    expect(result.stderr).toContain('REDIS_URL is required in production');
+    expect(result.stderr).toContain('API_KEY_PEPPER is shorter than 32 characters');
+    expect(result.stderr).toContain('CORS_ORIGINS contains "*"');
+    expect(result.stderr).toContain('DATABASE_URL has no password');
+    expect(result.stderr).not.toMatch(/\bat .+:\d+:\d+/);
   });
 });
