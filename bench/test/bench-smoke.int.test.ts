@@ -63,6 +63,7 @@ describe('bench smoke', () => {
     }[];
     expect(runs.map((r) => r.name)).toEqual([
       'bare express GET /x',
+      'service GET /health/live',
       'search hybrid, cache hit',
       'answer extractive, cache hit',
       'search hybrid, cache miss',
