@@ -46,7 +46,10 @@ async function main() {
 
   const corpus = await loadBenchCorpus(args.docs, args.variants);
   const batches = batchesOf(corpus.documents, BATCH_DOCUMENTS);
+  // untimed for the raw side, but measured: the share of the service's time that is chunking + hashing embeddings
+  const preparing = process.hrtime.bigint();
   const raw = batches.map(rawBatch);
+  const prepareSeconds = Number(process.hrtime.bigint() - preparing) / 1e9;
   let stack: BenchStack | undefined;
   try {
     stack = await startBenchStack();
@@ -102,6 +105,8 @@ async function main() {
         chunksPerSecond: rawRate,
         count: rawCount,
       },
+      /** Chunking + hashing embeddings of the whole corpus in the bench process (not part of either rate). */
+      chunkAndEmbedSeconds: round(prepareSeconds),
       sameChunks: serviceChunks === rawChunks,
       goals: {
         ingestVsRawAdd: { goal: 'service ingest chunks/s ≥ 0.5 × raw Chroma add', ratio, met: ratio >= 0.5 },
@@ -126,7 +131,8 @@ async function main() {
         ],
       ),
     );
-    console.log(`\nservice / raw: ${ratio} (goal ≥ 0.5: ${ratio >= 0.5 ? 'met' : 'not met'})`);
+    console.log(`\nchunking + hashing embeddings of the corpus alone: ${result.chunkAndEmbedSeconds} s`);
+    console.log(`service / raw: ${ratio} (goal ≥ 0.5: ${ratio >= 0.5 ? 'met' : 'not met'})`);
     if (!result.sameChunks) console.log('WARNING: the two paths stored different chunk counts');
     console.log(`wall time ${result.wallSeconds} s; JSON: ${path}`);
   } finally {
