@@ -41,8 +41,10 @@ export async function productionDependencyDirs(repoRoot: string): Promise<string
   const dirs = new Set<string>();
   for (const line of stdout.split('\n')) {
     const relative = path.relative(repoRoot, line.trim());
-    if (!relative.startsWith('node_modules/')) continue;
-    const name = relative.slice('node_modules/'.length);
+    // Hoisted (node_modules/x) or nested under the workspace (service/node_modules/x).
+    const match = /^(?:service\/)?node_modules\/(.+)$/.exec(relative);
+    if (!match) continue;
+    const name = match[1] as string;
     if (excludedFromImage.some((pattern) => pattern.test(name))) continue;
     dirs.add(relative);
   }
