@@ -205,7 +205,9 @@ describe('deploy jobs', () => {
     const workflow = byName('deploy.yml');
     const on = workflow.doc.on as { workflow_dispatch: { inputs: { command: { options: string[] } } } };
     expect(on.workflow_dispatch.inputs.command.options).toEqual(['deploy', 'rollback', 'status', 'unlock']);
-    expect((job(workflow, 'rollback').with as Record<string, unknown>).command).toBe('${{ needs.resolve.outputs.command }}');
+    expect((job(workflow, 'rollback').with as Record<string, unknown>).command).toBe(
+      '${{ needs.resolve.outputs.command }}',
+    );
   });
 
   it('flags a deploy without environment and a cancelling concurrency group', () => {

@@ -36,12 +36,9 @@ const AnswerResponse = apiRegistry.register(
     mode: z.enum(['extractive', 'llm']),
     citations: z.array(Citation),
     cached: z.boolean(),
-    degraded: z
-      .array(z.string())
-      .optional()
-      .openapi({
-        description: 'What did not work: vector, llm_primary, llm_fallback, llm_stream_interrupted.',
-      }),
+    degraded: z.array(z.string()).optional().openapi({
+      description: 'What did not work: vector, llm_primary, llm_fallback, llm_stream_interrupted.',
+    }),
   }),
 );
 

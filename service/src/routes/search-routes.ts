@@ -40,11 +40,9 @@ const SearchResult = apiRegistry.register(
     source: z.string().nullable(),
     text: z.string(),
     score: z.number(),
-    span: z
-      .object({ start: z.number().int(), end: z.number().int() })
-      .openapi({
-        description: 'Offsets into the stored document text: text === document.text.slice(start, end).',
-      }),
+    span: z.object({ start: z.number().int(), end: z.number().int() }).openapi({
+      description: 'Offsets into the stored document text: text === document.text.slice(start, end).',
+    }),
   }),
 );
 
