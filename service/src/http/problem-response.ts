@@ -52,6 +52,12 @@ function fromFrameworkError(error: unknown): AppError | undefined {
 /** The one Express error handler: problem+json for every error; internals never reach the client. */
 export function problemErrorHandler(logger: Logger): ErrorRequestHandler {
   return (error, req, res, next) => {
+    // The client went away or the request already got its timeout answer: the work was cancelled on
+    // purpose and there is nobody left to answer — not an error.
+    if (res.locals.signal?.aborted && (res.headersSent || req.destroyed)) {
+      (req.log ?? logger).info({ reason: String(res.locals.signal.reason) }, 'request abandoned');
+      return;
+    }
     if (res.headersSent) {
       next(error);
       return;
