@@ -3,6 +3,13 @@ import { conflict, notFound } from '../http/app-error.js';
 import type { ChromaGateway } from '../stores/chroma-gateway.js';
 import { inTransaction } from '../stores/postgres-pool.js';
 
+/** What the hot paths need of a collection: its id (names its Chroma collection) and version (cache keys). */
+export interface CollectionRef {
+  id: string;
+  name: string;
+  version: number;
+}
+
 export interface CollectionRecord {
   id: string;
   name: string;
@@ -68,6 +75,17 @@ export class CollectionStore {
   async find(name: string): Promise<CollectionRecord | undefined> {
     const { rows } = await this.db.query<Row>(`${selectWithCounts} WHERE c.name = $1`, [name]);
     return rows[0] ? toRecord(rows[0]) : undefined;
+  }
+
+  /** One indexed lookup, no counts: for request paths. 404 when unknown. */
+  async resolve(name: string): Promise<CollectionRef> {
+    const { rows } = await this.db.query<{ id: string; name: string; version: string }>(
+      `SELECT id, name, version FROM collections WHERE name = $1`,
+      [name],
+    );
+    const row = rows[0];
+    if (!row) throw notFound(`Collection "${name}" does not exist.`);
+    return { id: row.id, name: row.name, version: Number(row.version) };
   }
 
   async get(name: string): Promise<CollectionRecord> {

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { CollectionRecord } from '../collections/collection-store.js';
+import type { CollectionRef } from '../collections/collection-store.js';
 import { conflict, notFound } from '../http/app-error.js';
 import type { ChromaGateway } from '../stores/chroma-gateway.js';
 import { inTransaction } from '../stores/postgres-pool.js';
@@ -78,7 +78,7 @@ export class DocumentStore {
    * (a concurrent ingest may have won) are returned in `duplicates` instead of stored.
    */
   async insert(
-    collection: CollectionRecord,
+    collection: CollectionRef,
     documents: PreparedDocument[],
   ): Promise<{ stored: string[]; duplicates: Map<string, { id: string; chunks: number }> }> {
     if (documents.length === 0) return { stored: [], duplicates: new Map() };
@@ -185,7 +185,7 @@ export class DocumentStore {
   }
 
   /** Deletes a document's rows and vectors, both or neither. */
-  async delete(collection: CollectionRecord, documentId: string): Promise<void> {
+  async delete(collection: CollectionRef, documentId: string): Promise<void> {
     const chromaCollection = await this.chroma.collection(collection.id);
     await inTransaction(this.db, async (client) => {
       await client.query(`SELECT 1 FROM collections WHERE id = $1 FOR UPDATE`, [collection.id]);

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { CollectionRecord, CollectionStore } from '../collections/collection-store.js';
+import type { CollectionRef, CollectionStore } from '../collections/collection-store.js';
 import { AppError, validationFailed } from '../http/app-error.js';
 import { ModelError } from '../models/model-error.js';
 import type { Embedder } from '../models/embedder.js';
@@ -78,7 +78,7 @@ export function prepareDocument(input: IngestInput, chunking?: ChunkOptions) {
  */
 export async function ingestDocuments(
   deps: IngestDeps,
-  collection: CollectionRecord,
+  collection: CollectionRef,
   inputs: IngestInput[],
   signal?: AbortSignal,
 ): Promise<IngestOutcome[]> {

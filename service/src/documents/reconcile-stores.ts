@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { CollectionRecord } from '../collections/collection-store.js';
+import type { CollectionRef } from '../collections/collection-store.js';
 import type { Embedder } from '../models/embedder.js';
 import type { ChromaGateway } from '../stores/chroma-gateway.js';
 import { chromaMetadata } from './document-store.js';
@@ -31,7 +31,7 @@ export function diffIds(
  */
 export async function reconcileCollection(
   deps: { db: pg.Pool; chroma: ChromaGateway; embedder: Embedder },
-  collection: CollectionRecord,
+  collection: CollectionRef,
   options: { fix: boolean; pageSize?: number },
 ): Promise<CollectionDrift> {
   const pageSize = options.pageSize ?? 1000;

@@ -100,19 +100,19 @@ export function documentRoutes(deps: {
   router.post('/v1/collections/:name/documents', requireScope('ingest'), async (req, res) => {
     const { name } = parseParams(CollectionParams, req.params);
     const body = parseBody(IngestBody, req);
-    const collection = await deps.collections.get(name);
+    const collection = await deps.collections.resolve(name);
     const inputs = 'documents' in body ? body.documents : [body];
     const documents = await ingestDocuments(deps.ingest, collection, inputs, res.locals.signal);
     res.status(201).json({ documents });
   });
   router.get('/v1/collections/:name/documents/:id', requireScope('read'), async (req, res) => {
     const { name, id } = parseParams(DocumentParams, req.params);
-    const collection = await deps.collections.get(name);
+    const collection = await deps.collections.resolve(name);
     res.json(await deps.documents.get(collection.id, id));
   });
   router.delete('/v1/collections/:name/documents/:id', requireScope('ingest'), async (req, res) => {
     const { name, id } = parseParams(DocumentParams, req.params);
-    const collection = await deps.collections.get(name);
+    const collection = await deps.collections.resolve(name);
     await deps.documents.delete(collection, id);
     res.status(204).end();
   });

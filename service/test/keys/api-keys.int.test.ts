@@ -54,6 +54,14 @@ describe('API keys', () => {
 
     const ok = await request(svc.app).get('/v1/collections').set('Authorization', `Bearer ${created.key}`);
     expect(ok.status).toBe(200);
+    // last use is stamped (in the background)
+    let stamped = null;
+    for (let i = 0; i < 20 && !stamped; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      stamped = (await db.query('SELECT last_used_at FROM api_keys WHERE id = $1', [created.id])).rows[0]
+        .last_used_at;
+    }
+    expect(stamped).toBeInstanceOf(Date);
 
     expect(await keysCommand(['list'], env, console)).toBe(0);
     expect(out.join('\n')).toContain('ci-bot');
