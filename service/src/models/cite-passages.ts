@@ -3,6 +3,7 @@
  * to exact character spans of the stored documents.
  */
 import type { ChatMessage } from './chat-client.js';
+import type { Citation } from '../rag/answer-extractively.js';
 
 /** A retrieved chunk as the answerer needs it. `text` must equal the stored document text at [start, end). */
 export interface AnswerPassage {
@@ -14,14 +15,8 @@ export interface AnswerPassage {
   title?: string;
 }
 
-/** `quote` equals the stored document text sliced at [start, end). */
-export interface Citation {
-  documentId: string;
-  chunkId: string;
-  start: number;
-  end: number;
-  quote: string;
-}
+/** The one citation shape (extractive and LLM answers alike): `quote` = stored text sliced at [start, end). */
+export type { Citation };
 
 export const citingSystemPrompt = [
   'You answer questions using only the numbered passages the user provides.',
