@@ -23,6 +23,30 @@ export function makeOwnedTempDir(kind: 'pg' | 'chroma'): { path: string; release
   };
 }
 
+/**
+ * Starts a server whose data lives in an owned temp dir; stopping the server (or failing to start it)
+ * removes the dir.
+ */
+export async function startInOwnedTempDir(
+  kind: 'pg' | 'chroma',
+  start: (dataDir: string) => Promise<{ url: string; stop(): Promise<void> }>,
+): Promise<{ url: string; stop(): Promise<void> }> {
+  const dataDir = makeOwnedTempDir(kind);
+  try {
+    const server = await start(dataDir.path);
+    return {
+      url: server.url,
+      async stop() {
+        await server.stop();
+        dataDir.release();
+      },
+    };
+  } catch (error) {
+    dataDir.release();
+    throw error;
+  }
+}
+
 function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);

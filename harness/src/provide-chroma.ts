@@ -1,6 +1,6 @@
 import { ChromaClient } from 'chromadb';
 import { startChromaServer } from './chroma-server.js';
-import { makeOwnedTempDir } from './owned-temp-dir.js';
+import { startInOwnedTempDir } from './owned-temp-dir.js';
 import { resolveProviderMode, type ProviderMode } from './select-provider-mode.js';
 import { SharedServer } from './shared-server.js';
 import { startChromaContainer } from './testcontainers-servers.js';
@@ -27,20 +27,7 @@ export function chromaClientFor(url: string): ChromaClient {
 }
 
 const startedServer = new SharedServer(async () => {
-  const dataDir = makeOwnedTempDir('chroma');
-  try {
-    const server = await startChromaServer({ dataDir: dataDir.path });
-    return {
-      url: server.url,
-      async stop() {
-        await server.stop();
-        dataDir.release();
-      },
-    };
-  } catch (error) {
-    dataDir.release();
-    throw error;
-  }
+  return startInOwnedTempDir('chroma', (dataDir) => startChromaServer({ dataDir }));
 });
 const containerServer = new SharedServer(startChromaContainer);
 

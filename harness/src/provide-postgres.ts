@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { postgresAnswers, startEmbeddedPostgres } from './embedded-postgres-server.js';
-import { makeOwnedTempDir } from './owned-temp-dir.js';
+import { startInOwnedTempDir } from './owned-temp-dir.js';
 import { resolveProviderMode, useMachineServers, type ProviderMode } from './select-provider-mode.js';
 import { SharedServer } from './shared-server.js';
 import { startPostgresContainer } from './testcontainers-servers.js';
@@ -20,20 +20,7 @@ export const machinePostgresUrl = 'postgres://postgres@127.0.0.1:5432/postgres';
 
 const embeddedServer = new SharedServer(async () => {
   // The temp dir itself is the data dir: startEmbeddedPostgres hands it to the `postgres` OS user.
-  const dataDir = makeOwnedTempDir('pg');
-  try {
-    const server = await startEmbeddedPostgres({ dataDir: dataDir.path, durable: false });
-    return {
-      url: server.url,
-      async stop() {
-        await server.stop();
-        dataDir.release();
-      },
-    };
-  } catch (error) {
-    dataDir.release();
-    throw error;
-  }
+  return startInOwnedTempDir('pg', (dataDir) => startEmbeddedPostgres({ dataDir, durable: false }));
 });
 const containerServer = new SharedServer(startPostgresContainer);
 
