@@ -14,7 +14,7 @@ import { CollectionSearch } from './retrieval/search-collection.js';
 import { answerRoutes } from './routes/answer-routes.js';
 import { searchRoutes } from './routes/search-routes.js';
 import { ChromaGateway } from './stores/chroma-gateway.js';
-import { createPostgresPool } from './stores/postgres-pool.js';
+import { createPostgresPool, waitForQuietPool } from './stores/postgres-pool.js';
 import { connectRedis } from './stores/redis-connection.js';
 
 export interface Runtime {
@@ -68,6 +68,7 @@ export async function createRuntime(
     deps,
     app,
     async close() {
+      if (!overrides.db) await waitForQuietPool(db, Math.min(config.SHUTDOWN_TIMEOUT_MS, 5000));
       await Promise.allSettled([
         redis?.isOpen ? redis.quit() : Promise.resolve(),
         overrides.db ? Promise.resolve() : db.end(),

@@ -30,3 +30,23 @@ export async function inTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient
     client.release();
   }
 }
+
+/**
+ * Waits until no client is checked out and no one waits for one, for `quietMs` in a row (bounded by
+ * `timeoutMs`). Shutdown calls it before ending the pool: a handler whose client already hung up may still be
+ * between two queries, and ending the pool under it would fail its next query.
+ */
+export async function waitForQuietPool(pool: pg.Pool, timeoutMs: number, quietMs = 100): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  let quietSince: number | undefined;
+  while (Date.now() < deadline) {
+    const busy = pool.totalCount - pool.idleCount + pool.waitingCount > 0;
+    if (busy) quietSince = undefined;
+    else {
+      quietSince ??= Date.now();
+      if (Date.now() - quietSince >= quietMs) return true;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  return false;
+}
