@@ -6,11 +6,11 @@
  * When the vector side fails (Chroma down, or the embedding endpoint), vector and hybrid searches are
  * answered from the keyword side with `degraded: ["vector"]` — a search never fails because of Chroma.
  */
+import type { CollectionRef, CollectionStore } from '../collections/collection-store.js';
 import type { Logger } from 'pino';
 import type pg from 'pg';
 import type { ServiceCache } from '../caches/cache-store.js';
 import type { ChunkRecord, DocumentStore } from '../documents/document-store.js';
-import { notFound } from '../http/app-error.js';
 import type { Embedder } from '../models/embedder.js';
 import { isModelError } from '../models/model-error.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -51,13 +51,11 @@ export interface SearchResponse {
   degraded?: string[];
 }
 
-export interface CollectionRef {
-  id: string;
-  version: number;
-}
+export type { CollectionRef };
 
 export interface SearchDeps {
   db: pg.Pool;
+  collections: CollectionStore;
   chroma: ChromaGateway;
   documents: DocumentStore;
   embedder: Embedder;
@@ -86,13 +84,7 @@ export class CollectionSearch {
 
   /** The collection's id and version (the version is part of every cache key). 404 when unknown. */
   async resolve(name: string): Promise<CollectionRef> {
-    const { rows } = await this.deps.db.query<{ id: string; version: string }>(
-      `SELECT id, version FROM collections WHERE name = $1`,
-      [name],
-    );
-    const row = rows[0];
-    if (!row) throw notFound(`Collection "${name}" does not exist.`);
-    return { id: row.id, version: Number(row.version) };
+    return this.deps.collections.resolve(name);
   }
 
   /** Search with the retrieval cache, latency metric and query audit. */
