@@ -2,12 +2,13 @@ import { describe, expect, it } from '@jest/globals';
 import { buildKeywordSearchSql } from '../../src/rag/keyword-query-sql.js';
 
 describe('buildKeywordSearchSql', () => {
-  it('builds BM25 over the tsvector with the scope applied to statistics, df and matches', () => {
+  it('builds BM25 over the tsvector with the scope applied to statistics and matches (df comes from matches)', () => {
     const sql = buildKeywordSearchSql({
       where: 'c.collection_id = $3',
       lengthExpression: 'c.end_offset - c.start_offset',
     });
-    expect(sql.match(/c\.collection_id = \$3/g)).toHaveLength(3);
+    expect(sql.match(/c\.collection_id = \$3/g)).toHaveLength(2);
+    expect(sql).toMatch(/matches AS MATERIALIZED/);
     expect(sql).toContain("to_tsvector('english', $1)");
     expect(sql).toContain('LIMIT $2');
     expect(sql).toContain('c.end_offset - c.start_offset');
