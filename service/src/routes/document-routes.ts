@@ -4,6 +4,7 @@ import type { DocumentStore } from '../documents/document-store.js';
 import { ingestDocuments, type IngestDeps } from '../documents/ingest-documents.js';
 import { apiRegistry, bearerAuth, problemResponses, z } from '../api/api-registry.js';
 import { requireScope } from '../http/authenticate.js';
+import { validationFailed } from '../http/app-error.js';
 import { parseBody, parseParams } from '../http/validate-request.js';
 import { CollectionParams, collectionName } from './collection-routes.js';
 
@@ -50,58 +51,61 @@ const StoredDocument = apiRegistry.register(
 
 const security = [{ [bearerAuth.name]: [] }];
 
+/** One document, or a batch (its size is capped by MAX_DOCUMENTS_PER_REQUEST when the route runs). */
+const IngestBody = z.union([DocumentInput, z.strictObject({ documents: z.array(DocumentInput).min(1) })]);
+
+apiRegistry.registerPath({
+  method: 'post',
+  path: '/v1/collections/{name}/documents',
+  summary:
+    'Ingest one document or a batch (scope: ingest). Same content twice → duplicate: true, nothing re-embedded.',
+  security,
+  request: { params: CollectionParams, body: { content: { 'application/json': { schema: IngestBody } } } },
+  responses: {
+    201: {
+      description: 'Stored (or recognised as duplicates)',
+      content: { 'application/json': { schema: IngestResult } },
+    },
+    ...problemResponses(400, 401, 403, 404, 409, 413, 415, 422, 429, 503),
+  },
+});
+apiRegistry.registerPath({
+  method: 'get',
+  path: '/v1/collections/{name}/documents/{id}',
+  summary: 'A stored document with its normalised text (scope: read). Spans and citations index into `text`.',
+  security,
+  request: { params: DocumentParams },
+  responses: {
+    200: { description: 'The document', content: { 'application/json': { schema: StoredDocument } } },
+    ...problemResponses(401, 403, 404, 422, 429),
+  },
+});
+apiRegistry.registerPath({
+  method: 'delete',
+  path: '/v1/collections/{name}/documents/{id}',
+  summary: 'Delete a document, its chunks and vectors (scope: ingest).',
+  security,
+  request: { params: DocumentParams },
+  responses: { 204: { description: 'Deleted' }, ...problemResponses(401, 403, 404, 422, 429, 503) },
+});
+
 export function documentRoutes(deps: {
   collections: CollectionStore;
   documents: DocumentStore;
   ingest: IngestDeps;
   maxDocumentsPerRequest: number;
 }): Router {
-  const IngestBody = z.union([
-    DocumentInput,
-    z.strictObject({ documents: z.array(DocumentInput).min(1).max(deps.maxDocumentsPerRequest) }),
-  ]);
-  apiRegistry.registerPath({
-    method: 'post',
-    path: '/v1/collections/{name}/documents',
-    summary:
-      'Ingest one document or a batch (scope: ingest). Same content twice → duplicate: true, nothing re-embedded.',
-    security,
-    request: { params: CollectionParams, body: { content: { 'application/json': { schema: IngestBody } } } },
-    responses: {
-      201: {
-        description: 'Stored (or recognised as duplicates)',
-        content: { 'application/json': { schema: IngestResult } },
-      },
-      ...problemResponses(400, 401, 403, 404, 409, 413, 415, 422, 429, 503),
-    },
-  });
-  apiRegistry.registerPath({
-    method: 'get',
-    path: '/v1/collections/{name}/documents/{id}',
-    summary:
-      'A stored document with its normalised text (scope: read). Spans and citations index into `text`.',
-    security,
-    request: { params: DocumentParams },
-    responses: {
-      200: { description: 'The document', content: { 'application/json': { schema: StoredDocument } } },
-      ...problemResponses(401, 403, 404, 422, 429),
-    },
-  });
-  apiRegistry.registerPath({
-    method: 'delete',
-    path: '/v1/collections/{name}/documents/{id}',
-    summary: 'Delete a document, its chunks and vectors (scope: ingest).',
-    security,
-    request: { params: DocumentParams },
-    responses: { 204: { description: 'Deleted' }, ...problemResponses(401, 403, 404, 422, 429, 503) },
-  });
-
   const router = Router();
   router.post('/v1/collections/:name/documents', requireScope('ingest'), async (req, res) => {
     const { name } = parseParams(CollectionParams, req.params);
     const body = parseBody(IngestBody, req);
-    const collection = await deps.collections.resolve(name);
     const inputs = 'documents' in body ? body.documents : [body];
+    if (inputs.length > deps.maxDocumentsPerRequest) {
+      throw validationFailed([
+        { path: 'documents', message: `at most ${deps.maxDocumentsPerRequest} documents per request` },
+      ]);
+    }
+    const collection = await deps.collections.resolve(name);
     const documents = await ingestDocuments(deps.ingest, collection, inputs, res.locals.signal);
     res.status(201).json({ documents });
   });

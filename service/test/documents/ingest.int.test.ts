@@ -25,7 +25,7 @@ describe('documents: ingest, dedup, read, delete — across Postgres and Chroma'
   beforeAll(async () => {
     // a Chroma server this test owns, so it can stop it mid-test
     chroma = await startChromaServer({ dataDir: mkdtempSync(join(tmpdir(), 'slipway-chroma-ingest-')) });
-    svc = await startServiceUnderTest({ CHROMA_URL: chroma.url });
+    svc = await startServiceUnderTest({ CHROMA_URL: chroma.url, MAX_DOCUMENTS_PER_REQUEST: '3' });
     db = new pg.Client({ connectionString: svc.postgres.url });
     await db.connect();
     const created = await request(svc.app)
@@ -130,6 +130,12 @@ describe('documents: ingest, dedup, read, delete — across Postgres and Chroma'
       .set(svc.auth('ingest'))
       .send({ text: 'x' });
     expect(missing.status).toBe(404);
+    const tooMany = await request(svc.app)
+      .post('/v1/collections/runbooks/documents')
+      .set(svc.auth('ingest'))
+      .send({ documents: [{ text: 'one' }, { text: 'two' }, { text: 'three' }, { text: 'four' }] });
+    expect(tooMany.status).toBe(422);
+    expect(tooMany.body.errors).toEqual([{ path: 'documents', message: 'at most 3 documents per request' }]);
     const readOnly = await request(svc.app)
       .post('/v1/collections/runbooks/documents')
       .set(svc.auth('read'))
