@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { launchOnFreePort } from './free-port.js';
-import { startManagedProcess, type ManagedProcess } from './managed-process.js';
+import { restartableProcess, startManagedProcess, type ManagedProcess } from './managed-process.js';
 import { waitForReady } from './wait-for-ready.js';
 
 export interface ChromaServer {
@@ -72,18 +72,16 @@ export async function startChromaServer(opts: {
 
   const started = await launchOnFreePort(opts.port, launch);
   const port = started.port;
-  let proc = started.launched;
+  const running = restartableProcess(started.launched, () => launch(port));
   const server: ChromaServer = {
     url: `http://${urlHost(host)}:${port}`,
     host,
     port,
-    pid: proc.pid,
-    stop: () => proc.stop(),
-    async restart() {
-      await proc.stop();
-      proc = await launch(port);
-      server.pid = proc.pid;
+    get pid() {
+      return running.pid;
     },
+    stop: () => running.stop(),
+    restart: () => running.restart(),
   };
   return server;
 }

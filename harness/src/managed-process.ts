@@ -239,3 +239,24 @@ function installExitHooks(): void {
     realProcess.on(signal, handler);
   }
 }
+
+/**
+ * A server process that can be stopped and started again on the same port: `pid` follows the current
+ * process. Shared by the Redis and Chroma launchers (tests stop them mid-test and bring them back).
+ */
+export function restartableProcess(
+  first: ManagedProcess,
+  relaunch: () => Promise<ManagedProcess>,
+): { readonly pid: number; stop(): Promise<void>; restart(): Promise<void> } {
+  let proc = first;
+  return {
+    get pid() {
+      return proc.pid;
+    },
+    stop: () => proc.stop(),
+    async restart() {
+      await proc.stop();
+      proc = await relaunch();
+    },
+  };
+}

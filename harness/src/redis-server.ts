@@ -1,6 +1,6 @@
 import { tmpdir } from 'node:os';
 import { launchOnFreePort } from './free-port.js';
-import { startManagedProcess, type ManagedProcess } from './managed-process.js';
+import { restartableProcess, startManagedProcess, type ManagedProcess } from './managed-process.js';
 import { redisAnswersPing } from './redis-ping.js';
 import { waitForReady } from './wait-for-ready.js';
 
@@ -52,18 +52,16 @@ export async function startRedisServer(
 
   const started = await launchOnFreePort(opts.port, launch);
   const port = started.port;
-  let proc = started.launched;
   const auth = opts.password === undefined ? '' : `:${encodeURIComponent(opts.password)}@`;
+  const running = restartableProcess(started.launched, () => launch(port));
   const server: RedisServer = {
     url: `redis://${auth}127.0.0.1:${port}`,
     port,
-    pid: proc.pid,
-    stop: () => proc.stop(),
-    async restart() {
-      await proc.stop();
-      proc = await launch(port);
-      server.pid = proc.pid;
+    get pid() {
+      return running.pid;
     },
+    stop: () => running.stop(),
+    restart: () => running.restart(),
   };
   return server;
 }

@@ -4,24 +4,23 @@ import { conflict, notFound } from '../http/app-error.js';
 import type { ChromaGateway } from '../stores/chroma-gateway.js';
 import { inTransaction } from '../stores/postgres-pool.js';
 
-/** A document ready to store: normalised text, its chunks and their vectors. */
-export interface PreparedDocument {
+/** A document's own fields, as stored: `text` is the normalised text every offset refers to. */
+interface DocumentFields {
   id: string;
   title: string | null;
   source: string | null;
   metadata: Record<string, unknown>;
   text: string;
   sha256: string;
+}
+
+/** A document ready to store: its fields, its chunks and their vectors. */
+export interface PreparedDocument extends DocumentFields {
   chunks: { ordinal: number; text: string; start: number; end: number; embedding: number[] }[];
 }
 
-export interface StoredDocument {
-  id: string;
-  title: string | null;
-  source: string | null;
-  metadata: Record<string, unknown>;
-  text: string;
-  sha256: string;
+/** A stored document as the API returns it. */
+export interface StoredDocument extends DocumentFields {
   chunks: number;
   createdAt: string;
 }

@@ -3,6 +3,7 @@ import { ChatClient, type ChatClientOptions, type ChatStreamEvent } from '../../
 import { ModelError } from '../../src/models/model-error.js';
 import { createMetrics } from '../../src/observability/metrics.js';
 import { startFakeOpenAIServer, type FakeOpenAIServer } from '../support/fake-openai-server.js';
+import { expectModelError } from '../support/expect-model-error.js';
 
 const apiKey = 'sk-test-chat-abcdefghijklmnop';
 const messages = [{ role: 'user' as const, content: 'Why is the sky blue?' }];
@@ -31,16 +32,6 @@ async function collect(stream: AsyncIterable<ChatStreamEvent>): Promise<ChatStre
   const events: ChatStreamEvent[] = [];
   for await (const event of stream) events.push(event);
   return events;
-}
-
-async function failure(promise: Promise<unknown>): Promise<ModelError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(ModelError);
-    return error as ModelError;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('ChatClient (non-streaming)', () => {
@@ -78,7 +69,7 @@ describe('ChatClient (non-streaming)', () => {
   it('gives up after the retries with a typed error and counts it', async () => {
     const metrics = createMetrics();
     server.script('chat', { kind: 'fail', status: 502 }, 3);
-    const error = await failure(client({ metrics }).complete(messages));
+    const error = await expectModelError(client({ metrics }).complete(messages));
     expect(error).toMatchObject({ reason: 'http', status: 502, endpoint: 'primary' });
     expect(server.count('chat')).toBe(3);
     expect(await metrics.registry.metrics()).toMatch(
@@ -88,7 +79,7 @@ describe('ChatClient (non-streaming)', () => {
 
   it('never puts the API key into an error message', async () => {
     const wrongKey = 'sk-wrong-chat-key-must-not-leak';
-    const error = await failure(client({ apiKey: wrongKey }).complete(messages));
+    const error = await expectModelError(client({ apiKey: wrongKey }).complete(messages));
     expect(error.status).toBe(401);
     expect(error.message).not.toContain(wrongKey);
     expect(String(error.stack)).not.toContain(wrongKey);

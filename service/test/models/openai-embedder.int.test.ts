@@ -1,6 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { CircuitBreaker } from '../../src/models/circuit-breaker.js';
-import { ModelError } from '../../src/models/model-error.js';
 import { OpenAIEmbedder, type OpenAIEmbedderOptions } from '../../src/models/openai-embedder.js';
 import { createMetrics } from '../../src/observability/metrics.js';
 import {
@@ -8,6 +7,7 @@ import {
   startFakeOpenAIServer,
   type FakeOpenAIServer,
 } from '../support/fake-openai-server.js';
+import { expectModelError } from '../support/expect-model-error.js';
 
 const apiKey = 'sk-test-embeddings-0123456789';
 let server: FakeOpenAIServer;
@@ -30,16 +30,6 @@ function embedder(overrides: Partial<OpenAIEmbedderOptions> = {}): OpenAIEmbedde
     retry: { maxRetries: 2, baseDelayMs: 10, maxDelayMs: 50, maxRetryAfterMs: 2_000 },
     ...overrides,
   });
-}
-
-async function rejection(promise: Promise<unknown>): Promise<ModelError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(ModelError);
-    return error as ModelError;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('OpenAIEmbedder against an OpenAI-compatible server', () => {
@@ -91,7 +81,7 @@ describe('OpenAIEmbedder against an OpenAI-compatible server', () => {
     expect(server.count('embeddings')).toBe(3);
 
     server.script('embeddings', { kind: 'fail', status: 500 }, 3);
-    const error = await rejection(embedder().embed(['a']));
+    const error = await expectModelError(embedder().embed(['a']));
     expect(error.reason).toBe('http');
     expect(error.status).toBe(500);
     expect(server.count('embeddings')).toBe(6);
@@ -106,7 +96,7 @@ describe('OpenAIEmbedder against an OpenAI-compatible server', () => {
 
   it('fails at once when Retry-After is longer than the policy allows', async () => {
     server.script('embeddings', { kind: 'fail', status: 429, headers: { 'retry-after': '60' } });
-    const error = await rejection(embedder().embed(['a']));
+    const error = await expectModelError(embedder().embed(['a']));
     expect(error.reason).toBe('http');
     expect(error.retryAfterMs).toBe(60_000);
     expect(server.count('embeddings')).toBe(1);
@@ -114,7 +104,7 @@ describe('OpenAIEmbedder against an OpenAI-compatible server', () => {
 
   it('does not retry a 4xx and never puts the API key into the error', async () => {
     const wrongKey = 'sk-wrong-key-should-not-leak-42';
-    const error = await rejection(embedder({ apiKey: wrongKey }).embed(['a']));
+    const error = await expectModelError(embedder({ apiKey: wrongKey }).embed(['a']));
     expect(error.reason).toBe('http');
     expect(error.status).toBe(401);
     expect(server.count('embeddings')).toBe(1);
@@ -126,8 +116,10 @@ describe('OpenAIEmbedder against an OpenAI-compatible server', () => {
 
   it('rejects malformed bodies and wrong dimensions as invalid_response', async () => {
     server.script('embeddings', { kind: 'malformed' });
-    expect((await rejection(embedder().embed(['a']))).reason).toBe('invalid_response');
-    expect((await rejection(embedder({ dimensions: 16 }).embed(['a']))).reason).toBe('invalid_response');
+    expect((await expectModelError(embedder().embed(['a']))).reason).toBe('invalid_response');
+    expect((await expectModelError(embedder({ dimensions: 16 }).embed(['a']))).reason).toBe(
+      'invalid_response',
+    );
   });
 
   it('sends dimensions when asked', async () => {
@@ -140,14 +132,14 @@ describe('OpenAIEmbedder against an OpenAI-compatible server', () => {
     const closed = await startFakeOpenAIServer();
     const url = closed.url;
     await closed.close();
-    const error = await rejection(embedder({ baseUrl: url, retry: { maxRetries: 0 } }).embed(['a']));
+    const error = await expectModelError(embedder({ baseUrl: url, retry: { maxRetries: 0 } }).embed(['a']));
     expect(error.reason).toBe('network');
 
     server.script('embeddings', { kind: 'hang' });
     const controller = new AbortController();
     const pending = embedder({ timeoutMs: 5_000 }).embed(['a'], controller.signal);
     setTimeout(() => controller.abort(), 50);
-    expect((await rejection(pending)).reason).toBe('aborted');
+    expect((await expectModelError(pending)).reason).toBe('aborted');
   });
 
   it('fails fast behind an open breaker and records metrics', async () => {
@@ -155,8 +147,8 @@ describe('OpenAIEmbedder against an OpenAI-compatible server', () => {
     const breaker = new CircuitBreaker({ failureThreshold: 1, cooldownMs: 60_000 });
     server.script('embeddings', { kind: 'fail', status: 500 }, 3);
     const e = embedder({ breaker, metrics });
-    expect((await rejection(e.embed(['a']))).reason).toBe('http');
-    expect((await rejection(e.embed(['a']))).reason).toBe('breaker_open');
+    expect((await expectModelError(e.embed(['a']))).reason).toBe('http');
+    expect((await expectModelError(e.embed(['a']))).reason).toBe('breaker_open');
     expect(server.count('embeddings')).toBe(3);
     const text = await metrics.registry.metrics();
     expect(text).toMatch(/slipway_embedding_errors_total\{provider="openai"\} 2/);
