@@ -22906,7 +22906,6 @@ async function run() {
     setFailed(error2 instanceof Error ? error2.message : String(error2));
   }
 }
+
+// actions/migration-lint/src/index.ts
 await run();
-export {
-  run
-};

@@ -1,4 +1,4 @@
-// GitHub Action entry point: lints the migrations directory and annotates offending lines.
+// The action's run(): lints the migrations directory and annotates offending lines.
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as core from '@actions/core';
@@ -48,5 +48,3 @@ export async function run(): Promise<void> {
     core.setFailed(error instanceof Error ? error.message : String(error));
   }
 }
-
-await run();
