@@ -2,6 +2,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as core from '@actions/core';
+import { chooseBaseRef } from './choose-base-ref.js';
 import { formatViolation, lintMigrations } from './lint-migrations.js';
 import { lintReportResult } from './lint-report-result.js';
 import { readBaseMigrationFiles, readMigrationFiles } from './read-migration-files.js';
@@ -10,7 +11,9 @@ import { renderLintSummary } from './render-lint-summary.js';
 export async function run(): Promise<void> {
   try {
     const dir = core.getInput('path') || 'migrations';
-    const baseRef = core.getInput('base-ref');
+    const base = chooseBaseRef(core.getInput('base-ref'));
+    if (base.kind === 'all' && base.reason) core.notice(base.reason);
+    const baseRef = base.kind === 'ref' ? base.ref : '';
     const resultFile = core.getInput('result-file');
     const files = readMigrationFiles(dir);
     const baseFiles = baseRef ? readBaseMigrationFiles(dir, baseRef) : undefined;
