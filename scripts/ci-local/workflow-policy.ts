@@ -79,6 +79,45 @@ export function checkPinnedActions({ file, text }: WorkflowFile): PolicyFinding[
   return findings;
 }
 
+/**
+ * The first major of well-known actions that runs on node24 (`runs.using` of action.yml at that tag, or of
+ * the action a composite wraps), read from each action's repository. A pin below it runs on node20, which
+ * GitHub is retiring. Add a row when a workflow starts using another action with a node24 major.
+ */
+export const KNOWN_NODE24_MAJORS: Readonly<Record<string, number>> = {
+  'actions/checkout': 5,
+  'actions/setup-node': 5,
+  'actions/cache': 5,
+  'actions/upload-artifact': 6,
+  'actions/download-artifact': 7,
+  'actions/github-script': 8,
+  'actions/attest': 3,
+  'actions/attest-build-provenance': 3,
+  'actions/attest-sbom': 3,
+  'docker/setup-buildx-action': 4,
+  'docker/login-action': 4,
+  'docker/metadata-action': 6,
+  'docker/build-push-action': 7,
+  'github/codeql-action': 4,
+};
+
+/** A pinned action whose release comment names a major below its first node24 major. */
+export function checkNode24Majors({ file, text }: WorkflowFile): PolicyFinding[] {
+  const findings: PolicyFinding[] = [];
+  for (const { line, ref, comment } of usesLines(text)) {
+    const [owner = '', repo = ''] = ref.split('@')[0]?.split('/') ?? [];
+    const minimum = KNOWN_NODE24_MAJORS[`${owner}/${repo}`];
+    const major = /^v?(\d+)\./.exec(comment ?? '')?.[1];
+    if (minimum === undefined || major === undefined || Number(major) >= minimum) continue;
+    findings.push({
+      file,
+      rule: 'node24-major',
+      message: `line ${line}: ${owner}/${repo} ${comment} runs on node20; v${minimum} and later run on node24`,
+    });
+  }
+  return findings;
+}
+
 function grantsWrite(permissions: unknown): boolean {
   if (permissions === 'write-all') return true;
   return isMapping(permissions) && Object.values(permissions).some((level) => level === 'write');
@@ -223,6 +262,7 @@ export function checkCheckoutCredentials({ file, doc }: WorkflowFile): PolicyFin
 
 export const WORKFLOW_POLICIES = [
   checkPinnedActions,
+  checkNode24Majors,
   checkPermissions,
   checkDeployJobs,
   checkPullRequestTarget,

@@ -9,6 +9,7 @@ import { listWorkflowFiles, readWorkflow } from '../../scripts/ci-local/validate
 import {
   checkCheckoutCredentials,
   checkDeployJobs,
+  checkNode24Majors,
   checkPermissions,
   checkPinnedActions,
   checkPullRequestTarget,
@@ -101,6 +102,35 @@ describe('pinned actions', () => {
       expect.stringContaining('line 4'),
       expect.stringContaining('line 5'),
       expect.stringContaining('line 6: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 needs'),
+    ]);
+  });
+});
+
+describe('node24 majors', () => {
+  it('every pinned action with a known node24 major is on it', () => {
+    for (const workflow of workflows) expect(checkNode24Majors(workflow)).toEqual([]);
+  });
+
+  it('flags a node20 major of a known action, and nothing else', () => {
+    const findings = checkNode24Majors(
+      fixture(
+        [
+          'jobs:',
+          '  a:',
+          '    steps:',
+          '      - uses: actions/upload-artifact@ea165f8d65b6e75b540449e92b4886f43607fa02 # v4.6.2',
+          '      - uses: docker/build-push-action@263435318d21b8e681c14492fe198d362a7d2c83 # v6.18.0',
+          '      - uses: github/codeql-action/upload-sarif@5d4e8d1aca955e8d8589aabd499c5cae939e33c7 # v3.29.0',
+          '      - uses: actions/checkout@1af3b93b6815bc44a9784bd300feb67ff0d1eeb3 # v6.0.0',
+          '      - uses: someone/unknown-action@1af3b93b6815bc44a9784bd300feb67ff0d1eeb3 # v1.0.0',
+          '      - uses: ./actions/deploy',
+        ].join('\n'),
+      ),
+    );
+    expect(findings.map((finding) => finding.message)).toEqual([
+      'line 4: actions/upload-artifact v4.6.2 runs on node20; v6 and later run on node24',
+      'line 5: docker/build-push-action v6.18.0 runs on node20; v7 and later run on node24',
+      'line 6: github/codeql-action v3.29.0 runs on node20; v4 and later run on node24',
     ]);
   });
 });
