@@ -260,6 +260,92 @@ export function checkCheckoutCredentials({ file, doc }: WorkflowFile): PolicyFin
   return findings;
 }
 
+/**
+ * Steps that need a platform feature a repository may not have: code scanning (GitHub Advanced Security
+ * on private repositories) and artifact attestations (GitHub Enterprise Cloud on private repositories).
+ */
+const OPTIONAL_FEATURE_ACTIONS = [
+  'github/codeql-action/upload-sarif',
+  'actions/attest-build-provenance',
+  'actions/attest-sbom',
+  'actions/attest',
+];
+
+function optionalFeatureAction(uses: string): string | undefined {
+  const name = uses.split('@')[0] ?? '';
+  return OPTIONAL_FEATURE_ACTIONS.find((action) => name === action);
+}
+
+/**
+ * An optional-feature step has an id and `continue-on-error` (true, or on private repositories), and a
+ * later step of its job runs when it failed and writes the reason to the job summary — so a repository
+ * without the feature stays green and says why.
+ */
+export function checkOptionalFeatureGuards({ file, doc }: WorkflowFile): PolicyFinding[] {
+  const findings: PolicyFinding[] = [];
+  for (const [id, job] of jobsOf(doc)) {
+    const steps = stepsOf(job);
+    steps.forEach((step, index) => {
+      const action = optionalFeatureAction(String(step.uses ?? ''));
+      if (!action) return;
+      const guard = step['continue-on-error'];
+      const guarded =
+        guard === true || (typeof guard === 'string' && /github\.event\.repository\.private/.test(guard));
+      if (!guarded || typeof step.id !== 'string') {
+        findings.push({
+          file,
+          rule: 'optional-feature-guard',
+          message: `job ${id}: ${action} needs an id and continue-on-error (true or \${{ github.event.repository.private }})`,
+        });
+        return;
+      }
+      const failed = new RegExp(`steps\\.${step.id}\\.outcome\\s*==\\s*'failure'`);
+      const explained = steps
+        .slice(index + 1)
+        .some(
+          (later) =>
+            failed.test(String(later.if ?? '')) &&
+            typeof later.run === 'string' &&
+            later.run.includes('GITHUB_STEP_SUMMARY'),
+        );
+      if (!explained) {
+        findings.push({
+          file,
+          rule: 'optional-feature-guard',
+          message: `job ${id}: no later step writes to the job summary why ${action} (${step.id}) failed`,
+        });
+      }
+    });
+  }
+  return findings;
+}
+
+/**
+ * Images are built once, scanned, and that image is pushed: no step builds and pushes in one go
+ * (docker/build-push-action with push: true), which would publish an image nobody scanned.
+ */
+export function checkNoUnscannedPush({ file, doc }: WorkflowFile): PolicyFinding[] {
+  const findings: PolicyFinding[] = [];
+  for (const [id, job] of jobsOf(doc)) {
+    for (const step of stepsOf(job)) {
+      const push = isMapping(step.with) ? step.with.push : undefined;
+      if (
+        String(step.uses ?? '').startsWith('docker/build-push-action@') &&
+        push !== false &&
+        push !== 'false' &&
+        push !== undefined
+      ) {
+        findings.push({
+          file,
+          rule: 'push-scanned-image',
+          message: `job ${id}: docker/build-push-action pushes what it just built; push the image the scan job scanned instead`,
+        });
+      }
+    }
+  }
+  return findings;
+}
+
 export const WORKFLOW_POLICIES = [
   checkPinnedActions,
   checkNode24Majors,
@@ -269,6 +355,8 @@ export const WORKFLOW_POLICIES = [
   checkRunScripts,
   checkTimeouts,
   checkCheckoutCredentials,
+  checkOptionalFeatureGuards,
+  checkNoUnscannedPush,
 ] as const;
 
 export function checkWorkflowPolicy(workflow: WorkflowFile): PolicyFinding[] {
