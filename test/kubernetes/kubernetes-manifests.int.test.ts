@@ -72,6 +72,38 @@ describe('Kubernetes overlays', () => {
   });
 });
 
+describe('deploy/kubernetes/deploy.sh render (what the workflow applies)', () => {
+  const script = path.join(root, 'deploy.sh');
+  const digest = `sha256:${'0123456789abcdef'.repeat(4)}`;
+
+  it.each(overlays)(
+    '%s: pins every container to the digest, and the result still validates',
+    async (overlay) => {
+      const { stdout } = await execFileAsync(script, ['render', overlay, `ghcr.io/acme/slipway@${digest}`], {
+        maxBuffer: 16 * 1024 * 1024,
+      });
+      const objects = parseAllDocuments(stdout).map((document) => document.toJS() as KubeObject);
+      const images = objects.flatMap((object) =>
+        (object.spec?.template?.spec?.containers ?? []).map(
+          (container: { image: string }) => container.image,
+        ),
+      );
+      expect(images).toEqual([`ghcr.io/acme/slipway@${digest}`, `ghcr.io/acme/slipway@${digest}`]);
+      expect(await allSchemaErrors(objects)).toEqual([]);
+      expect(policyViolations(objects)).toEqual([]);
+    },
+  );
+
+  it('refuses an image that is not pinned by digest, and an unknown environment', async () => {
+    for (const args of [
+      ['render', 'staging', 'ghcr.io/acme/slipway:latest'],
+      ['render', 'qa', `ghcr.io/acme/slipway@${digest}`],
+    ]) {
+      await expect(execFileAsync(script, args)).rejects.toMatchObject({ code: 2 });
+    }
+  });
+});
+
 type Breakage = [string, (objects: KubeObject[]) => KubeObject[], RegExp];
 const deploymentOf = (objects: KubeObject[]) =>
   objects.find((object) => object.kind === 'Deployment') as KubeObject;
