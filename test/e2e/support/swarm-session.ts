@@ -4,7 +4,7 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { docker } from './swarm-images.js';
+import type { DockerEngine } from './docker-engine.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -13,7 +13,8 @@ export interface SwarmSession {
   leave(): Promise<void>;
 }
 
-export async function joinOrInitSwarm(): Promise<SwarmSession> {
+export async function joinOrInitSwarm(engine: DockerEngine): Promise<SwarmSession> {
+  const docker = (args: string[]) => engine.docker(args).then((out) => out.trim());
   const state = await docker(['info', '--format', '{{.Swarm.LocalNodeState}}']);
   const initialisedHere = state === 'inactive';
   if (initialisedHere) await docker(['swarm', 'init', '--advertise-addr', '127.0.0.1']);
@@ -63,7 +64,8 @@ export async function runSwarmDeploy(
 }
 
 /** Removes the stack and whatever it created (services, network, secrets, config, migration jobs). */
-export async function removeStack(stack: string): Promise<void> {
+export async function removeStack(engine: DockerEngine, stack: string): Promise<void> {
+  const docker = (args: string[]) => engine.docker(args).then((out) => out.trim());
   await docker(['stack', 'rm', stack]).catch(() => undefined);
   for (let attempt = 0; attempt < 60; attempt++) {
     const left = await docker([
