@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { CollectionRef } from '../collections/collection-store.js';
-import { conflict, notFound } from '../http/app-error.js';
+import { conflict, notFound } from '../errors/app-error.js';
 import type { ChromaGateway } from '../stores/chroma-gateway.js';
 import { inTransaction } from '../stores/postgres-pool.js';
 

@@ -1,7 +1,7 @@
 import type { RequestHandler } from 'express';
 import { bearerToken, scopeSatisfies, type Scope } from '../keys/api-key-format.js';
 import type { ApiKeyRecord, ApiKeyStore } from '../keys/api-key-store.js';
-import { AppError } from './app-error.js';
+import { AppError } from '../errors/app-error.js';
 
 declare module 'express-serve-static-core' {
   interface Locals {

@@ -11,7 +11,7 @@ import {
 import { RedisStore } from 'rate-limit-redis';
 import type { Logger } from 'pino';
 import type { RedisConnection } from '../stores/redis-connection.js';
-import { AppError } from './app-error.js';
+import { AppError } from '../errors/app-error.js';
 import { sendProblem } from './problem-response.js';
 
 /**

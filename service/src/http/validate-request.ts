@@ -1,6 +1,6 @@
 import type { Request } from 'express';
 import type { z } from 'zod';
-import { AppError, validationFailed } from './app-error.js';
+import { AppError, validationFailed } from '../errors/app-error.js';
 
 /** zod issues → the problem document's `errors` list (`path` in dotted form, `(body)` for the root). */
 export function fieldErrors(error: z.ZodError): { path: string; message: string }[] {

@@ -1,9 +1,9 @@
 import { Router, type Response } from 'express';
-import { apiRegistry, bearerAuth, problemResponses, z } from '../api/api-registry.js';
-import { AppError } from '../http/app-error.js';
+import { apiRegistry, bearerAuth, problemResponses, z } from '../openapi/openapi-registry.js';
+import { AppError } from '../errors/app-error.js';
 import { requireScope } from '../http/authenticate.js';
 import { parseBody, parseParams } from '../http/validate-request.js';
-import type { AnswerEvent, QuestionAnswerer } from '../retrieval/answer-question.js';
+import type { AnswerEvent, QuestionAnswerer } from '../answers/answer-question.js';
 import { CollectionParams } from './collection-routes.js';
 import { searchMode } from './search-routes.js';
 

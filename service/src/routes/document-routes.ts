@@ -2,9 +2,9 @@ import { Router } from 'express';
 import type { CollectionStore } from '../collections/collection-store.js';
 import type { DocumentStore } from '../documents/document-store.js';
 import { ingestDocuments, type IngestDeps } from '../documents/ingest-documents.js';
-import { apiRegistry, bearerAuth, problemResponses, z } from '../api/api-registry.js';
+import { apiRegistry, bearerAuth, problemResponses, z } from '../openapi/openapi-registry.js';
 import { requireScope } from '../http/authenticate.js';
-import { validationFailed } from '../http/app-error.js';
+import { validationFailed } from '../errors/app-error.js';
 import { parseBody, parseParams } from '../http/validate-request.js';
 import { CollectionParams, collectionName } from './collection-routes.js';
 

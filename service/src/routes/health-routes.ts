@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import type { Metrics } from '../observability/metrics.js';
-import { apiRegistry, z } from '../api/api-registry.js';
+import { apiRegistry, z } from '../openapi/openapi-registry.js';
 
 export interface DependencyCheck {
   ok: boolean | 'skipped';

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { apiRegistry, bearerAuth, problemResponses, z } from '../api/api-registry.js';
+import { apiRegistry, bearerAuth, problemResponses, z } from '../openapi/openapi-registry.js';
 import { requireScope } from '../http/authenticate.js';
 import { parseBody, parseParams } from '../http/validate-request.js';
 import type { CollectionSearch } from '../retrieval/search-collection.js';

@@ -1,0 +1,107 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import {
+  startChromaServer,
+  startEmbeddedPostgres,
+  type ChromaServer,
+  type EmbeddedPostgresServer,
+} from '@slipway/harness';
+import type { Logger } from 'pino';
+import { ingestDepsOf } from '@slipway/service/documents/ingest-documents';
+import { collectFiles, ingestFiles } from '@slipway/service/documents/ingest-files';
+import { generateApiKey } from '@slipway/service/keys/api-key-format';
+import type { Runtime } from '@slipway/service/runtime';
+import { runMigrations } from '@slipway/service/migrations';
+import { createLogger } from '@slipway/service/observability/logger';
+import { main } from '@slipway/service/server';
+import { isEntryPoint } from '@slipway/service/is-entry-point';
+
+/** Git-ignored working data of `npm start`: embedded Postgres and Chroma data, the dev admin key. */
+const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+const defaultDataDir = `${repoRoot}.data/`;
+
+/** The development admin key: made once, kept in .data/ so it survives restarts. */
+function devAdminKey(dir: string): string {
+  const file = `${dir}dev-admin-key`;
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const key = generateApiKey();
+  writeFileSync(file, `${key}\n`, { mode: 0o600 });
+  return key;
+}
+
+/**
+ * `npm start`: the service on embedded defaults. Without DATABASE_URL / CHROMA_URL it starts embedded
+ * Postgres and the npm-bundled Chroma server under .data/, applies migrations, and prints the URL and a
+ * development admin key. Ctrl-C / SIGTERM stops the service first, then every child it started.
+ */
+export async function devStart(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  if (env.NODE_ENV === 'production' && (!env.DATABASE_URL || !env.CHROMA_URL)) {
+    console.error(
+      'npm start runs embedded stores, which production refuses: set DATABASE_URL and CHROMA_URL.',
+    );
+    process.exit(78);
+  }
+  const logger = createLogger(env.LOG_LEVEL ?? 'info');
+  const devDataDir = env.SLIPWAY_DATA_DIR ? `${env.SLIPWAY_DATA_DIR.replace(/\/$/, '')}/` : defaultDataDir;
+  mkdirSync(devDataDir, { recursive: true });
+  const children: (EmbeddedPostgresServer | ChromaServer)[] = [];
+  const stopChildren = async () => {
+    await Promise.allSettled(children.reverse().map((c) => c.stop()));
+  };
+
+  try {
+    const serviceEnv: NodeJS.ProcessEnv = { ...env };
+    if (!env.DATABASE_URL) {
+      const postgres = await startEmbeddedPostgres({ dataDir: `${devDataDir}postgres` });
+      children.push(postgres);
+      serviceEnv.DATABASE_URL = postgres.url;
+      logger.info({ port: postgres.port }, 'embedded postgres started');
+    }
+    if (!env.CHROMA_URL) {
+      const chroma = await startChromaServer({ dataDir: `${devDataDir}chroma` });
+      children.push(chroma);
+      serviceEnv.CHROMA_URL = chroma.url;
+      logger.info({ port: chroma.port }, 'bundled chroma started');
+    }
+    await runMigrations(serviceEnv.DATABASE_URL as string, logger);
+    const adminKey = env.BOOTSTRAP_ADMIN_KEY ?? devAdminKey(devDataDir);
+    serviceEnv.BOOTSTRAP_ADMIN_KEY = adminKey;
+
+    // on SIGTERM/SIGINT: the service drains first, then the stores it was using stop
+    const running = await main(serviceEnv, { embeddedStores: children.length > 0, afterStop: stopChildren });
+    await seedDocs(running.runtime, logger);
+    console.log(
+      [
+        '',
+        `  Slipway is running at ${running.url}`,
+        `  API docs:        ${running.url}/docs`,
+        `  Dev admin key:   ${adminKey}`,
+        `  Try:  curl -H "Authorization: Bearer ${adminKey}" -H 'content-type: application/json' \\`,
+        `          -d '{"question":"How do I roll back a deploy?"}' ${running.url}/v1/collections/docs/answer`,
+        '',
+      ].join('\n'),
+    );
+  } catch (error) {
+    logger.error({ err: error }, 'start-up failed');
+    await stopChildren();
+    process.exit(1);
+  }
+}
+
+/**
+ * Ingests the repository's docs/ into a `docs` collection, so a new user can ask the runbooks questions at
+ * once. Content-hash dedup makes restarts cheap; only changed files are re-embedded.
+ */
+async function seedDocs(runtime: Runtime, logger: Logger): Promise<void> {
+  if (process.env.SEED_DOCS === 'false') return;
+  try {
+    const files = await collectFiles([`${repoRoot}docs`]);
+    const { outcomes } = await ingestFiles(ingestDepsOf(runtime.deps), 'docs', files, repoRoot);
+    const stored = outcomes.filter((o) => !o.duplicate).length;
+    logger.info({ files: outcomes.length, stored }, 'seeded the docs collection from docs/');
+  } catch (error) {
+    logger.warn({ err: { message: (error as Error).message } }, 'could not seed the docs collection');
+  }
+}
+
+if (isEntryPoint(import.meta.url)) await devStart();
