@@ -63,7 +63,7 @@ export interface EvalReport {
 
 export const DEFAULT_EVAL_CONFIG: EvalReport['config'] = {
   k: 10,
-  // the service's hybrid search uses the same values (rag/hybrid-retrieval.ts), so the eval measures what ships
+  // the service's hybrid search uses the same values (service/src/ranking/hybrid-retrieval.ts), so the eval measures what ships
   candidates: HYBRID_DEFAULTS.candidates,
   chunking: { ...DEFAULT_CHUNK_OPTIONS },
   embedder: {},

@@ -1,6 +1,6 @@
 /**
  * Search over one collection: keyword (BM25 in Postgres), vector (Chroma, cosine) or hybrid (the shared
- * pipeline of rag/hybrid-retrieval.ts, as evaluated). Decisions live in search-plan.ts and rag/; this file
+ * pipeline of ranking/hybrid-retrieval.ts, as evaluated). Decisions live in search-plan.ts and ranking/; this file
  * does the I/O: SQL, Chroma, the embedder, the retrieval cache, metrics and the query audit.
  *
  * When the vector side fails (Chroma down, or the embedding endpoint), vector and hybrid searches are

@@ -70,7 +70,7 @@ describe('ChatClient (non-streaming)', () => {
     const metrics = createMetrics();
     server.script('chat', { kind: 'fail', status: 502 }, 3);
     const error = await expectModelError(client({ metrics }).complete(messages));
-    expect(error).toMatchObject({ reason: 'http', status: 502, endpoint: 'primary' });
+    expect(error).toMatchObject({ reason: 'http', upstreamStatus: 502, endpoint: 'primary' });
     expect(server.count('chat')).toBe(3);
     expect(await metrics.registry.metrics()).toMatch(
       /slipway_llm_errors_total\{endpoint="primary",reason="http"\} 1/,
