@@ -15,6 +15,7 @@ import { runMigrations } from '@slipway/service/migrations';
 import { createLogger } from '@slipway/service/observability/logger';
 import { main } from '@slipway/service/server';
 import { isEntryPoint } from '@slipway/service/is-entry-point';
+import { superviseStores, type SupervisedStore } from './store-supervisor.js';
 
 /** Git-ignored working data of `npm start`: embedded Postgres and Chroma data, the dev admin key. */
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -44,28 +45,45 @@ export async function devStart(env: NodeJS.ProcessEnv = process.env): Promise<vo
   const logger = createLogger(env.LOG_LEVEL ?? 'info');
   const devDataDir = env.SLIPWAY_DATA_DIR ? `${env.SLIPWAY_DATA_DIR.replace(/\/$/, '')}/` : defaultDataDir;
   mkdirSync(devDataDir, { recursive: true });
-  const children: (EmbeddedPostgresServer | ChromaServer)[] = [];
+  const children: SupervisedStore[] = [];
+  const stops = new Map<string, () => Promise<void>>();
+  let supervisor: { stop(): void } | undefined;
   const stopChildren = async () => {
-    await Promise.allSettled(children.reverse().map((c) => c.stop()));
+    supervisor?.stop();
+    await Promise.allSettled(children.reverse().map((c) => stops.get(c.name)?.()));
   };
 
   try {
     const serviceEnv: NodeJS.ProcessEnv = { ...env };
     if (!env.DATABASE_URL) {
-      const postgres = await startEmbeddedPostgres({ dataDir: `${devDataDir}postgres` });
-      children.push(postgres);
+      const dataDir = `${devDataDir}postgres`;
+      let postgres: EmbeddedPostgresServer = await startEmbeddedPostgres({ dataDir });
+      const port = postgres.port;
+      children.push({
+        name: 'postgres',
+        pid: () => postgres.pid,
+        restart: async () => {
+          postgres = await startEmbeddedPostgres({ dataDir, port });
+        },
+      });
+      stops.set('postgres', () => postgres.stop());
       serviceEnv.DATABASE_URL = postgres.url;
-      logger.info({ port: postgres.port }, 'embedded postgres started');
+      logger.info({ port }, 'embedded postgres started');
     }
     if (!env.CHROMA_URL) {
-      const chroma = await startChromaServer({ dataDir: `${devDataDir}chroma` });
-      children.push(chroma);
+      const chroma: ChromaServer = await startChromaServer({ dataDir: `${devDataDir}chroma` });
+      children.push({ name: 'chroma', pid: () => chroma.pid, restart: () => chroma.restart() });
+      stops.set('chroma', () => chroma.stop());
       serviceEnv.CHROMA_URL = chroma.url;
       logger.info({ port: chroma.port }, 'bundled chroma started');
     }
+    supervisor = superviseStores(children, logger);
     await runMigrations(serviceEnv.DATABASE_URL as string, logger);
-    const adminKey = env.BOOTSTRAP_ADMIN_KEY ?? devAdminKey(devDataDir);
+    // A key the operator supplied is theirs to keep secret: never printed. One made here for development is.
+    const operatorKey = env.BOOTSTRAP_ADMIN_KEY !== undefined && env.BOOTSTRAP_ADMIN_KEY !== '';
+    const adminKey = operatorKey ? (env.BOOTSTRAP_ADMIN_KEY as string) : devAdminKey(devDataDir);
     serviceEnv.BOOTSTRAP_ADMIN_KEY = adminKey;
+    const shownKey = operatorKey ? '$BOOTSTRAP_ADMIN_KEY' : adminKey;
 
     // on SIGTERM/SIGINT: the service drains first, then the stores it was using stop
     const running = await main(serviceEnv, { embeddedStores: children.length > 0, afterStop: stopChildren });
@@ -75,8 +93,8 @@ export async function devStart(env: NodeJS.ProcessEnv = process.env): Promise<vo
         '',
         `  Slipway is running at ${running.url}`,
         `  API docs:        ${running.url}/docs`,
-        `  Dev admin key:   ${adminKey}`,
-        `  Try:  curl -H "Authorization: Bearer ${adminKey}" -H 'content-type: application/json' \\`,
+        operatorKey ? '  Admin key:       the BOOTSTRAP_ADMIN_KEY you set' : `  Dev admin key:   ${adminKey}`,
+        `  Try:  curl -H "Authorization: Bearer ${shownKey}" -H 'content-type: application/json' \\`,
         `          -d '{"question":"How do I roll back a deploy?"}' ${running.url}/v1/collections/docs/answer`,
         '',
       ].join('\n'),

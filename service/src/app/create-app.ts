@@ -2,6 +2,7 @@ import cors from 'cors';
 import express from 'express';
 import helmet from 'helmet';
 import { AppError } from '../errors/app-error.js';
+import { redactUrl } from '../observability/redact-url.js';
 import { recordHttpMetrics } from '../http/http-metrics.js';
 import { notFoundHandler, problemErrorHandler } from '../http/problem-response.js';
 import { requestContext } from '../http/request-context.js';
@@ -37,7 +38,7 @@ export function createApp(deps: AppDeps) {
   mountApiRoutes(app, deps);
 
   app.all('/v1/*path', (req, _res, next) => {
-    next(new AppError(404, 'not-found', `No route for ${req.method} ${req.path}.`));
+    next(new AppError(404, 'not-found', `No route for ${req.method} ${redactUrl(req.path)}.`));
   });
   app.use(notFoundHandler);
   app.use(problemErrorHandler(logger));

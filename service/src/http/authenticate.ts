@@ -27,6 +27,12 @@ export function identifyCaller(keys: ApiKeyStore): RequestHandler {
   };
 }
 
+/** Every /v1 route needs a key: answered before the body is read, so anonymous callers cost no parsing. */
+export const requireCaller: RequestHandler = (_req, res, next) => {
+  if (!res.locals.apiKey) return next(unauthorized('This endpoint needs an API key.'));
+  next();
+};
+
 /** Requires an identified key with at least `scope` (admin ⊇ ingest ⊇ read). */
 export function requireScope(scope: Scope): RequestHandler {
   return (_req, res, next) => {

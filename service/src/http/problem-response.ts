@@ -2,6 +2,7 @@ import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'exp
 import type { Logger } from 'pino';
 import { AppError, problemType } from '../errors/app-error.js';
 import { toProblem } from '../errors/problem-mapping.js';
+import { redactUrl } from '../observability/redact-url.js';
 
 export interface ProblemBody {
   type: string;
@@ -20,7 +21,7 @@ export function sendProblem(req: Request, res: Response, error: AppError): void 
     title: error.title,
     status: error.status,
     detail: error.message,
-    instance: req.originalUrl,
+    instance: redactUrl(req.originalUrl),
     requestId: res.locals.requestId as string | undefined,
   };
   if (error.fieldErrors?.length) body.errors = error.fieldErrors;
@@ -49,7 +50,7 @@ export function problemErrorHandler(logger: Logger): ErrorRequestHandler {
 }
 
 export const notFoundHandler: RequestHandler = (req, res) => {
-  sendProblem(req, res, new AppError(404, 'not-found', `No route for ${req.method} ${req.path}.`));
+  sendProblem(req, res, new AppError(404, 'not-found', `No route for ${req.method} ${redactUrl(req.path)}.`));
 };
 
 export { problemType };
