@@ -182,6 +182,31 @@ export function checkDeployJobs({ file, doc }: WorkflowFile): PolicyFinding[] {
   return findings;
 }
 
+/**
+ * One GitHub Deployment per deploy: a job with an environment (and `deployment` not false) is already
+ * recorded by GitHub, so the deploy action in it gets no github-token (which would record a second one).
+ */
+export function checkOneDeploymentRecord({ file, doc }: WorkflowFile): PolicyFinding[] {
+  const findings: PolicyFinding[] = [];
+  for (const [id, job] of jobsOf(doc)) {
+    const environment = job.environment;
+    const recorded =
+      environment !== undefined && !(isMapping(environment) && environment.deployment === false);
+    if (!recorded) continue;
+    for (const step of stepsOf(job)) {
+      const deploys = String(step.uses ?? '').startsWith('./actions/deploy');
+      if (deploys && isMapping(step.with) && step.with['github-token'] !== undefined) {
+        findings.push({
+          file,
+          rule: 'one-deployment-record',
+          message: `job ${id}: its environment already records a GitHub Deployment; do not give ./actions/deploy a github-token`,
+        });
+      }
+    }
+  }
+  return findings;
+}
+
 /** pull_request_target runs with secrets; it must never check out the pull request's code. */
 export function checkPullRequestTarget({ file, doc }: WorkflowFile): PolicyFinding[] {
   if (!eventsOf(doc).includes('pull_request_target')) return [];
@@ -351,6 +376,7 @@ export const WORKFLOW_POLICIES = [
   checkNode24Majors,
   checkPermissions,
   checkDeployJobs,
+  checkOneDeploymentRecord,
   checkPullRequestTarget,
   checkRunScripts,
   checkTimeouts,

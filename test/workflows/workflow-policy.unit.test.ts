@@ -11,6 +11,7 @@ import {
   checkDeployJobs,
   checkNode24Majors,
   checkNoUnscannedPush,
+  checkOneDeploymentRecord,
   checkOptionalFeatureGuards,
   checkPermissions,
   checkPinnedActions,
@@ -153,16 +154,17 @@ describe('permissions', () => {
     },
     'deploy.yml': {
       resolve: ['actions:read', 'contents:read'],
-      staging: ['contents:read', 'deployments:write'],
-      production: ['contents:read', 'deployments:write'],
-      rollback: ['contents:read', 'deployments:write'],
+      staging: ['contents:read'],
+      production: ['contents:read'],
+      rollback: ['contents:read'],
     },
-    'deploy-environment.yml': { deploy: ['contents:read', 'deployments:write'] },
+    // GitHub records the environment's Deployment itself: no job needs deployments:write.
+    'deploy-environment.yml': { deploy: ['contents:read'], operate: ['contents:read'] },
     'release.yml': {
       'promote-image': ['contents:read', 'packages:write'],
       'release-notes': ['contents:write'],
-      staging: ['contents:read', 'deployments:write'],
-      production: ['contents:read', 'deployments:write'],
+      staging: ['contents:read'],
+      production: ['contents:read'],
     },
   };
 
@@ -207,6 +209,61 @@ describe('deploy jobs', () => {
       'cancel-in-progress': false,
     });
     expect(stepsOf(deploy).some((step) => step.uses === './actions/deploy')).toBe(true);
+  });
+
+  it('one GitHub Deployment per deploy: the environment records it, the action gets no token', () => {
+    const workflow = byName('deploy-environment.yml');
+    const deploy = job(workflow, 'deploy');
+    expect(deploy.environment).toEqual({
+      name: '${{ inputs.environment }}',
+      url: '${{ vars.PUBLIC_URL }}',
+    });
+    const actionSteps = stepsOf(deploy).filter((step) => step.uses === './actions/deploy');
+    expect(actionSteps).toHaveLength(2); // the deploy and the rollback after a failed smoke check
+    for (const step of actionSteps) expect(step.with).not.toHaveProperty('github-token');
+    for (const candidate of workflows) expect(checkOneDeploymentRecord(candidate)).toEqual([]);
+  });
+
+  it('status and unlock never wait for a production approval or behind a pending deploy', () => {
+    const workflow = byName('deploy-environment.yml');
+    const deploy = job(workflow, 'deploy');
+    const operate = job(workflow, 'operate');
+    expect(deploy.if).toBe("${{ inputs.command == 'deploy' || inputs.command == 'rollback' }}");
+    expect(operate.if).toBe("${{ inputs.command == 'status' || inputs.command == 'unlock' }}");
+    // The un-gated ops environment (host secrets, no reviewers), recording no Deployment.
+    expect(operate.environment).toEqual({ name: '${{ inputs.environment }}-ops', deployment: false });
+    expect(operate.concurrency).toEqual({
+      group: 'deploy-ops-${{ inputs.environment }}',
+      'cancel-in-progress': false,
+    });
+    expect((deploy.concurrency as Record<string, unknown>).group).not.toBe(
+      (operate.concurrency as Record<string, unknown>).group,
+    );
+    const commands = stepsOf(operate)
+      .filter((step) => step.uses === './actions/deploy')
+      .map((step) => (step.with as Record<string, unknown>).command);
+    expect(commands).toEqual(['${{ inputs.command }}']);
+  });
+
+  it('flags a deploy action given a token inside a job its environment already records', () => {
+    const findings = checkOneDeploymentRecord(
+      fixture(
+        [
+          'jobs:',
+          '  a:',
+          '    environment: production',
+          '    steps:',
+          '      - uses: ./actions/deploy',
+          '        with: { github-token: "${{ github.token }}" }',
+          '  b:',
+          '    environment: { name: production-ops, deployment: false }',
+          '    steps:',
+          '      - uses: ./actions/deploy',
+          '        with: { github-token: "${{ github.token }}" }',
+        ].join('\n'),
+      ),
+    );
+    expect(findings.map((finding) => finding.message)).toEqual([expect.stringContaining('job a:')]);
   });
 
   it.each(['deploy.yml', 'release.yml'])('%s deploys staging first, production only after it', (name) => {
