@@ -15,11 +15,13 @@ import type { Config } from '../config/config-schema.js';
 import type { ApiKeyStore } from '../keys/api-key-store.js';
 import type { Metrics } from '../observability/metrics.js';
 import { collectionRoutes } from '../routes/collection-routes.js';
+import { keyRoutes } from '../routes/key-routes.js';
 import { createReadinessCheck, healthRoutes, type ReadinessProbe } from '../routes/health-routes.js';
 import type { ChromaGateway } from '../stores/chroma-gateway.js';
 import type { RedisConnection } from '../stores/redis-connection.js';
 import { AppError } from './app-error.js';
 import { identifyCaller } from './authenticate.js';
+import { consoleAssets } from './console-assets.js';
 import { buildMetricsAllowList, metricsEndpoint, recordHttpMetrics } from './http-metrics.js';
 import { notFoundHandler, problemErrorHandler } from './problem-response.js';
 import { createRateLimiter } from './rate-limit.js';
@@ -53,7 +55,8 @@ export function createApp(deps: AppDeps) {
 
   app.use(...requestContext(logger));
   app.use(recordHttpMetrics(metrics));
-  app.use(helmet());
+  // helmet's defaults, but styles from our own origin only: the console has no inline script or style
+  app.use(helmet({ contentSecurityPolicy: { directives: { 'style-src': ["'self'"] } } }));
   app.use(
     cors({
       origin: (origin, callback) =>
@@ -99,6 +102,8 @@ export function createApp(deps: AppDeps) {
     app.use('/docs', swaggerUi.serve, swaggerUi.setup(document, { customSiteTitle: 'Slipway API' }));
   }
 
+  app.use(consoleAssets());
+
   const api = express.Router();
   api.use(
     express.json({
@@ -116,6 +121,7 @@ export function createApp(deps: AppDeps) {
       logger,
     }).middleware,
   );
+  api.use(keyRoutes());
   api.use(collectionRoutes(deps.collections, (id) => deps.cache.forgetCollection(id).then(() => undefined)));
   api.use(
     documentRoutes({
