@@ -41,7 +41,7 @@ export function SearchPanel(props: {
   return (
     <>
       <form class="search" onSubmit={search}>
-        <label for="query">Search</label>
+        <label for="query">Query</label>
         <div class="row">
           <input id="query" required value={query} onInput={(e) => setQuery(e.currentTarget.value)} />
           <button type="submit" disabled={busy || !collection}>

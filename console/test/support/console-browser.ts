@@ -32,6 +32,7 @@ export async function openConsolePage(
 ): Promise<{ context: BrowserContext; page: Page; watch: PageWatch }> {
   const context = await browser.newContext({ viewport });
   const page = await context.newPage();
+  page.setDefaultTimeout(10_000); // well inside jest's 30 s, so a failure names the step
   const watch: PageWatch = { cspViolations: [], pageErrors: [] };
   page.on('console', (message) => {
     if (/Content Security Policy/i.test(message.text())) watch.cspViolations.push(message.text());
