@@ -33,7 +33,10 @@ function writeAtomically(path: string, content: Uint8Array | string) {
 function licenceText(): string {
   const preact = readFileSync(fileURLToPath(import.meta.resolve('preact/package.json')), 'utf8');
   const { version } = JSON.parse(preact) as { version: string };
-  const licence = readFileSync(fileURLToPath(new URL('LICENSE', import.meta.resolve('preact/package.json'))), 'utf8');
+  const licence = readFileSync(
+    fileURLToPath(new URL('LICENSE', import.meta.resolve('preact/package.json'))),
+    'utf8',
+  );
   return `The Slipway console bundles:\n\npreact@${version} (MIT)\n\n${licence}`;
 }
 
@@ -67,7 +70,12 @@ export async function buildConsole(dir = defaultConsoleDist): Promise<ConsoleBui
     [hashed('favicon', 'svg', icon), icon],
     [hashed('licences', 'txt', licences), licences],
   ]);
-  const [scriptName, styleName, iconName, licencesName] = [...files.keys()] as [string, string, string, string];
+  const [scriptName, styleName, iconName, licencesName] = [...files.keys()] as [
+    string,
+    string,
+    string,
+    string,
+  ];
   const assetsDir = join(dir, 'assets');
   mkdirSync(assetsDir, { recursive: true });
   for (const [name, content] of files) writeAtomically(join(assetsDir, name), content);

@@ -42,12 +42,19 @@ describe('web console: the journey in a browser', () => {
   beforeAll(async () => {
     llm = await startFakeOpenAIServer({ reply: modelReply, chunkDelayMs: 60 });
     [service, browser] = await Promise.all([
-      startConsoleService({ LLM_URL: llm.url, LLM_API_KEY: 'test-llm-key', MAX_BODY_BYTES: '262144', RATE_LIMIT_PER_MINUTE: '100' }),
+      startConsoleService({
+        LLM_URL: llm.url,
+        LLM_API_KEY: 'test-llm-key',
+        MAX_BODY_BYTES: '262144',
+        RATE_LIMIT_PER_MINUTE: '100',
+      }),
       launchBrowser(),
     ]);
     const admin = service.svc.keys.admin;
     expect((await service.api(admin, 'POST', '/v1/collections', { name: 'handbook' })).status).toBe(201);
-    const stored = await service.api(admin, 'POST', '/v1/collections/handbook/documents', { documents: handbook });
+    const stored = await service.api(admin, 'POST', '/v1/collections/handbook/documents', {
+      documents: handbook,
+    });
     expect(stored.status).toBe(201);
     page = (await open()).page;
   }, 120_000);
@@ -167,9 +174,21 @@ describe('web console: the journey in a browser', () => {
   it('uploads .md, .txt and .html files and pasted text, reports duplicates, and search finds the upload', async () => {
     await page.getByRole('tab', { name: 'Documents' }).click();
     const files = [
-      { name: 'zebra-notes.md', mimeType: 'text/markdown', buffer: Buffer.from('# Zebras\n\nZebra crossings need paint.\n') },
-      { name: 'quokka.txt', mimeType: 'text/plain', buffer: Buffer.from('Quokkas smile on Rottnest Island.\n') },
-      { name: 'okapi.html', mimeType: 'text/html', buffer: Buffer.from('<h1>Okapi</h1><p>The okapi is a forest giraffe.</p>') },
+      {
+        name: 'zebra-notes.md',
+        mimeType: 'text/markdown',
+        buffer: Buffer.from('# Zebras\n\nZebra crossings need paint.\n'),
+      },
+      {
+        name: 'quokka.txt',
+        mimeType: 'text/plain',
+        buffer: Buffer.from('Quokkas smile on Rottnest Island.\n'),
+      },
+      {
+        name: 'okapi.html',
+        mimeType: 'text/html',
+        buffer: Buffer.from('<h1>Okapi</h1><p>The okapi is a forest giraffe.</p>'),
+      },
     ];
     await page.getByLabel('Upload files').setInputFiles(files);
     await page.getByRole('button', { name: 'Upload', exact: true }).click();
@@ -235,10 +254,22 @@ describe('web console: the journey in a browser', () => {
       return shown;
     };
     expect(await controls(service.svc.keys.read)).toEqual({
-      ask: 1, search: 1, upload: 0, paste: 0, delete: 0, newCollection: 0, rows: 6,
+      ask: 1,
+      search: 1,
+      upload: 0,
+      paste: 0,
+      delete: 0,
+      newCollection: 0,
+      rows: 6,
     });
     expect(await controls(service.svc.keys.ingest)).toEqual({
-      ask: 1, search: 1, upload: 1, paste: 1, delete: 6, newCollection: 0, rows: 6,
+      ask: 1,
+      search: 1,
+      upload: 1,
+      paste: 1,
+      delete: 6,
+      newCollection: 0,
+      rows: 6,
     });
     expect(await page.locator('#new-collection').count()).toBe(1); // the admin page
   });
@@ -247,7 +278,8 @@ describe('web console: the journey in a browser', () => {
     const { key } = await service.svc.runtime.deps.keys.create('limited', ['read']);
     const exhaust = async () => {
       let last: Response | undefined;
-      for (let i = 0; i < 101 && last?.status !== 429; i++) last = await service.api(key, 'GET', '/v1/keys/me');
+      for (let i = 0; i < 101 && last?.status !== 429; i++)
+        last = await service.api(key, 'GET', '/v1/keys/me');
       expect(last!.status).toBe(429);
       return Number(last!.headers.get('retry-after'));
     };
@@ -270,9 +302,11 @@ describe('web console: the journey in a browser', () => {
 
   it('explains a file over the body limit (413) and a store outage (503) in words', async () => {
     await page.getByRole('tab', { name: 'Documents' }).click();
-    await page.getByLabel('Upload files').setInputFiles([
-      { name: 'huge.txt', mimeType: 'text/plain', buffer: Buffer.from('big words '.repeat(40_000)) },
-    ]);
+    await page
+      .getByLabel('Upload files')
+      .setInputFiles([
+        { name: 'huge.txt', mimeType: 'text/plain', buffer: Buffer.from('big words '.repeat(40_000)) },
+      ]);
     await page.getByRole('button', { name: 'Upload', exact: true }).click();
     await page.getByRole('alert').getByText('larger than the service accepts').waitFor();
     await page.getByRole('button', { name: 'Dismiss' }).click();
@@ -285,7 +319,10 @@ describe('web console: the journey in a browser', () => {
       await own.getByRole('tab', { name: 'Documents' }).click();
       await own.getByLabel('Text', { exact: true }).fill('Written while the vector store is down.');
       await own.getByRole('button', { name: 'Add text' }).click();
-      await own.getByRole('alert').getByText(/^The service is degraded: /).waitFor();
+      await own
+        .getByRole('alert')
+        .getByText(/^The service is degraded: /)
+        .waitFor();
       await context.close();
     } finally {
       await degraded.close();
@@ -303,7 +340,9 @@ describe('web console: the journey in a browser', () => {
     const order: string[] = [];
     for (let i = 0; i < 5; i++) {
       await own.keyboard.press('Tab');
-      order.push(await own.evaluate(() => document.activeElement?.id || document.activeElement?.textContent || ''));
+      order.push(
+        await own.evaluate(() => document.activeElement?.id || document.activeElement?.textContent || ''),
+      );
     }
     expect(order).toEqual(['collection', 'new-collection', 'Create', 'tab-ask', 'question']);
     await own.keyboard.type('How do I roll back a deploy?');

@@ -1,5 +1,6 @@
 /** A piece of an answer: plain text, or a marker `[n]` that opens citations[citation]. */
-export type AnswerSegment = { kind: 'text'; text: string } | { kind: 'marker'; number: number; citation: number };
+export type AnswerSegment =
+  { kind: 'text'; text: string } | { kind: 'marker'; number: number; citation: number };
 
 /** Bracket references as the service writes and reads them: "[1]", "[1, 3]", "[2-4]". */
 const reference = /\[(\d+(?:\s*[,;–-]\s*\d+)*)\]/g;

@@ -117,12 +117,15 @@ export class SlipwayApi {
   }
   async ingest(collection: string, documents: DocumentInput[]) {
     const url = path('collections', collection, 'documents');
-    return (await this.json<{ documents: { id: string; chunks: number; duplicate: boolean }[] }>('POST', url, {
-      documents,
-    })).documents;
+    return (
+      await this.json<{ documents: { id: string; chunks: number; duplicate: boolean }[] }>('POST', url, {
+        documents,
+      })
+    ).documents;
   }
   search(collection: string, query: string, mode: SearchMode, topK = 10) {
-    const body = mode === 'mmr' ? { query, topK, mode: 'hybrid', mmr: { lambda: 0.5 } } : { query, topK, mode };
+    const body =
+      mode === 'mmr' ? { query, topK, mode: 'hybrid', mmr: { lambda: 0.5 } } : { query, topK, mode };
     return this.json<{ results: SearchResult[]; degraded?: string[] }>(
       'POST',
       path('collections', collection, 'search'),

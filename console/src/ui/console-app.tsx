@@ -37,11 +37,7 @@ export function ConsoleApp() {
             </>
           )}
         </div>
-        {session ? (
-          <Workspace session={session} report={report} openSource={setSource} />
-        ) : (
-          <Welcome />
-        )}
+        {session ? <Workspace session={session} report={report} openSource={setSource} /> : <Welcome />}
       </main>
       <SourceDialog request={source} api={session?.api} onClose={() => setSource(null)} />
       <footer class="colophon">

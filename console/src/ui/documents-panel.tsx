@@ -46,11 +46,17 @@ export function DocumentsPanel(props: {
   };
   return (
     <>
-      {props.abilities.ingest && <IngestForms api={api} collection={collection} report={report} onStored={changed} />}
+      {props.abilities.ingest && (
+        <IngestForms api={api} collection={collection} report={report} onStored={changed} />
+      )}
       <p role="status" class="note">
         {status}
       </p>
-      <DocumentTable documents={documents} collection={collection} onDelete={props.abilities.ingest ? remove : undefined} />
+      <DocumentTable
+        documents={documents}
+        collection={collection}
+        onDelete={props.abilities.ingest ? remove : undefined}
+      />
     </>
   );
 }
@@ -85,7 +91,12 @@ function DocumentTable(props: {
               <td class="number">{d.chunks}</td>
               {onDelete && (
                 <td>
-                  <button type="button" class="danger" onClick={() => onDelete(d)} aria-label={`Delete ${d.id}`}>
+                  <button
+                    type="button"
+                    class="danger"
+                    onClick={() => onDelete(d)}
+                    aria-label={`Delete ${d.id}`}
+                  >
                     Delete
                   </button>
                 </td>

@@ -14,11 +14,21 @@ async function filesToDocuments(files: File[]): Promise<DocumentInput[]> {
   if (refused.length > 0)
     throw new ApiFailure(422, `Only .md, .txt and .html files can be uploaded (not ${refused.join(', ')}).`);
   return Promise.all(
-    files.map(async (f) => ({ title: f.name, source: f.name, text: await f.text(), format: documentFormatOf(f.name) })),
+    files.map(async (f) => ({
+      title: f.name,
+      source: f.name,
+      text: await f.text(),
+      format: documentFormatOf(f.name),
+    })),
   );
 }
 
-export function IngestForms(props: { api: SlipwayApi; collection: string; report: Report; onStored: () => void }) {
+export function IngestForms(props: {
+  api: SlipwayApi;
+  collection: string;
+  report: Report;
+  onStored: () => void;
+}) {
   const { api, collection, report } = props;
   const [files, setFiles] = useState<File[]>([]);
   const [title, setTitle] = useState('');
@@ -33,7 +43,9 @@ export function IngestForms(props: { api: SlipwayApi; collection: string; report
       setOutcomes(
         results.map((r, i) => ({
           name: names[i] ?? r.id,
-          text: r.duplicate ? `duplicate — already stored as ${r.id}` : `stored as ${r.id} (${r.chunks} chunks)`,
+          text: r.duplicate
+            ? `duplicate — already stored as ${r.id}`
+            : `stored as ${r.id} (${r.chunks} chunks)`,
         })),
       );
       report(null);
@@ -49,7 +61,12 @@ export function IngestForms(props: { api: SlipwayApi; collection: string; report
   const upload = async (event: Event) => {
     event.preventDefault();
     const form = event.currentTarget as HTMLFormElement;
-    if (await store(files.map((f) => f.name), () => filesToDocuments(files))) {
+    if (
+      await store(
+        files.map((f) => f.name),
+        () => filesToDocuments(files),
+      )
+    ) {
       form.reset();
       setFiles([]);
     }
@@ -82,7 +99,13 @@ export function IngestForms(props: { api: SlipwayApi; collection: string; report
         <label for="paste-title">Title of pasted text</label>
         <input id="paste-title" value={title} onInput={(e) => setTitle(e.currentTarget.value)} />
         <label for="paste-text">Text</label>
-        <textarea id="paste-text" rows={4} required value={text} onInput={(e) => setText(e.currentTarget.value)} />
+        <textarea
+          id="paste-text"
+          rows={4}
+          required
+          value={text}
+          onInput={(e) => setText(e.currentTarget.value)}
+        />
         <button type="submit" disabled={busy}>
           Add text
         </button>

@@ -3,7 +3,11 @@ import type { SlipwayApi } from '../core/slipway-api.js';
 import type { Report } from './console-app.js';
 
 /** Admin only: a new, empty collection. */
-export function NewCollectionForm(props: { api: SlipwayApi; report: Report; onCreated: (name: string) => void }) {
+export function NewCollectionForm(props: {
+  api: SlipwayApi;
+  report: Report;
+  onCreated: (name: string) => void;
+}) {
   const [name, setName] = useState('');
   const [busy, setBusy] = useState(false);
   const create = async (event: Event) => {

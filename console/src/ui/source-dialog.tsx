@@ -13,7 +13,11 @@ export interface SourceRequest {
 }
 
 /** A modal dialog with the stored document, the span highlighted and scrolled into view. */
-export function SourceDialog(props: { request: SourceRequest | null; api?: SlipwayApi; onClose: () => void }) {
+export function SourceDialog(props: {
+  request: SourceRequest | null;
+  api?: SlipwayApi;
+  onClose: () => void;
+}) {
   const { request, api } = props;
   const dialog = useRef<HTMLDialogElement>(null);
   const [doc, setDoc] = useState<StoredDocument | null>(null);

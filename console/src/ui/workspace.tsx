@@ -17,7 +17,11 @@ const tabs: TabSpec<TabId>[] = [
 ];
 
 /** The collection picker and the tabs; every panel stays mounted so switching keeps its state. */
-export function Workspace(props: { session: Session; report: Report; openSource: (r: SourceRequest) => void }) {
+export function Workspace(props: {
+  session: Session;
+  report: Report;
+  openSource: (r: SourceRequest) => void;
+}) {
   const { session, report } = props;
   const [collections, setCollections] = useState<Collection[] | null>(null);
   const [collection, setCollection] = useState('');
@@ -56,7 +60,13 @@ export function Workspace(props: { session: Session; report: Report; openSource:
       </div>
       <TabList label="What to do" tabs={tabs} selected={tab} onSelect={setTab} />
       {tabs.map(({ id }) => (
-        <div role="tabpanel" id={`panel-${id}`} aria-labelledby={`tab-${id}`} hidden={id !== tab} class="panel">
+        <div
+          role="tabpanel"
+          id={`panel-${id}`}
+          aria-labelledby={`tab-${id}`}
+          hidden={id !== tab}
+          class="panel"
+        >
           {id === 'ask' && <AskPanel {...panel} />}
           {id === 'search' && <SearchPanel {...panel} />}
           {id === 'documents' && (

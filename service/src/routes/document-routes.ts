@@ -62,7 +62,9 @@ const DocumentSummary = apiRegistry.register(
 
 const ListQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(100),
-  after: documentId.optional().openapi({ description: 'Continue after this id (the previous page’s `next`).' }),
+  after: documentId
+    .optional()
+    .openapi({ description: 'Continue after this id (the previous page’s `next`).' }),
 });
 
 const security = [{ [bearerAuth.name]: [] }];

@@ -7,7 +7,9 @@ const KeyIdentity = apiRegistry.register(
   'KeyIdentity',
   z.object({
     name: z.string(),
-    prefix: z.string().openapi({ description: 'The first characters of the key, as `npm run keys -- list` shows.' }),
+    prefix: z
+      .string()
+      .openapi({ description: 'The first characters of the key, as `npm run keys -- list` shows.' }),
     scopes: z.array(z.enum(scopes)),
   }),
 );
@@ -15,7 +17,8 @@ const KeyIdentity = apiRegistry.register(
 apiRegistry.registerPath({
   method: 'get',
   path: '/v1/keys/me',
-  summary: 'The calling key: its name, display prefix and scopes (any valid key). Clients learn what they may do.',
+  summary:
+    'The calling key: its name, display prefix and scopes (any valid key). Clients learn what they may do.',
   security: [{ [bearerAuth.name]: [] }],
   responses: {
     200: { description: 'The key', content: { 'application/json': { schema: KeyIdentity } } },
