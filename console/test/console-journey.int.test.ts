@@ -1,3 +1,5 @@
+/// <reference lib="dom" /> // page.evaluate callbacks run in the browser
+/// <reference lib="dom.iterable" />
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Browser, Page } from 'playwright-core';
 import {

@@ -1,3 +1,4 @@
+/// <reference lib="dom" /> // page.evaluate callbacks run in the browser
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

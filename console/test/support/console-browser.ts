@@ -1,3 +1,4 @@
+/// <reference lib="dom" /> // page.evaluate callbacks run in the browser
 import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
