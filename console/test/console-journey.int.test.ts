@@ -197,7 +197,7 @@ describe('web console: the journey in a browser', () => {
     const outcomes = page.locator('ul.outcomes li');
     await outcomes.nth(2).waitFor();
     expect(await outcomes.allTextContents()).toEqual([
-      expect.stringMatching(/^zebra-notes\.md: stored as doc_\w+ \(1 chunks\)$/),
+      expect.stringMatching(/^zebra-notes\.md: stored as doc_\w+ \(1 chunk\)$/),
       expect.stringMatching(/^quokka\.txt: stored as doc_\w+/),
       expect.stringMatching(/^okapi\.html: stored as doc_\w+/),
     ]);

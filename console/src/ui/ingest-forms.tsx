@@ -45,7 +45,7 @@ export function IngestForms(props: {
           name: names[i] ?? r.id,
           text: r.duplicate
             ? `duplicate — already stored as ${r.id}`
-            : `stored as ${r.id} (${r.chunks} chunks)`,
+            : `stored as ${r.id} (${r.chunks} ${r.chunks === 1 ? 'chunk' : 'chunks'})`,
         })),
       );
       report(null);
