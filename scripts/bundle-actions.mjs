@@ -1,8 +1,8 @@
 #!/usr/bin/env node
-// Bundles every custom action: actions/<name>/src/main.ts -> actions/<name>/dist/index.js (one ESM file
+// Bundles every custom action: actions/<name>/src/index.ts -> actions/<name>/dist/index.js (one ESM file
 // that needs no node_modules at run time) plus actions/<name>/dist/licenses.txt (licence notices of the
-// bundled third-party packages). Actions are discovered, not listed: a new actions/<name>/src/main.ts
-// is bundled automatically.
+// bundled third-party packages). Actions are discovered, not listed: a new actions/<name>/src/index.ts
+// is bundled automatically. index.ts calls run(); main.ts only exports it.
 //
 //   node scripts/bundle-actions.mjs                 # write into each action's dist/
 //   node scripts/bundle-actions.mjs --out-dir DIR   # write into DIR/<name>/ instead (used by check-dist)
@@ -25,12 +25,14 @@ const banner = [
   'const __dirname = __slipwayDirname(__filename);',
 ].join('\n');
 
-/** Names of the actions that have a src/main.ts, sorted. */
+/** Names of the actions that have a src/index.ts, sorted. */
 export function discoverActions(rootDir = defaultRootDir) {
   const actionsDir = path.join(rootDir, 'actions');
   if (!existsSync(actionsDir)) return [];
   return readdirSync(actionsDir, { withFileTypes: true })
-    .filter((entry) => entry.isDirectory() && existsSync(path.join(actionsDir, entry.name, 'src', 'main.ts')))
+    .filter(
+      (entry) => entry.isDirectory() && existsSync(path.join(actionsDir, entry.name, 'src', 'index.ts')),
+    )
     .map((entry) => entry.name)
     .sort();
 }
@@ -164,7 +166,7 @@ export async function bundleAction(name, { rootDir = defaultRootDir, outDir } = 
   const targetDir = outDir ?? path.join(rootDir, 'actions', name, 'dist');
   const result = await esbuild.build({
     absWorkingDir: rootDir,
-    entryPoints: [path.join('actions', name, 'src', 'main.ts')],
+    entryPoints: [path.join('actions', name, 'src', 'index.ts')],
     bundle: true,
     platform: 'node',
     format: 'esm',
@@ -192,7 +194,7 @@ export async function bundleAction(name, { rootDir = defaultRootDir, outDir } = 
 export async function bundleActions({ rootDir = defaultRootDir, outRoot, names } = {}) {
   const discovered = discoverActions(rootDir);
   const unknown = (names ?? []).filter((name) => !discovered.includes(name));
-  if (unknown.length > 0) throw new Error(`no actions/<name>/src/main.ts for: ${unknown.join(', ')}`);
+  if (unknown.length > 0) throw new Error(`no actions/<name>/src/index.ts for: ${unknown.join(', ')}`);
   const results = [];
   for (const name of names?.length ? names : discovered) {
     results.push(

@@ -79,6 +79,45 @@ export function checkPinnedActions({ file, text }: WorkflowFile): PolicyFinding[
   return findings;
 }
 
+/**
+ * The first major of well-known actions that runs on node24 (`runs.using` of action.yml at that tag, or of
+ * the action a composite wraps), read from each action's repository. A pin below it runs on node20, which
+ * GitHub is retiring. Add a row when a workflow starts using another action with a node24 major.
+ */
+export const KNOWN_NODE24_MAJORS: Readonly<Record<string, number>> = {
+  'actions/checkout': 5,
+  'actions/setup-node': 5,
+  'actions/cache': 5,
+  'actions/upload-artifact': 6,
+  'actions/download-artifact': 7,
+  'actions/github-script': 8,
+  'actions/attest': 3,
+  'actions/attest-build-provenance': 3,
+  'actions/attest-sbom': 3,
+  'docker/setup-buildx-action': 4,
+  'docker/login-action': 4,
+  'docker/metadata-action': 6,
+  'docker/build-push-action': 7,
+  'github/codeql-action': 4,
+};
+
+/** A pinned action whose release comment names a major below its first node24 major. */
+export function checkNode24Majors({ file, text }: WorkflowFile): PolicyFinding[] {
+  const findings: PolicyFinding[] = [];
+  for (const { line, ref, comment } of usesLines(text)) {
+    const [owner = '', repo = ''] = ref.split('@')[0]?.split('/') ?? [];
+    const minimum = KNOWN_NODE24_MAJORS[`${owner}/${repo}`];
+    const major = /^v?(\d+)\./.exec(comment ?? '')?.[1];
+    if (minimum === undefined || major === undefined || Number(major) >= minimum) continue;
+    findings.push({
+      file,
+      rule: 'node24-major',
+      message: `line ${line}: ${owner}/${repo} ${comment} runs on node20; v${minimum} and later run on node24`,
+    });
+  }
+  return findings;
+}
+
 function grantsWrite(permissions: unknown): boolean {
   if (permissions === 'write-all') return true;
   return isMapping(permissions) && Object.values(permissions).some((level) => level === 'write');
@@ -136,6 +175,31 @@ export function checkDeployJobs({ file, doc }: WorkflowFile): PolicyFinding[] {
           file,
           rule: 'deploy-concurrency',
           message: `job ${id} needs concurrency: {group: …, cancel-in-progress: false}`,
+        });
+      }
+    }
+  }
+  return findings;
+}
+
+/**
+ * One GitHub Deployment per deploy: a job with an environment (and `deployment` not false) is already
+ * recorded by GitHub, so the deploy action in it gets no github-token (which would record a second one).
+ */
+export function checkOneDeploymentRecord({ file, doc }: WorkflowFile): PolicyFinding[] {
+  const findings: PolicyFinding[] = [];
+  for (const [id, job] of jobsOf(doc)) {
+    const environment = job.environment;
+    const recorded =
+      environment !== undefined && !(isMapping(environment) && environment.deployment === false);
+    if (!recorded) continue;
+    for (const step of stepsOf(job)) {
+      const deploys = String(step.uses ?? '').startsWith('./actions/deploy');
+      if (deploys && isMapping(step.with) && step.with['github-token'] !== undefined) {
+        findings.push({
+          file,
+          rule: 'one-deployment-record',
+          message: `job ${id}: its environment already records a GitHub Deployment; do not give ./actions/deploy a github-token`,
         });
       }
     }
@@ -221,14 +285,104 @@ export function checkCheckoutCredentials({ file, doc }: WorkflowFile): PolicyFin
   return findings;
 }
 
+/**
+ * Steps that need a platform feature a repository may not have: code scanning (GitHub Advanced Security
+ * on private repositories) and artifact attestations (GitHub Enterprise Cloud on private repositories).
+ */
+const OPTIONAL_FEATURE_ACTIONS = [
+  'github/codeql-action/upload-sarif',
+  'actions/attest-build-provenance',
+  'actions/attest-sbom',
+  'actions/attest',
+];
+
+function optionalFeatureAction(uses: string): string | undefined {
+  const name = uses.split('@')[0] ?? '';
+  return OPTIONAL_FEATURE_ACTIONS.find((action) => name === action);
+}
+
+/**
+ * An optional-feature step has an id and `continue-on-error` (true, or on private repositories), and a
+ * later step of its job runs when it failed and writes the reason to the job summary — so a repository
+ * without the feature stays green and says why.
+ */
+export function checkOptionalFeatureGuards({ file, doc }: WorkflowFile): PolicyFinding[] {
+  const findings: PolicyFinding[] = [];
+  for (const [id, job] of jobsOf(doc)) {
+    const steps = stepsOf(job);
+    steps.forEach((step, index) => {
+      const action = optionalFeatureAction(String(step.uses ?? ''));
+      if (!action) return;
+      const guard = step['continue-on-error'];
+      const guarded =
+        guard === true || (typeof guard === 'string' && /github\.event\.repository\.private/.test(guard));
+      if (!guarded || typeof step.id !== 'string') {
+        findings.push({
+          file,
+          rule: 'optional-feature-guard',
+          message: `job ${id}: ${action} needs an id and continue-on-error (true or \${{ github.event.repository.private }})`,
+        });
+        return;
+      }
+      const failed = new RegExp(`steps\\.${step.id}\\.outcome\\s*==\\s*'failure'`);
+      const explained = steps
+        .slice(index + 1)
+        .some(
+          (later) =>
+            failed.test(String(later.if ?? '')) &&
+            typeof later.run === 'string' &&
+            later.run.includes('GITHUB_STEP_SUMMARY'),
+        );
+      if (!explained) {
+        findings.push({
+          file,
+          rule: 'optional-feature-guard',
+          message: `job ${id}: no later step writes to the job summary why ${action} (${step.id}) failed`,
+        });
+      }
+    });
+  }
+  return findings;
+}
+
+/**
+ * Images are built once, scanned, and that image is pushed: no step builds and pushes in one go
+ * (docker/build-push-action with push: true), which would publish an image nobody scanned.
+ */
+export function checkNoUnscannedPush({ file, doc }: WorkflowFile): PolicyFinding[] {
+  const findings: PolicyFinding[] = [];
+  for (const [id, job] of jobsOf(doc)) {
+    for (const step of stepsOf(job)) {
+      const push = isMapping(step.with) ? step.with.push : undefined;
+      if (
+        String(step.uses ?? '').startsWith('docker/build-push-action@') &&
+        push !== false &&
+        push !== 'false' &&
+        push !== undefined
+      ) {
+        findings.push({
+          file,
+          rule: 'push-scanned-image',
+          message: `job ${id}: docker/build-push-action pushes what it just built; push the image the scan job scanned instead`,
+        });
+      }
+    }
+  }
+  return findings;
+}
+
 export const WORKFLOW_POLICIES = [
   checkPinnedActions,
+  checkNode24Majors,
   checkPermissions,
   checkDeployJobs,
+  checkOneDeploymentRecord,
   checkPullRequestTarget,
   checkRunScripts,
   checkTimeouts,
   checkCheckoutCredentials,
+  checkOptionalFeatureGuards,
+  checkNoUnscannedPush,
 ] as const;
 
 export function checkWorkflowPolicy(workflow: WorkflowFile): PolicyFinding[] {

@@ -1,7 +1,7 @@
 // Pure: what the doctor found → one line per check, each missing item with the exact command that fixes it.
 import { REQUIRED_CHECK, applyProtectionCommand } from './branch-protection.js';
 import { ENVIRONMENTS, SETTINGS } from './requirements.js';
-import type { EnvironmentRequirement, SettingRequirement } from './requirements.js';
+import type { EnvironmentRequirement, RefPolicy, SettingRequirement } from './requirements.js';
 
 export type CheckStatus = 'ok' | 'missing' | 'warn';
 
@@ -20,12 +20,21 @@ export interface ObservedRepository {
   readonly protection: { readonly requiredChecks: readonly string[] } | null | undefined;
   readonly secrets: readonly string[];
   readonly variables: readonly string[];
-  readonly environments: readonly {
-    readonly name: string;
-    readonly requiredReviewers: boolean;
-    readonly secrets: readonly string[];
-    readonly variables: readonly string[];
-  }[];
+  readonly environments: readonly ObservedEnvironment[];
+}
+
+/**
+ * Which refs may use an environment (GitHub's deployment branch policy): null = any branch;
+ * `protected` = protected branches only (no tags); otherwise the custom branch and tag policies.
+ */
+export type ObservedBranchPolicy = null | 'protected' | readonly RefPolicy[];
+
+export interface ObservedEnvironment {
+  readonly name: string;
+  readonly requiredReviewers: boolean;
+  readonly secrets: readonly string[];
+  readonly variables: readonly string[];
+  readonly branchPolicy: ObservedBranchPolicy;
 }
 
 export interface Requirements {
@@ -36,8 +45,66 @@ export interface Requirements {
 export const DEFAULT_REQUIREMENTS: Requirements = { environments: ENVIRONMENTS, settings: SETTINGS };
 
 function setCommand(setting: SettingRequirement, environment: string, repository: string): string {
-  const example = setting.example.replaceAll('{environment}', environment);
+  // An ops environment reaches the same host as the environment it operates on.
+  const example = setting.example.replaceAll('{environment}', environment.replace(/-ops$/, ''));
   return `gh ${setting.kind} set ${setting.name} --repo ${repository} --env ${environment} ${example}`;
+}
+
+const describeRef = (ref: RefPolicy) => `${ref.type} ${ref.name}`;
+
+function branchPolicyFix(repository: string, required: EnvironmentRequirement): string {
+  const create = required.allowedRefs.map(
+    (ref) =>
+      `gh api -X POST repos/${repository}/environments/${required.name}/deployment-branch-policies ` +
+      `-f name='${ref.name}' -f type=${ref.type}`,
+  );
+  return (
+    `Settings → Environments → ${required.name} → Deployment branches and tags → Selected branches and ` +
+    `tags, then: ${create.join(' && ')}`
+  );
+}
+
+/** The environment may be used from exactly its allowed refs: fewer breaks deploys, more leaks secrets. */
+export function evaluateBranchPolicy(
+  repository: string,
+  required: EnvironmentRequirement,
+  policy: ObservedBranchPolicy,
+): Check {
+  const allowed = required.allowedRefs.map(describeRef).join(', ');
+  const fix = branchPolicyFix(repository, required);
+  if (policy === null) {
+    return {
+      status: 'missing',
+      what: `environment ${required.name} can be used from any branch (its secrets too); allow only ${allowed}`,
+      fix,
+    };
+  }
+  const observed = policy === 'protected' ? [] : policy;
+  const has = (ref: RefPolicy) =>
+    observed.some((candidate) => candidate.type === ref.type && candidate.name === ref.name) ||
+    (policy === 'protected' && ref.type === 'branch');
+  const absent = required.allowedRefs.filter((ref) => !has(ref));
+  if (absent.length > 0) {
+    return {
+      status: 'missing',
+      what: `environment ${required.name} does not allow ${absent.map(describeRef).join(', ')}: those deploys would be refused`,
+      fix,
+    };
+  }
+  const extra = observed.filter(
+    (ref) =>
+      !required.allowedRefs.some(
+        (allowedRef) => allowedRef.type === ref.type && allowedRef.name === ref.name,
+      ),
+  );
+  if (extra.length > 0) {
+    return {
+      status: 'warn',
+      what: `environment ${required.name} also allows ${extra.map(describeRef).join(', ')} (only ${allowed} deploy)`,
+      fix: `Settings → Environments → ${required.name} → Deployment branches and tags: remove them`,
+    };
+  }
+  return { status: 'ok', what: `environment ${required.name} deploys only from ${allowed}`, fix: '' };
 }
 
 export function evaluateRepository(
@@ -69,6 +136,7 @@ export function evaluateRepository(
     } else {
       checks.push({ status: 'ok', what: `environment ${required.name}`, fix: '' });
     }
+    if (environment) checks.push(evaluateBranchPolicy(repository, required, environment.branchPolicy));
   }
   for (const setting of requirements.settings) {
     const atRepository = (setting.kind === 'secret' ? observed.secrets : observed.variables).includes(

@@ -1,6 +1,7 @@
 // Thin adapter: reads the names (never values) of a repository's Actions secrets, variables and
-// environments through GitHub's REST API.
-import type { ObservedRepository } from './evaluate-readiness.js';
+// environments, and the environments' deployment branch policies, through GitHub's REST API.
+import type { ObservedBranchPolicy, ObservedRepository } from './evaluate-readiness.js';
+import type { RefPolicy } from './requirements.js';
 
 export interface GitHubApi {
   readonly baseUrl: string;
@@ -56,6 +57,39 @@ async function listNames(api: GitHubApi, path: string, key: string): Promise<str
   return names;
 }
 
+interface ListedEnvironment {
+  name: string;
+  protection_rules?: { type: string }[];
+  deployment_branch_policy?: { protected_branches: boolean; custom_branch_policies: boolean } | null;
+}
+
+/** The environment's deployment branch policy; custom policies are read from their own endpoint. */
+async function readBranchPolicy(
+  api: GitHubApi,
+  path: string,
+  environment: ListedEnvironment,
+): Promise<ObservedBranchPolicy> {
+  const policy = environment.deployment_branch_policy;
+  if (!policy) return null;
+  if (policy.protected_branches) return 'protected';
+  const refs: RefPolicy[] = [];
+  for (let page = 1; page <= 10; page++) {
+    const body = (await getJson(api, `${path}/deployment-branch-policies?per_page=100&page=${page}`)) as {
+      total_count?: number;
+      branch_policies?: { name?: string; type?: string }[];
+    };
+    const items = body.branch_policies ?? [];
+    refs.push(
+      ...items.map((item) => ({
+        type: item.type === 'tag' ? ('tag' as const) : ('branch' as const),
+        name: String(item.name),
+      })),
+    );
+    if (items.length < 100 || refs.length >= (body.total_count ?? refs.length)) break;
+  }
+  return refs;
+}
+
 export async function readRepositorySettings(
   api: GitHubApi,
   repository: string,
@@ -68,14 +102,15 @@ export async function readRepositorySettings(
     listNames(api, `${base}/actions/variables`, 'variables'),
   ]);
   const listed = (await getJson(api, `${base}/environments?per_page=100`)) as {
-    environments?: { name: string; protection_rules?: { type: string }[] }[];
+    environments?: ListedEnvironment[];
   };
   const environments = await Promise.all(
     (listed.environments ?? []).map(async (environment) => {
       const path = `${base}/environments/${encodeURIComponent(environment.name)}`;
-      const [environmentSecrets, environmentVariables] = await Promise.all([
+      const [environmentSecrets, environmentVariables, branchPolicy] = await Promise.all([
         listNames(api, `${path}/secrets`, 'secrets'),
         listNames(api, `${path}/variables`, 'variables'),
+        readBranchPolicy(api, path, environment),
       ]);
       return {
         name: environment.name,
@@ -84,6 +119,7 @@ export async function readRepositorySettings(
         ),
         secrets: environmentSecrets,
         variables: environmentVariables,
+        branchPolicy,
       };
     }),
   );

@@ -2,11 +2,22 @@
 // workflows' expectations (test/workflows checks the names appear there) and for docs/getting-started.md
 // (a test asserts every name below is documented there).
 
+/** A deployment branch or tag policy of an environment (GitHub's name patterns, e.g. `v*`). */
+export interface RefPolicy {
+  readonly type: 'branch' | 'tag';
+  readonly name: string;
+}
+
 export interface EnvironmentRequirement {
   readonly name: string;
   /** Production is gated on a release manager's approval. */
   readonly requiredReviewers: boolean;
   readonly purpose: string;
+  /**
+   * The only refs whose workflows may use the environment (its secrets): main, where deploy.yml runs,
+   * and release tags, where release.yml runs. Any other branch could otherwise read the host's key.
+   */
+  readonly allowedRefs: readonly RefPolicy[];
 }
 
 export interface SettingRequirement {
@@ -20,26 +31,48 @@ export interface SettingRequirement {
   readonly example: string;
 }
 
+const MAIN_AND_RELEASE_TAGS: readonly RefPolicy[] = [
+  { type: 'branch', name: 'main' },
+  { type: 'tag', name: 'v*' },
+];
+const MAIN_ONLY: readonly RefPolicy[] = [{ type: 'branch', name: 'main' }];
+
 export const ENVIRONMENTS: readonly EnvironmentRequirement[] = [
   {
     name: 'staging',
     requiredReviewers: false,
     purpose: 'deployed automatically after a green ci run on main',
+    allowedRefs: MAIN_AND_RELEASE_TAGS,
   },
   {
     name: 'production',
     requiredReviewers: true,
     purpose: 'deployed after staging, once a release manager approves',
+    allowedRefs: MAIN_AND_RELEASE_TAGS,
+  },
+  {
+    name: 'staging-ops',
+    requiredReviewers: false,
+    purpose: "status and unlock of staging: the host's secrets, no approval, no Deployment record",
+    allowedRefs: MAIN_ONLY,
+  },
+  {
+    name: 'production-ops',
+    requiredReviewers: false,
+    purpose: "status and unlock of production without waiting for an approval: the host's secrets only",
+    allowedRefs: MAIN_ONLY,
   },
 ];
 
 const BOTH = ['staging', 'production'] as const;
+/** The host's connection settings are also needed by the un-gated ops environments (status, unlock). */
+const HOST = ['staging', 'production', 'staging-ops', 'production-ops'] as const;
 
 export const SETTINGS: readonly SettingRequirement[] = [
   {
     name: 'DEPLOY_SSH_KEY',
     kind: 'secret',
-    environments: BOTH,
+    environments: HOST,
     required: true,
     purpose: 'private SSH key (ed25519) of the deploy user on the host',
     example: '< ~/.ssh/slipway_deploy_ed25519',
@@ -47,7 +80,7 @@ export const SETTINGS: readonly SettingRequirement[] = [
   {
     name: 'DEPLOY_HOST',
     kind: 'variable',
-    environments: BOTH,
+    environments: HOST,
     required: true,
     purpose: 'hostname or IP the deploy connects to over SSH',
     example: '--body {environment}.example.com',
@@ -55,7 +88,7 @@ export const SETTINGS: readonly SettingRequirement[] = [
   {
     name: 'DEPLOY_USER',
     kind: 'variable',
-    environments: BOTH,
+    environments: HOST,
     required: true,
     purpose: 'SSH user on the host (member of the docker group)',
     example: '--body deploy',
@@ -63,7 +96,7 @@ export const SETTINGS: readonly SettingRequirement[] = [
   {
     name: 'DEPLOY_KNOWN_HOSTS',
     kind: 'variable',
-    environments: BOTH,
+    environments: HOST,
     required: true,
     purpose: "the host's SSH host key line(s), so the deploy never trusts an unknown host",
     example: '--body "$(ssh-keyscan -t ed25519 {environment}.example.com)"',
@@ -79,7 +112,7 @@ export const SETTINGS: readonly SettingRequirement[] = [
   {
     name: 'DEPLOY_PORT',
     kind: 'variable',
-    environments: BOTH,
+    environments: HOST,
     required: false,
     purpose: 'SSH port (default 22)',
     example: '--body 22',
@@ -87,7 +120,7 @@ export const SETTINGS: readonly SettingRequirement[] = [
   {
     name: 'DEPLOY_APP_DIR',
     kind: 'variable',
-    environments: BOTH,
+    environments: HOST,
     required: false,
     purpose: 'directory of the app on the host (default /srv/slipway/<environment>)',
     example: '--body /srv/slipway/{environment}',

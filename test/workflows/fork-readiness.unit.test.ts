@@ -35,8 +35,16 @@ describe('doctor ↔ workflows', () => {
   });
 
   it('the environments the deploys use are the ones the doctor checks', () => {
-    for (const environment of ENVIRONMENTS)
-      expect(workflowText).toContain(`environment: ${environment.name}`);
+    const [deployed, ops] = [
+      ENVIRONMENTS.filter((environment) => !environment.name.endsWith('-ops')),
+      ENVIRONMENTS.filter((environment) => environment.name.endsWith('-ops')),
+    ];
+    for (const environment of deployed) expect(workflowText).toContain(`environment: ${environment.name}`);
+    // status and unlock run in `<environment>-ops`, for each deployed environment.
+    expect(workflowText).toContain('name: ${{ inputs.environment }}-ops');
+    expect(ops.map((environment) => environment.name)).toEqual(
+      deployed.map((environment) => `${environment.name}-ops`),
+    );
     expect(ENVIRONMENTS.find((environment) => environment.name === 'production')?.requiredReviewers).toBe(
       true,
     );
@@ -61,6 +69,15 @@ describe('docs/getting-started.md matches what doctor checks', () => {
       expect(row).toContain(kind);
       const setting = SETTINGS.find((candidate) => candidate.name === name);
       expect(row).toMatch(setting?.required ? /\|\s*yes\s*\|/ : /\|\s*no\s*\|/);
+    },
+  );
+
+  it.each(ENVIRONMENTS.map((environment) => [environment.name, environment] as const))(
+    'documents which branches and tags may use %s',
+    (name, environment) => {
+      const row = gettingStarted.split('\n').find((line) => line.startsWith(`| \`${name}\``));
+      expect(row).toBeDefined();
+      for (const ref of environment.allowedRefs) expect(row).toContain(`${ref.type} \`${ref.name}\``);
     },
   );
 

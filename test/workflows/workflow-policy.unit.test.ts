@@ -9,6 +9,10 @@ import { listWorkflowFiles, readWorkflow } from '../../scripts/ci-local/validate
 import {
   checkCheckoutCredentials,
   checkDeployJobs,
+  checkNode24Majors,
+  checkNoUnscannedPush,
+  checkOneDeploymentRecord,
+  checkOptionalFeatureGuards,
   checkPermissions,
   checkPinnedActions,
   checkPullRequestTarget,
@@ -79,6 +83,7 @@ describe('pinned actions', () => {
     expect(trivySteps.map((step) => (step.with as Record<string, unknown>).version)).toEqual([
       'v0.69.3',
       'v0.69.3',
+      'v0.69.3',
     ]);
   });
 
@@ -105,6 +110,35 @@ describe('pinned actions', () => {
   });
 });
 
+describe('node24 majors', () => {
+  it('every pinned action with a known node24 major is on it', () => {
+    for (const workflow of workflows) expect(checkNode24Majors(workflow)).toEqual([]);
+  });
+
+  it('flags a node20 major of a known action, and nothing else', () => {
+    const findings = checkNode24Majors(
+      fixture(
+        [
+          'jobs:',
+          '  a:',
+          '    steps:',
+          '      - uses: actions/upload-artifact@ea165f8d65b6e75b540449e92b4886f43607fa02 # v4.6.2',
+          '      - uses: docker/build-push-action@263435318d21b8e681c14492fe198d362a7d2c83 # v6.18.0',
+          '      - uses: github/codeql-action/upload-sarif@5d4e8d1aca955e8d8589aabd499c5cae939e33c7 # v3.29.0',
+          '      - uses: actions/checkout@1af3b93b6815bc44a9784bd300feb67ff0d1eeb3 # v6.0.0',
+          '      - uses: someone/unknown-action@1af3b93b6815bc44a9784bd300feb67ff0d1eeb3 # v1.0.0',
+          '      - uses: ./actions/deploy',
+        ].join('\n'),
+      ),
+    );
+    expect(findings.map((finding) => finding.message)).toEqual([
+      'line 4: actions/upload-artifact v4.6.2 runs on node20; v6 and later run on node24',
+      'line 5: docker/build-push-action v6.18.0 runs on node20; v7 and later run on node24',
+      'line 6: github/codeql-action v3.29.0 runs on node20; v4 and later run on node24',
+    ]);
+  });
+});
+
 describe('permissions', () => {
   // Exactly what each job may do. A change here is a security review, on purpose.
   const expected: Record<string, Record<string, string[]>> = {
@@ -120,16 +154,17 @@ describe('permissions', () => {
     },
     'deploy.yml': {
       resolve: ['actions:read', 'contents:read'],
-      staging: ['contents:read', 'deployments:write'],
-      production: ['contents:read', 'deployments:write'],
-      rollback: ['contents:read', 'deployments:write'],
+      staging: ['contents:read'],
+      production: ['contents:read'],
+      rollback: ['contents:read'],
     },
-    'deploy-environment.yml': { deploy: ['contents:read', 'deployments:write'] },
+    // GitHub records the environment's Deployment itself: no job needs deployments:write.
+    'deploy-environment.yml': { deploy: ['contents:read'], operate: ['contents:read'] },
     'release.yml': {
       'promote-image': ['contents:read', 'packages:write'],
       'release-notes': ['contents:write'],
-      staging: ['contents:read', 'deployments:write'],
-      production: ['contents:read', 'deployments:write'],
+      staging: ['contents:read'],
+      production: ['contents:read'],
     },
   };
 
@@ -174,6 +209,61 @@ describe('deploy jobs', () => {
       'cancel-in-progress': false,
     });
     expect(stepsOf(deploy).some((step) => step.uses === './actions/deploy')).toBe(true);
+  });
+
+  it('one GitHub Deployment per deploy: the environment records it, the action gets no token', () => {
+    const workflow = byName('deploy-environment.yml');
+    const deploy = job(workflow, 'deploy');
+    expect(deploy.environment).toEqual({
+      name: '${{ inputs.environment }}',
+      url: '${{ vars.PUBLIC_URL }}',
+    });
+    const actionSteps = stepsOf(deploy).filter((step) => step.uses === './actions/deploy');
+    expect(actionSteps).toHaveLength(2); // the deploy and the rollback after a failed smoke check
+    for (const step of actionSteps) expect(step.with).not.toHaveProperty('github-token');
+    for (const candidate of workflows) expect(checkOneDeploymentRecord(candidate)).toEqual([]);
+  });
+
+  it('status and unlock never wait for a production approval or behind a pending deploy', () => {
+    const workflow = byName('deploy-environment.yml');
+    const deploy = job(workflow, 'deploy');
+    const operate = job(workflow, 'operate');
+    expect(deploy.if).toBe("${{ inputs.command == 'deploy' || inputs.command == 'rollback' }}");
+    expect(operate.if).toBe("${{ inputs.command == 'status' || inputs.command == 'unlock' }}");
+    // The un-gated ops environment (host secrets, no reviewers), recording no Deployment.
+    expect(operate.environment).toEqual({ name: '${{ inputs.environment }}-ops', deployment: false });
+    expect(operate.concurrency).toEqual({
+      group: 'deploy-ops-${{ inputs.environment }}',
+      'cancel-in-progress': false,
+    });
+    expect((deploy.concurrency as Record<string, unknown>).group).not.toBe(
+      (operate.concurrency as Record<string, unknown>).group,
+    );
+    const commands = stepsOf(operate)
+      .filter((step) => step.uses === './actions/deploy')
+      .map((step) => (step.with as Record<string, unknown>).command);
+    expect(commands).toEqual(['${{ inputs.command }}']);
+  });
+
+  it('flags a deploy action given a token inside a job its environment already records', () => {
+    const findings = checkOneDeploymentRecord(
+      fixture(
+        [
+          'jobs:',
+          '  a:',
+          '    environment: production',
+          '    steps:',
+          '      - uses: ./actions/deploy',
+          '        with: { github-token: "${{ github.token }}" }',
+          '  b:',
+          '    environment: { name: production-ops, deployment: false }',
+          '    steps:',
+          '      - uses: ./actions/deploy',
+          '        with: { github-token: "${{ github.token }}" }',
+        ].join('\n'),
+      ),
+    );
+    expect(findings.map((finding) => finding.message)).toEqual([expect.stringContaining('job a:')]);
   });
 
   it.each(['deploy.yml', 'release.yml'])('%s deploys staging first, production only after it', (name) => {
@@ -345,13 +435,103 @@ describe('ci.yml stages', () => {
     expect(String(upload?.if)).toContain('always()');
   });
 
-  it('publish pushes to GHCR on main only, with SBOM, provenance and an attestation', () => {
+  it('publish pushes the image the image job scanned: loaded by image id, never rebuilt', () => {
+    const image = job(ci, 'image');
     const publish = job(ci, 'publish');
     expect(String(publish.if)).toContain("github.ref == 'refs/heads/main'");
-    const push = stepsOf(publish).find((step) => step.id === 'push');
-    expect(push?.with).toEqual(expect.objectContaining({ push: true, sbom: true, provenance: 'mode=max' }));
-    expect(
-      stepsOf(publish).some((step) => String(step.uses).startsWith('actions/attest-build-provenance@')),
-    ).toBe(true);
+    expect(publish.needs).toEqual(expect.arrayContaining(['image']));
+    // One build, in the image job; the scanned image is saved and its id is the job's output.
+    const imageSteps = stepsOf(image);
+    const builds = workflows.flatMap((workflow) =>
+      jobsOf(workflow.doc).flatMap(([id, body]) =>
+        stepsOf(body)
+          .filter((step) => String(step.uses).startsWith('docker/build-push-action@'))
+          .map(() => `${workflow.file}:${id}`),
+      ),
+    );
+    expect(builds).toEqual(['.github/workflows/ci.yml:image']);
+    const save = imageSteps.find((step) => step.id === 'save');
+    expect(String(save?.run)).toContain('docker save slipway:ci');
+    expect(image.outputs).toEqual({ 'image-id': '${{ steps.save.outputs.image-id }}' });
+    // publish: download -> load -> compare ids -> push those bytes; attest the pushed digest.
+    const steps = stepsOf(publish);
+    const order = (predicate: (step: Record<string, unknown>) => boolean) => steps.findIndex(predicate);
+    const download = order((step) => String(step.uses).startsWith('actions/download-artifact@'));
+    const load = order((step) => String(step.run ?? '').includes('docker load'));
+    const push = order((step) => step.id === 'push');
+    expect(download).toBeGreaterThanOrEqual(0);
+    expect(load).toBeGreaterThan(download);
+    expect(push).toBeGreaterThan(load);
+    expect(steps[load]?.env).toEqual({ SCANNED_IMAGE_ID: '${{ needs.image.outputs.image-id }}' });
+    expect(String(steps[load]?.run)).toContain('"$loaded" != "$SCANNED_IMAGE_ID"');
+    expect(String(steps[push]?.run)).toContain('docker push');
+    for (const name of ['actions/attest-build-provenance@', 'actions/attest-sbom@']) {
+      const attest = steps.find((step) => String(step.uses).startsWith(name));
+      expect((attest?.with as Record<string, unknown>)['subject-digest']).toBe(
+        '${{ steps.push.outputs.digest }}',
+      );
+    }
+  });
+
+  it('SARIF upload and attestations cannot turn all-green red on a private repository, and say why', () => {
+    for (const [jobId, stepId] of [
+      ['image', 'upload-sarif'],
+      ['publish', 'attest-provenance'],
+      ['publish', 'attest-sbom'],
+    ] as const) {
+      const step = stepsOf(job(ci, jobId)).find((candidate) => candidate.id === stepId);
+      expect(step?.['continue-on-error']).toBe('${{ github.event.repository.private }}');
+    }
+    expect(checkOptionalFeatureGuards(ci)).toEqual([]);
+  });
+});
+
+describe('image supply chain rules', () => {
+  const attest = 'actions/attest-build-provenance@a2bbfa25375fe432b6a289bc6b6cd05ecd0c4c32 # v4.1.0';
+  it('flags an unguarded attestation, and a guarded one whose failure nobody explains', () => {
+    const findings = checkOptionalFeatureGuards(
+      fixture(
+        [
+          'jobs:',
+          '  a:',
+          '    steps:',
+          `      - uses: ${attest}`,
+          '  b:',
+          '    steps:',
+          '      - id: attest',
+          '        continue-on-error: ${{ github.event.repository.private }}',
+          `        uses: ${attest}`,
+          '  c:',
+          '    steps:',
+          '      - id: attest',
+          '        continue-on-error: true',
+          `        uses: ${attest}`,
+          "      - if: ${{ steps.attest.outcome == 'failure' }}",
+          '        run: echo "no attestations on this plan" >> "$GITHUB_STEP_SUMMARY"',
+        ].join('\n'),
+      ),
+    );
+    expect(findings.map((finding) => finding.message)).toEqual([
+      expect.stringContaining('job a: actions/attest-build-provenance needs an id and continue-on-error'),
+      expect.stringContaining('job b: no later step writes to the job summary'),
+    ]);
+  });
+
+  it('flags a build that pushes in the same step', () => {
+    const build = 'docker/build-push-action@53b7df96c91f9c12dcc8a07bcb9ccacbed38856a # v7.3.0';
+    const findings = checkNoUnscannedPush(
+      fixture(
+        [
+          'jobs:',
+          '  a:',
+          '    steps:',
+          `      - uses: ${build}`,
+          '        with: { push: true }',
+          `      - uses: ${build}`,
+          '        with: { push: false, load: true }',
+        ].join('\n'),
+      ),
+    );
+    expect(findings.map((finding) => finding.rule)).toEqual(['push-scanned-image']);
   });
 });

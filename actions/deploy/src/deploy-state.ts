@@ -1,4 +1,5 @@
-// The host's state.json and the transitions a deploy or rollback makes to it (pure).
+// The host's state.json, the transitions a deploy or rollback makes to it, and the parsers of what the
+// host answers (a colour's /version, df) (pure).
 import type { Color } from './host-layout.js';
 import { otherColor } from './host-layout.js';
 
@@ -20,6 +21,30 @@ export interface DeployState {
   active: Color | null;
   colors: Partial<Record<Color, ColorSlot>>;
   updatedAt: string;
+}
+
+/** Parses a colour's /version answer; null when it is not {version, commit}. */
+export function parseIdentity(text: string): ServiceIdentity | null {
+  try {
+    const value = JSON.parse(text) as Partial<ServiceIdentity>;
+    if (typeof value.version !== 'string' || typeof value.commit !== 'string') return null;
+    return { version: value.version, commit: value.commit };
+  } catch {
+    return null;
+  }
+}
+
+export function sameIdentity(a: ServiceIdentity | null, b: ServiceIdentity | null): boolean {
+  return !!a && !!b && a.version === b.version && a.commit === b.commit;
+}
+
+/** Parses `df -Pk` output: available KiB of the filesystem in the last line. */
+export function parseDfAvailableKiB(output: string): number {
+  const last = output.trim().split('\n').pop() ?? '';
+  const fields = last.trim().split(/\s+/);
+  const available = Number(fields[3]);
+  if (!Number.isFinite(available)) throw new Error(`cannot read df output: ${last}`);
+  return available;
 }
 
 export function emptyState(environment: string): DeployState {

@@ -35,16 +35,7 @@ export const hostCommands = {
     layout.appDir,
     layout.socketsDir,
   ],
-  envFileMode: (layout: HostLayout): Argv => ['stat', '-c', '%a', layout.envFile],
   imageId: (image: string): Argv => ['docker', 'image', 'inspect', '--format', '{{.Id}}', image],
-  imageDigests: (image: string): Argv => [
-    'docker',
-    'image',
-    'inspect',
-    '--format',
-    '{{json .RepoDigests}}',
-    image,
-  ],
   pull: (image: string): Argv => ['docker', 'pull', image],
   /**
    * Migrations run in a throw-away container of the NEW image, before anything is swapped. Not `--rm`:
@@ -95,7 +86,6 @@ export const hostCommands = {
     image,
   ],
   containerStatus: (name: string): Argv => ['docker', 'inspect', '--format', '{{.State.Status}}', name],
-  containerImage: (name: string): Argv => ['docker', 'inspect', '--format', '{{.Config.Image}}', name],
   containerLogs: (name: string, lines = 80): Argv => ['docker', 'logs', '--tail', String(lines), name],
   removeContainer: (name: string): Argv => ['docker', 'rm', '--force', name],
   startContainer: (name: string): Argv => ['docker', 'start', name],

@@ -1,4 +1,4 @@
-// GitHub Action entry point: reads inputs, connects over SSH with the pinned host key, runs the command,
+// The action's run(): reads inputs, connects over SSH with the pinned host key, runs the command,
 // records a GitHub Deployment when a token is given, writes outputs and the job summary.
 import * as core from '@actions/core';
 import { parseDeployInputs, type RawInputs } from './deploy-inputs.js';
@@ -116,5 +116,3 @@ export async function run(): Promise<void> {
     core.setFailed((error as Error).message);
   }
 }
-
-await run();

@@ -6,6 +6,8 @@ import { renderDeploySummary } from '../src/deploy-report.js';
 import {
   afterDeploy,
   afterRollback,
+  parseDfAvailableKiB,
+  parseIdentity,
   emptyState,
   idleColor,
   parseState,
@@ -14,7 +16,6 @@ import {
 import { hostCommands } from '../src/host-commands.js';
 import { hostLayout } from '../src/host-layout.js';
 import { entriesForHost, isHostKeyPinned, knownHostName, parseKnownHosts } from '../src/known-hosts.js';
-import { parseDfAvailableKiB, parseIdentity } from '../src/run-deploy.js';
 
 const baseInputs = {
   host: 'deploy.example.com',

@@ -22216,8 +22216,25 @@ function error(message, properties = {}) {
 function warning(message, properties = {}) {
   issueCommand("warning", toCommandProperties(properties), message instanceof Error ? message.toString() : message);
 }
+function notice(message, properties = {}) {
+  issueCommand("notice", toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+}
 function info(message) {
   process.stdout.write(message + os4.EOL);
+}
+
+// actions/migration-lint/src/choose-base-ref.ts
+var ZERO_SHA = /^(0{40}|0{64})$/;
+function chooseBaseRef(input) {
+  const ref = input.trim();
+  if (ref === "") return { kind: "all", reason: null };
+  if (ZERO_SHA.test(ref)) {
+    return {
+      kind: "all",
+      reason: "base-ref is the all-zero SHA (the first push of this branch: nothing came before it), so every migration is checked as new"
+    };
+  }
+  return { kind: "ref", ref };
 }
 
 // actions/migration-lint/src/migration-rules.ts
@@ -22870,7 +22887,9 @@ function renderLintSummary(result) {
 async function run() {
   try {
     const dir = getInput("path") || "migrations";
-    const baseRef = getInput("base-ref");
+    const base = chooseBaseRef(getInput("base-ref"));
+    if (base.kind === "all" && base.reason) notice(base.reason);
+    const baseRef = base.kind === "ref" ? base.ref : "";
     const resultFile = getInput("result-file");
     const files = readMigrationFiles(dir);
     const baseFiles = baseRef ? readBaseMigrationFiles(dir, baseRef) : void 0;
@@ -22906,7 +22925,6 @@ async function run() {
     setFailed(error2 instanceof Error ? error2.message : String(error2));
   }
 }
+
+// actions/migration-lint/src/index.ts
 await run();
-export {
-  run
-};

@@ -1,7 +1,8 @@
-// GitHub Action entry point: lints the migrations directory and annotates offending lines.
+// The action's run(): lints the migrations directory and annotates offending lines.
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as core from '@actions/core';
+import { chooseBaseRef } from './choose-base-ref.js';
 import { formatViolation, lintMigrations } from './lint-migrations.js';
 import { lintReportResult } from './lint-report-result.js';
 import { readBaseMigrationFiles, readMigrationFiles } from './read-migration-files.js';
@@ -10,7 +11,9 @@ import { renderLintSummary } from './render-lint-summary.js';
 export async function run(): Promise<void> {
   try {
     const dir = core.getInput('path') || 'migrations';
-    const baseRef = core.getInput('base-ref');
+    const base = chooseBaseRef(core.getInput('base-ref'));
+    if (base.kind === 'all' && base.reason) core.notice(base.reason);
+    const baseRef = base.kind === 'ref' ? base.ref : '';
     const resultFile = core.getInput('result-file');
     const files = readMigrationFiles(dir);
     const baseFiles = baseRef ? readBaseMigrationFiles(dir, baseRef) : undefined;
@@ -48,5 +51,3 @@ export async function run(): Promise<void> {
     core.setFailed(error instanceof Error ? error.message : String(error));
   }
 }
-
-await run();

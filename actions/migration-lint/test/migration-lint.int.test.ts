@@ -142,6 +142,32 @@ describe('migration-lint dist/index.js under the runner protocol', () => {
     expect(clean.stdout).toContain('checked 1 of 3 migration(s)');
   });
 
+  it('on a first push (base-ref is the all-zero SHA) checks every migration instead of failing', async () => {
+    const workspace = makeWorkspace('first-push', {
+      '0001_init.sql': initial,
+      '0002_index.sql': 'CREATE INDEX documents_title_idx ON documents (title);\n',
+    });
+    git(workspace, 'init', '-q', '-b', 'main');
+    git(workspace, 'add', '.');
+    git(workspace, 'commit', '-q', '-m', 'first push');
+    const zero = '0'.repeat(40);
+    const result = await runActionLikeRunner({ entry, cwd: workspace, inputs: { 'base-ref': zero } });
+    // Every file is linted as new: the non-concurrent index is found, not skipped as "on the base".
+    expect(result.stdout).toContain('checked 2 of 2 migration(s)');
+    expect(result.stdout).toContain('::notice::base-ref is the all-zero SHA');
+    expect(JSON.parse(result.outputs.violations ?? '[]')).toEqual([
+      expect.objectContaining({ file: 'migrations/0002_index.sql' }),
+    ]);
+
+    writeFileSync(
+      path.join(workspace, 'migrations', '0002_index.sql'),
+      'CREATE INDEX CONCURRENTLY documents_title_idx ON documents (title);\n',
+    );
+    const clean = await runActionLikeRunner({ entry, cwd: workspace, inputs: { 'base-ref': zero } });
+    expect(clean.exitCode).toBe(0);
+    expect(clean.stdout).not.toContain('is not a commit in this clone');
+  });
+
   it('fails clearly when the base ref is not in the clone', async () => {
     const workspace = makeWorkspace('no-ref', { '0001_init.sql': initial });
     git(workspace, 'init', '-q', '-b', 'main');

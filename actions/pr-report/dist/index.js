@@ -26487,7 +26487,6 @@ async function run() {
     setFailed(error2 instanceof Error ? error2.message : String(error2));
   }
 }
+
+// actions/pr-report/src/index.ts
 await run();
-export {
-  run
-};

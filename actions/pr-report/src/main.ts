@@ -1,4 +1,4 @@
-// GitHub Action entry point: collects result files, renders one report, and posts it as a sticky PR
+// The action's run(): collects result files, renders one report, and posts it as a sticky PR
 // comment — or, when that is not possible (no PR, fork without write permission), to the job summary.
 import { readFile } from 'node:fs/promises';
 import * as core from '@actions/core';
@@ -86,5 +86,3 @@ export async function run(): Promise<void> {
     core.setFailed(error instanceof Error ? error.message : String(error));
   }
 }
-
-await run();

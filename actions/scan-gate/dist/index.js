@@ -29830,7 +29830,6 @@ ${verdict.failures.join("\n")}`);
     setFailed(error2 instanceof Error ? error2.message : String(error2));
   }
 }
+
+// actions/scan-gate/src/index.ts
 await run();
-export {
-  run
-};

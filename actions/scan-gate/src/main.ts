@@ -1,4 +1,4 @@
-// GitHub Action entry point: reads inputs, runs the scan policy, writes outputs and the job summary.
+// The action's run(): reads inputs, runs the scan policy, writes outputs and the job summary.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as core from '@actions/core';
@@ -71,5 +71,3 @@ export async function run(): Promise<void> {
     core.setFailed(error instanceof Error ? error.message : String(error));
   }
 }
-
-await run();

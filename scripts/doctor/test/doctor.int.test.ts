@@ -1,5 +1,5 @@
-// The doctor against a local HTTP server that answers GitHub's REST API for secrets, variables and
-// environments (names only, as GitHub does).
+// The doctor against a local HTTP server that answers GitHub's REST API for secrets, variables,
+// environments and their deployment branch policies (names only, as GitHub does).
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFile } from 'node:child_process';
 import { createServer } from 'node:http';
@@ -9,12 +9,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { evaluateRepository } from '../evaluate-readiness.js';
 import { GitHubApiError, readRepositorySettings } from '../read-github-settings.js';
-import { SETTINGS } from '../requirements.js';
+import { ENVIRONMENTS, SETTINGS } from '../requirements.js';
 
 interface FakeEnvironment {
   reviewers: boolean;
   secrets: string[];
   variables: string[];
+  /** GitHub's deployment_branch_policy: absent = any branch; 'protected'; or custom branch/tag policies. */
+  refs?: 'protected' | { name: string; type: 'branch' | 'tag' }[];
 }
 interface FakeRepository {
   requiredChecks?: string[];
@@ -65,8 +67,30 @@ function answer(request: IncomingMessage, response: ServerResponse) {
       environments: Object.entries(repository.environments).map(([name, environment], id) => ({
         id,
         name,
-        protection_rules: environment.reviewers ? [{ id, type: 'required_reviewers', reviewers: [] }] : [],
+        protection_rules: [
+          ...(environment.reviewers ? [{ id, type: 'required_reviewers', reviewers: [] }] : []),
+          ...(environment.refs ? [{ id: id + 100, type: 'branch_policy' }] : []),
+        ],
+        deployment_branch_policy:
+          environment.refs === undefined
+            ? null
+            : {
+                protected_branches: environment.refs === 'protected',
+                custom_branch_policies: environment.refs !== 'protected',
+              },
       })),
+    });
+  }
+  const policiesMatch = /^\/environments\/([^/]+)\/deployment-branch-policies$/.exec(rest);
+  const withPolicies = policiesMatch
+    ? repository.environments[decodeURIComponent(policiesMatch[1] ?? '')]
+    : undefined;
+  if (policiesMatch) {
+    // GitHub answers 404 when the environment has no custom policies enabled.
+    if (!withPolicies || !Array.isArray(withPolicies.refs)) return send(404, { message: 'Not Found' });
+    return send(200, {
+      total_count: withPolicies.refs.length,
+      branch_policies: withPolicies.refs.map((ref, id) => ({ id, node_id: `BP_${id}`, ...ref })),
     });
   }
   const environmentMatch = /^\/environments\/([^/]+)\/(secrets|variables)$/.exec(rest);
@@ -95,16 +119,39 @@ beforeAll(async () => {
   server = createServer(answer);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const full = (reviewers: boolean): FakeEnvironment => ({
+  const mainAndTags = [
+    { name: 'main', type: 'branch' as const },
+    { name: 'v*', type: 'tag' as const },
+  ];
+  const full = (reviewers: boolean, refs: FakeEnvironment['refs'] = mainAndTags): FakeEnvironment => ({
     reviewers,
     secrets: [...REQUIRED_SECRETS, 'DEPLOY_WEBHOOK_URL'],
     variables: [...REQUIRED_VARIABLES, 'DEPLOY_PORT', 'DEPLOY_APP_DIR'],
+    refs,
   });
+  const mainOnly = [{ name: 'main', type: 'branch' as const }];
   repositories.set('acme/ready', {
     requiredChecks: ['all-green'],
     secrets: [],
     variables: [],
-    environments: { staging: full(false), production: full(true) },
+    environments: {
+      staging: full(false),
+      production: full(true),
+      'staging-ops': full(false, mainOnly),
+      'production-ops': full(false, mainOnly),
+    },
+  });
+  // Every environment exists and is filled in, but branch policies are absent, too narrow or too wide.
+  repositories.set('acme/open', {
+    requiredChecks: ['all-green'],
+    secrets: [],
+    variables: [],
+    environments: {
+      staging: full(false, 'protected'),
+      production: { ...full(true), refs: undefined },
+      'staging-ops': full(false, [...mainOnly, { name: 'feature/*', type: 'branch' }]),
+      'production-ops': full(false, mainOnly),
+    },
   });
   repositories.set('acme/fresh', { secrets: ['DEPLOY_SSH_KEY'], variables: [], environments: {} });
   repositories.set('acme/half', {
@@ -116,8 +163,26 @@ beforeAll(async () => {
         reviewers: false,
         secrets: [],
         variables: ['DEPLOY_HOST', 'DEPLOY_KNOWN_HOSTS', 'PUBLIC_URL'],
+        refs: mainAndTags,
       },
-      production: { reviewers: false, secrets: [], variables: ['DEPLOY_HOST', 'PUBLIC_URL'] },
+      production: {
+        reviewers: false,
+        secrets: [],
+        variables: ['DEPLOY_HOST', 'PUBLIC_URL'],
+        refs: mainAndTags,
+      },
+      'staging-ops': {
+        reviewers: false,
+        secrets: [],
+        variables: ['DEPLOY_HOST', 'DEPLOY_KNOWN_HOSTS'],
+        refs: mainOnly,
+      },
+      'production-ops': {
+        reviewers: false,
+        secrets: [],
+        variables: ['DEPLOY_HOST', 'DEPLOY_KNOWN_HOSTS'],
+        refs: mainOnly,
+      },
     },
   });
   repositories.set('acme/locked', { secrets: [], variables: [], environments: {} });
@@ -136,29 +201,66 @@ describe('doctor against a GitHub REST API', () => {
     const checks = evaluateRepository(await readRepositorySettings(api(), 'acme/ready'));
     expect(statusOf(checks, 'missing')).toEqual([]);
     expect(statusOf(checks, 'warn')).toEqual([]);
-    expect(checks.length).toBe(2 + SETTINGS.length * 2 + 1);
+    const settingChecks = SETTINGS.reduce((sum, setting) => sum + setting.environments.length, 0);
+    // Per environment: it exists, and its branch policy; per setting and environment; branch protection.
+    expect(checks.length).toBe(ENVIRONMENTS.length * 2 + settingChecks + 1);
+    expect(checks.filter((check) => check.what.includes('deploys only from')).map((c) => c.what)).toEqual([
+      'environment staging deploys only from branch main, tag v*',
+      'environment production deploys only from branch main, tag v*',
+      'environment staging-ops deploys only from branch main',
+      'environment production-ops deploys only from branch main',
+    ]);
     expect(checks.at(-1)?.what).toBe('main requires all-green');
   });
 
-  it('a fresh fork: both environments and every required name per environment are missing, with fixes', async () => {
+  it('environment branch policies: any branch, protected branches only (no release tags) and extra branches are reported', async () => {
+    const checks = evaluateRepository(await readRepositorySettings(api(), 'acme/open'));
+    const about = (name: string) =>
+      checks.filter((check) => check.what.startsWith(`environment ${name} `)).map((c) => [c.status, c.what]);
+    expect(about('staging')).toEqual([
+      ['missing', 'environment staging does not allow tag v*: those deploys would be refused'],
+    ]);
+    expect(about('production')).toEqual([
+      [
+        'missing',
+        'environment production can be used from any branch (its secrets too); allow only branch main, tag v*',
+      ],
+    ]);
+    expect(about('staging-ops')).toEqual([
+      ['warn', 'environment staging-ops also allows branch feature/* (only branch main deploy)'],
+    ]);
+    expect(about('production-ops')).toEqual([
+      ['ok', 'environment production-ops deploys only from branch main'],
+    ]);
+    const fix = checks.find((check) => check.what.startsWith('environment production can be used'))?.fix;
+    expect(fix).toContain(
+      "gh api -X POST repos/acme/open/environments/production/deployment-branch-policies -f name='v*' -f type=tag",
+    );
+  });
+
+  it('a fresh fork: every environment and every required name per environment are missing, with fixes', async () => {
     const checks = evaluateRepository(await readRepositorySettings(api(), 'acme/fresh'));
     const missing = statusOf(checks, 'missing').map((check) => check.what.split(' (')[0]);
     expect(missing).toEqual([
-      'environment staging',
-      'environment production',
-      ...REQUIRED_VARIABLES.flatMap((name) => [
-        `variable ${name} for staging`,
-        `variable ${name} for production`,
-      ]),
+      ...ENVIRONMENTS.map((environment) => `environment ${environment.name}`),
+      ...REQUIRED_VARIABLES.flatMap((name) =>
+        (SETTINGS.find((setting) => setting.name === name)?.environments ?? []).map(
+          (environment) => `variable ${name} for ${environment}`,
+        ),
+      ),
     ]);
     // The repository-level secret counts for both environments.
     expect(
       checks.filter((check) => check.what.startsWith('secret DEPLOY_SSH_KEY')).map((c) => c.status),
-    ).toEqual(['ok', 'ok']);
+    ).toEqual(['ok', 'ok', 'ok', 'ok']);
     const fixes = statusOf(checks, 'missing').map((check) => check.fix);
     expect(fixes).toContain('gh api -X PUT repos/acme/fresh/environments/staging');
     expect(fixes).toContain(
       'gh variable set DEPLOY_HOST --repo acme/fresh --env production --body production.example.com',
+    );
+    // The ops environment reaches the same host as the environment it operates on.
+    expect(fixes).toContain(
+      'gh variable set DEPLOY_HOST --repo acme/fresh --env production-ops --body production.example.com',
     );
     expect(statusOf(checks, 'warn').map((check) => check.what)).toEqual(
       expect.arrayContaining(OPTIONAL.map((name) => expect.stringContaining(name))),
@@ -191,7 +293,7 @@ describe('doctor against a GitHub REST API', () => {
     expect(requests.length).toBeGreaterThan(0);
     for (const request of requests) {
       expect(request).toMatch(
-        /^GET \/repos\/[^/]+\/[^/]+(\/actions\/(secrets|variables)|\/environments(\/[^/]+\/(secrets|variables))?|\/branches\/main\/protection)?$/,
+        /^GET \/repos\/[^/]+\/[^/]+(\/actions\/(secrets|variables)|\/environments(\/[^/]+\/(secrets|variables|deployment-branch-policies))?|\/branches\/main\/protection)?$/,
       );
     }
   });

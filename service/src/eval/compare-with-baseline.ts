@@ -9,6 +9,12 @@ export interface EvalBaseline {
   /** How far hybrid nDCG@k may fall below `hybridNdcg` before the gate fails. */
   tolerance: number;
   hybridNdcg: number;
+  /**
+   * The Postgres majors the baseline was measured on (same numbers on each). The keyword modes run in
+   * Postgres (tsvector, BM25 SQL), so a run on another major is not compared with these numbers until
+   * someone measured it there.
+   */
+  postgresMajors?: number[];
   /** The full numbers of the run that set the baseline, for reference. */
   results?: Partial<Record<EvalMode, { ndcg: number; mrr: number; recall: number }>>;
 }
@@ -31,6 +37,16 @@ export function checkAgainstBaseline(
   const hybrid = resultFor(report, 'hybrid');
   const bm25 = resultFor(report, 'bm25');
   if (baseline.k !== report.k) failures.push(`baseline is for k=${baseline.k}, the run used k=${report.k}`);
+  const majors = baseline.postgresMajors ?? [];
+  if (!majors.includes(report.postgres.major)) {
+    failures.push(
+      `this run used Postgres ${report.postgres.version}, but the baseline was measured on ` +
+        `${majors.length > 0 ? `Postgres ${majors.join(', ')}` : 'an unrecorded Postgres version'}: run ` +
+        '`npm run eval -- --database-url <a Postgres ' +
+        `${report.postgres.major} server>\` and, if the numbers match, add ${report.postgres.major} to ` +
+        'postgresMajors in service/eval-baseline.json',
+    );
+  }
   const floor = baseline.hybridNdcg - baseline.tolerance;
   if (hybrid.ndcg < floor) {
     failures.push(
@@ -54,6 +70,7 @@ export function baselineFromReport(report: EvalReport, tolerance = 0.01): EvalBa
     k: report.k,
     tolerance,
     hybridNdcg: round(resultFor(report, 'hybrid').ndcg),
+    postgresMajors: [report.postgres.major],
     results: Object.fromEntries(
       report.results.map((r) => [
         r.mode,

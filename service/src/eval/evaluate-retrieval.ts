@@ -14,7 +14,7 @@ import {
 import { selectMmr } from '../rag/select-mmr.js';
 import { loadCranfield, relevantDocumentsByQuery } from './cranfield-loader.js';
 import { meanMetrics, ndcgAtK, type RankingMetrics } from './ranking-metrics.js';
-import { createPostgresKeywordIndex } from './postgres-keyword-index.js';
+import { createPostgresKeywordIndex, type PostgresVersion } from './postgres-keyword-index.js';
 
 export type EvalMode = 'keyword' | 'keyword-cover-density' | 'vector' | 'hybrid' | 'hybrid+mmr' | 'bm25';
 
@@ -56,6 +56,8 @@ export interface EvalReport {
   config: Required<Omit<EvalOptions, 'databaseUrl' | 'dataDir' | 'compareCoverDensity'>>;
   timings: { loadMs: number; embedMs: number; indexMs: number; totalMs: number };
   machine: { node: string; cpus: number; cpuModel: string };
+  /** The Postgres server the keyword modes ran on. */
+  postgres: PostgresVersion;
 }
 
 export const DEFAULT_EVAL_CONFIG: EvalReport['config'] = {
@@ -251,6 +253,7 @@ export async function evaluateRetrieval(options: EvalOptions): Promise<EvalRepor
       config,
       timings: { loadMs, embedMs, indexMs, totalMs: total() },
       machine: { node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown' },
+      postgres: await index.serverVersion(),
     };
   } finally {
     await index.close();
@@ -305,6 +308,7 @@ export function formatReportTable(report: EvalReport): string {
     line(widths.map((w) => '-'.repeat(w))),
     ...rows.map(line),
     `load ${report.timings.loadMs} ms, embed ${report.timings.embedMs} ms, index ${report.timings.indexMs} ms, ` +
-      `total ${report.timings.totalMs} ms (${report.machine.cpus} × ${report.machine.cpuModel}, Node ${report.machine.node})`,
+      `total ${report.timings.totalMs} ms (${report.machine.cpus} × ${report.machine.cpuModel}, Node ${report.machine.node}, ` +
+      `Postgres ${report.postgres.version})`,
   ].join('\n');
 }

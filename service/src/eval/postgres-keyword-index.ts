@@ -28,7 +28,20 @@ export interface PostgresKeywordIndex {
     limit: number,
     options?: { ranking?: KeywordSqlOptions['ranking']; concurrency?: number },
   ): Promise<KeywordHit[][]>;
+  /** The server's version: the eval baseline records the Postgres majors it was measured on. */
+  serverVersion(): Promise<PostgresVersion>;
   close(): Promise<void>;
+}
+
+export interface PostgresVersion {
+  /** e.g. "17.10" */
+  version: string;
+  major: number;
+}
+
+/** `server_version_num` (e.g. 170010) → major (17). */
+export function postgresMajor(versionNum: number): number {
+  return Math.floor(versionNum / 10_000);
 }
 
 /** Runs the repository's migrations in `databaseUrl` (an empty database) and creates one collection. */
@@ -96,6 +109,12 @@ export async function createPostgresKeywordIndex(databaseUrl: string): Promise<P
       };
       await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker));
       return results;
+    },
+    async serverVersion() {
+      const { rows: version } = await pool.query<{ version: string; num: string }>(
+        "SELECT current_setting('server_version') AS version, current_setting('server_version_num') AS num",
+      );
+      return { version: version[0]!.version, major: postgresMajor(Number(version[0]!.num)) };
     },
     async close() {
       await pool.end();
