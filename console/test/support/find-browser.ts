@@ -1,8 +1,8 @@
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 
-/** The browsers tried, in order, when CHROME_PATH is not set: Debian's chromium, then Google Chrome. */
-export const browserNames = ['chromium', 'google-chrome', 'google-chrome-stable'];
+/** The browsers tried, in order, when CHROME_PATH is not set: Debian's chromium, Google Chrome, Ubuntu's name. */
+export const browserNames = ['chromium', 'google-chrome', 'google-chrome-stable', 'chromium-browser'];
 
 export const missingBrowserMessage =
   'No Chromium or Chrome found for the console tests. Install it with `sudo apt-get install -y chromium` ' +
