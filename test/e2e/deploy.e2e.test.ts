@@ -1,6 +1,8 @@
 // End to end: the deploy action's committed bundle, run as the GitHub runner runs it, deploys real images
-// (built from service/Dockerfile) over real SSH to a test host made of real sshd, nginx, podman, Postgres,
-// Redis and Chroma — including under load, with a broken image, a failing migration, a concurrent deploy,
+// (built from service/Dockerfile) over real SSH to a host that scripts/provision prepared (run twice), logging
+// in as the unprivileged deploy user it created, on the machine's Docker engine, behind nginx serving the
+// provisioned sites, with real Postgres, Redis and Chroma — two environments side by side; under load, with a
+// rollback inside and outside the rollback window, a broken image, a failing migration, a concurrent deploy,
 // a stale lock, and a wrong host key. Figures go to bench/results/deploy-under-load.json.
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,33 +20,45 @@ import {
   type RedisServer,
 } from '@slipway/harness';
 import { runActionLikeRunner, type RunnerResult } from '../../scripts/run-action-like-runner.js';
-import {
-  dockerfileBaseImage,
-  ensureBaseImage,
-  qualifiedImageName,
-  readDockerfile,
-} from './support/base-image.js';
+import { dockerfileBaseImage, ensureBaseImage, readDockerfile } from './support/base-image.js';
+import { connectDockerEngine, type DockerEngine } from './support/docker-engine.js';
 import { startFakeGithubApi, type FakeGithubApi } from './support/fake-github-api.js';
 import { percentile, startLoad, type LoadReport } from './support/load-generator.js';
-import { startPodmanEngine, type PodmanEngine } from './support/podman-engine.js';
+import {
+  generateKeys,
+  knownHostsLine,
+  removeProvisionedHost,
+  startProvisionedHost,
+  type HostEnvironment,
+  type ProvisionedHost,
+  type ProvisionOptions,
+} from './support/provisioned-host.js';
 import { buildE2eImages, type E2eImages } from './support/service-images.js';
-import { generateKeys, knownHostsLine, startTestHost, type TestHost } from './support/test-host.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const actionEntry = path.join(repoRoot, 'actions/deploy/dist/index.js');
 const runTag = randomBytes(3).toString('hex');
-// Unique per run: container names (slipway-<environment>-<colour>) are global to the podman store, and
-// other runs of this suite may share the machine.
-const environment = `e2e-${runTag}`;
+// Unique per run: container names (slipway-<environment>-<colour>) are global to the engine, and the sites
+// and users provisioning creates are global to the machine.
+const deployUser = 'slipway-e2e';
+const environmentNames = [`stg-${runTag}`, `prd-${runTag}`];
+
+interface EnvironmentStores {
+  postgres: ProvidedPostgres;
+  redis: RedisServer;
+  chroma: ChromaServer;
+}
 
 let runDir: string;
-let engine: PodmanEngine;
+let provisionOptions: ProvisionOptions;
+let engine: DockerEngine;
 let images: E2eImages;
-let postgres: ProvidedPostgres;
-let redis: RedisServer;
-let chroma: ChromaServer;
-let host: TestHost;
+let host: ProvisionedHost;
 let github: FakeGithubApi;
+// The environment most scenarios deploy to, and a second one on the same host that must not notice.
+let main: HostEnvironment;
+let other: HostEnvironment;
+const stores: EnvironmentStores[] = [];
 const figures: Record<string, unknown> = {};
 const setupTimings: Record<string, number> = {};
 
@@ -58,6 +72,7 @@ async function timedSetup<T>(name: string, fn: () => Promise<T>): Promise<T> {
 function deploy(
   inputs: Record<string, string>,
   extraEnv: Record<string, string> = {},
+  target: HostEnvironment = main,
 ): Promise<RunnerResult> {
   return runActionLikeRunner({
     entry: actionEntry,
@@ -65,12 +80,12 @@ function deploy(
     inputs: {
       host: '127.0.0.1',
       port: String(host.sshPort),
-      user: 'root',
+      user: host.deployUser,
       'ssh-key': host.keys.clientPrivateKey,
       'known-hosts': host.knownHosts,
-      environment,
-      'app-dir': host.appDir,
-      url: host.url,
+      environment: target.name,
+      'app-dir': target.appDir,
+      url: target.url,
       'health-timeout': '30',
       'drain-seconds': '2',
       'lock-ttl': '600',
@@ -115,42 +130,60 @@ function expectSuccess(result: RunnerResult): void {
   if (result.exitCode !== 0) throw new Error(`the action failed:\n${explain(result)}`);
 }
 
-async function publicVersion(): Promise<{ version: string; commit: string }> {
-  const response = await fetch(`${host.url}/version`);
+async function publicVersion(target: HostEnvironment = main): Promise<{ version: string; commit: string }> {
+  const response = await fetch(`${target.url}/version`);
   expect(response.status).toBe(200);
   return (await response.json()) as { version: string; commit: string };
 }
 
-function readState(): { active: string; colors: Record<string, { image: string }> } {
-  return JSON.parse(readFileSync(path.join(host.appDir, 'state.json'), 'utf8'));
+interface StateFile {
+  active: string;
+  colors: Record<string, { image: string }>;
+  window: { color: string; until: string } | null;
 }
 
-function auditLines(): Array<Record<string, unknown>> {
-  const file = path.join(host.appDir, 'audit.jsonl');
-  if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8')
+function readState(target: HostEnvironment = main): StateFile {
+  return JSON.parse(readFileSync(path.join(target.appDir, 'state.json'), 'utf8')) as StateFile;
+}
+
+/** The audit log is the deploy user's (mode 0640): read as root, as an operator would with sudo. */
+async function auditLines(): Promise<Array<Record<string, unknown>>> {
+  const text = await host.readAsRoot(path.join(main.appDir, 'audit.jsonl'));
+  return text
     .trim()
     .split('\n')
     .filter(Boolean)
     .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
+async function containerField(name: string, format: string): Promise<string> {
+  return (await engine.docker(['inspect', '--format', format, name])).trim();
+}
+
+const containerStatus = (target: HostEnvironment, color: string) =>
+  containerField(`slipway-${target.name}-${color}`, '{{.State.Status}}');
+
 function loadFigures(report: LoadReport) {
   const { samples: _samples, ...rest } = report;
   return rest;
 }
 
+function expectNoFailures(load: LoadReport): void {
+  expect(load.connectionErrors).toBe(0);
+  expect(load.non2xx).toBe(0);
+}
+
 async function underLoad(
   fn: () => Promise<RunnerResult>,
+  target: HostEnvironment = main,
 ): Promise<{ result: RunnerResult; load: LoadReport; p99DuringSwapMs: number | null }> {
-  const load = startLoad({ url: `${host.url}/health/live`, concurrency: 16, ratePerSecond: 400 });
+  const load = startLoad({ url: `${target.url}/health/live`, concurrency: 16, ratePerSecond: 400 });
   await new Promise((resolve) => setTimeout(resolve, 500));
   const result = await fn();
   const actionEnded = Date.now();
   await new Promise((resolve) => setTimeout(resolve, 500));
   const report = await load.stop();
-  // The swap window: from (about) the switch to the end of the run — switch, verify, drain, old colour
-  // stopped. The switch happened `duration - switchedAfter` seconds before the action ended.
+  // The swap window: from (about) the switch to the end of the run.
   const duration = Number(result.outputs['duration-seconds']);
   const switched = secondsUntilSwitched(result);
   let p99DuringSwapMs: number | null = null;
@@ -168,80 +201,162 @@ async function underLoad(
   return { result, load: report, p99DuringSwapMs };
 }
 
-beforeAll(async () => {
-  runDir = mkdtempSync(path.join(os.tmpdir(), 'slipway-e2e-deploy-'));
-  if (!existsSync(actionEntry))
-    throw new Error('actions/deploy/dist/index.js is missing: npm run build:actions');
-  engine = await timedSetup('podman', () => startPodmanEngine(runDir));
-  const base = qualifiedImageName(dockerfileBaseImage(readDockerfile(repoRoot)));
-  await timedSetup('base-image', () => ensureBaseImage(engine, base));
-  images = await timedSetup('images', () => buildE2eImages(engine, repoRoot, runDir, runTag));
-
-  postgres = await providePostgres();
-  // Production refuses a DATABASE_URL without a password: give the fresh database an owner with one.
-  const role = `slipway_e2e_${runTag}`;
+/** A fresh database with an owner that has a password (production refuses one without). */
+async function productionDatabaseUrl(postgres: ProvidedPostgres, name: string): Promise<string> {
+  const role = `slipway_e2e_${name.replace(/-/g, '_')}`;
   const password = randomBytes(12).toString('hex');
   const admin = new pg.Client({ connectionString: postgres.url });
   await admin.connect();
   await admin.query(`CREATE ROLE ${role} LOGIN PASSWORD '${password}'`);
   await admin.query(`ALTER DATABASE ${postgres.database} OWNER TO ${role}`);
   await admin.end();
-  const databaseUrl = new URL(postgres.url);
-  databaseUrl.username = role;
-  databaseUrl.password = password;
+  const url = new URL(postgres.url);
+  url.username = role;
+  url.password = password;
+  return url.toString();
+}
 
+/** Each environment's own stores, written into its provisioned env file (as an operator edits it). */
+async function startEnvironmentStores(target: HostEnvironment): Promise<void> {
+  const postgres = await providePostgres();
   const redisPassword = randomBytes(12).toString('hex');
-  redis = await startRedisServer({ password: redisPassword });
-  chroma = await startChromaServer({ dataDir: path.join(runDir, 'chroma') });
+  const redis = await startRedisServer({ password: redisPassword });
+  const chroma = await startChromaServer({ dataDir: path.join(runDir, `chroma-${target.name}`) });
+  stores.push({ postgres, redis, chroma });
+  const settings = {
+    NODE_ENV: 'production',
+    DATABASE_URL: await productionDatabaseUrl(postgres, target.name),
+    REDIS_URL: `redis://:${redisPassword}@127.0.0.1:${redis.port}`,
+    CHROMA_URL: chroma.url,
+    API_KEY_PEPPER: randomBytes(24).toString('hex'),
+    CORS_ORIGINS: 'https://e2e.example',
+    LOG_LEVEL: 'warn',
+  };
+  const text = `${Object.entries(settings)
+    .map(([name, value]) => `${name}=${value}`)
+    .join('\n')}\n`;
+  await host.writeAsDeployUser(path.join(target.appDir, 'env'), text, '0600');
+}
+
+beforeAll(async () => {
+  runDir = mkdtempSync(path.join(os.tmpdir(), 'slipway-e2e-deploy-'));
+  if (!existsSync(actionEntry))
+    throw new Error('actions/deploy/dist/index.js is missing: npm run build:actions');
+  engine = await timedSetup('engine', () => connectDockerEngine());
+  const base = dockerfileBaseImage(readDockerfile(repoRoot));
+  await timedSetup('base-image', () => ensureBaseImage(engine, base));
+  images = await timedSetup('images', () => buildE2eImages(engine, repoRoot, runDir, runTag));
   github = await startFakeGithubApi();
-  host = await timedSetup('test-host', () =>
-    startTestHost({
-      runDir,
-      repoRoot,
-      dockerHost: engine.dockerHost,
-      environment,
-      envFile: {
-        NODE_ENV: 'production',
-        DATABASE_URL: databaseUrl.toString(),
-        REDIS_URL: `redis://:${redisPassword}@127.0.0.1:${redis.port}`,
-        CHROMA_URL: chroma.url,
-        API_KEY_PEPPER: randomBytes(24).toString('hex'),
-        CORS_ORIGINS: 'https://e2e.example',
-        LOG_LEVEL: 'warn',
-      },
-    }),
-  );
-}, 600_000);
+  provisionOptions = { runDir, repoRoot, deployUser, environments: environmentNames };
+  host = await timedSetup('provisioned-host', () => startProvisionedHost(provisionOptions));
+  [main, other] = host.environments as [HostEnvironment, HostEnvironment];
+  await timedSetup('stores', async () => {
+    for (const target of host.environments) await startEnvironmentStores(target);
+  });
+}, 900_000);
 
 afterAll(async () => {
   if (engine) {
-    for (const color of ['blue', 'green']) {
-      await engine.docker(['rm', '--force', `slipway-${environment}-${color}`]).catch(() => undefined);
+    for (const name of environmentNames) {
+      for (const color of ['blue', 'green']) {
+        await engine.docker(['rm', '--force', `slipway-${name}-${color}`]).catch(() => undefined);
+      }
     }
     for (const image of images ? [images.v1, images.v2, images.broken, images.badMigration] : []) {
-      await engine.podman(['rmi', '--force', image]).catch(() => undefined);
+      await engine.docker(['rmi', '--force', image]).catch(() => undefined);
     }
-    // Bound the store: drop untagged build layers older than a day (recent ones are the layer cache).
-    await engine.podman(['image', 'prune', '--force', '--filter', 'until=24h']).catch(() => undefined);
+    // Bound the engine's store: dangling build layers older than a day (recent ones are the build cache).
+    await engine.docker(['image', 'prune', '--force', '--filter', 'until=24h']).catch(() => undefined);
   }
   await host?.stop();
-  await engine?.stop();
+  if (provisionOptions) await removeProvisionedHost(provisionOptions);
   await github?.close();
-  await chroma?.stop();
-  await redis?.stop();
-  await postgres?.stop();
+  for (const store of stores) {
+    await store.chroma.stop();
+    await store.redis.stop();
+    await store.postgres.stop();
+  }
   if (Object.keys(figures).length > 0) {
     const out = path.join(repoRoot, 'bench/results');
     mkdirSync(out, { recursive: true });
-    writeFileSync(
-      path.join(out, 'deploy-under-load.json'),
-      `${JSON.stringify({ measuredAt: new Date().toISOString(), machine: `${os.cpus().length} cpu, ${os.platform()}`, setupSeconds: setupTimings, imageBuildSeconds: images?.timings, ...figures }, null, 2)}\n`,
-    );
+    const record = {
+      measuredAt: new Date().toISOString(),
+      machine: `${os.cpus().length} cpu, ${os.platform()}, load average ${os
+        .loadavg()
+        .map((n) => n.toFixed(2))
+        .join(' ')}`,
+      sshUser: host?.deployUser,
+      sshUid: host?.deployUid,
+      engine: engine ? `docker ${engine.serverVersion} (${engine.builder})` : null,
+      provisioned: host ? { runs: host.provisionRuns.map((run) => ({ changes: run.changes })) } : null,
+      setupSeconds: setupTimings,
+      imageBuildSeconds: images?.timings,
+      ...figures,
+    };
+    writeFileSync(path.join(out, 'deploy-under-load.json'), `${JSON.stringify(record, null, 2)}\n`);
   }
   if (runDir) rmSync(runDir, { recursive: true, force: true });
-}, 120_000);
+}, 180_000);
 
-describe('SSH blue/green deploy (real sshd, nginx, podman, Postgres, Redis, Chroma)', () => {
+describe('the provisioned test host', () => {
+  test('scripts/provision ran twice for real; the second run changed nothing', () => {
+    expect(host.provisionRuns).toHaveLength(2);
+    expect(host.provisionRuns[0]?.changes).toBeGreaterThan(0);
+    expect(host.provisionRuns[1]?.changes).toBe(0);
+    expect(host.provisionRuns[1]?.output).toMatch(/== done: \d+ steps, 0 changes/);
+  });
+
+  test('the deploy user is unprivileged: docker group, and sudo for nginx -t only', async () => {
+    expect(host.deployUid).not.toBe(0);
+    const groups = await host.runAsDeployUser(['id', '-nG']);
+    expect(groups.stdout.split(/\s+/)).toContain('docker');
+    const sudoers = await host.readAsRoot(`/etc/sudoers.d/slipway-${deployUser}`);
+    expect(sudoers).toMatch(
+      new RegExp(`^${deployUser} ALL=\\(root\\) NOPASSWD: /usr/sbin/nginx -t, /usr/sbin/nginx -t -q$`, 'm'),
+    );
+    const listed = await host.runAsDeployUser(['sudo', '-n', '-l']);
+    expect(listed.stdout).not.toMatch(/\(ALL\)|\(root\) NOPASSWD: ALL/);
+    // Anything but nginx -t is refused.
+    expect((await host.runAsDeployUser(['sudo', '-n', '/usr/bin/id'])).code).not.toBe(0);
+  });
+
+  test('two environments get their own compose project, store ports, volumes and nginx site', async () => {
+    const composeEnvs = await Promise.all(
+      host.environments.map((target) => host.readAsRoot(path.join(target.appDir, 'compose.env'))),
+    );
+    const setting = (text: string, name: string) => new RegExp(`^${name}=(.*)$`, 'm').exec(text)?.[1];
+    const [a, b] = composeEnvs as [string, string];
+    expect(setting(a, 'SLIPWAY_ENVIRONMENT')).toBe(main.name);
+    expect(setting(b, 'SLIPWAY_ENVIRONMENT')).toBe(other.name);
+    for (const name of [
+      'POSTGRES_PORT',
+      'REDIS_PORT',
+      'CHROMA_PORT',
+      'POSTGRES_PASSWORD',
+      'REDIS_PASSWORD',
+    ]) {
+      expect(setting(a, name)).toBeTruthy();
+      expect(setting(a, name)).not.toBe(setting(b, name));
+    }
+    // The compose file names its project, and so its volumes, after SLIPWAY_ENVIRONMENT.
+    const compose = readFileSync(path.join(main.appDir, 'compose.yml'), 'utf8');
+    expect(compose).toMatch(/^name: slipway-\$\{SLIPWAY_ENVIRONMENT:\?/m);
+    const sites = await Promise.all(
+      host.environments.map((target) =>
+        host.readAsRoot(`/etc/nginx/sites-available/slipway-${target.name}.conf`),
+      ),
+    );
+    for (const [index, target] of host.environments.entries()) {
+      const site = sites[index] as string;
+      expect(site).toContain(`listen 127.0.0.1:${target.nginxPort};`);
+      expect(site).toContain(`server unix:${target.appDir}/sockets/active.sock`);
+      expect(site).not.toMatch(/@[A-Z_]+@/);
+    }
+    expect(sites[0]).not.toContain(other.appDir);
+  });
+});
+
+describe('SSH blue/green deploy to the provisioned host, as the deploy user, on Docker', () => {
   test('a wrong host key is refused before any command runs', async () => {
     const impostor = generateKeys(path.join(runDir, 'impostor-keys'));
     const before = host.sshdLog().split('Accepted publickey').length;
@@ -255,12 +370,11 @@ describe('SSH blue/green deploy (real sshd, nginx, podman, Postgres, Redis, Chro
     );
     // No authentication happened, so no command can have run: nothing was created in the app dir.
     expect(host.sshdLog().split('Accepted publickey').length).toBe(before);
-    expect(existsSync(path.join(host.appDir, 'lock.json'))).toBe(false);
-    expect(existsSync(path.join(host.appDir, 'state.json'))).toBe(false);
-    expect(existsSync(path.join(host.appDir, 'sockets'))).toBe(false);
+    expect(existsSync(path.join(main.appDir, 'lock.json'))).toBe(false);
+    expect(existsSync(path.join(main.appDir, 'state.json'))).toBe(false);
   }, 60_000);
 
-  test('first deploy: migrations, blue starts, nginx serves it, GitHub deployment recorded', async () => {
+  test('first deploy: migrations, blue starts as the deploy user, nginx serves it, GitHub deployment recorded', async () => {
     github.calls.length = 0;
     const result = await deploy({ image: images.v1 });
     expectSuccess(result);
@@ -268,10 +382,16 @@ describe('SSH blue/green deploy (real sshd, nginx, podman, Postgres, Redis, Chro
       color: 'blue',
       'previous-color': '',
       image: images.v1,
-      url: host.url,
+      url: main.url,
     });
     figures.firstDeploy = { seconds: Number(result.outputs['duration-seconds']), steps: stepSeconds(result) };
+    expect(result.stdout).toMatch(new RegExp(`host user ${deployUser} \\(uid ${host.deployUid},`));
+    expect(host.sshdLog()).toMatch(new RegExp(`Accepted publickey for ${deployUser} from 127\\.0\\.0\\.1`));
     expect(await publicVersion()).toEqual({ version: '1.0.0-e2e', commit: 'e2e-v1' });
+    // The colour runs as the deploy user's uid (its socket directory is that user's, made without root).
+    expect(await containerField(`slipway-${main.name}-blue`, '{{.Config.User}}')).toMatch(
+      new RegExp(`^${host.deployUid}:\\d+$`),
+    );
     expect(readState().active).toBe('blue');
     expect(result.summary).toMatch(/Active colour \| blue/);
     expect(result.summary).toMatch(/\| migrate \| [\d.]+ \| ok \|/);
@@ -280,56 +400,72 @@ describe('SSH blue/green deploy (real sshd, nginx, podman, Postgres, Redis, Chro
       .filter((call) => call.path.endsWith('/statuses'))
       .map((call) => call.body.state);
     expect(states).toEqual(['in_progress', 'success']);
-    const created = github.calls.find((call) => call.path === '/repos/acme/slipway/deployments');
-    expect(created?.body).toMatchObject({
-      environment,
+    const created = github.calls.filter((call) => call.path === '/repos/acme/slipway/deployments');
+    expect(created).toHaveLength(1);
+    expect(created[0]?.body).toMatchObject({
+      environment: main.name,
       ref: 'e2e0000000000000000000000000000000000000',
       auto_merge: false,
     });
     const success = github.calls.find((call) => call.body.state === 'success');
     expect(success?.body).toMatchObject({
-      environment_url: host.url,
+      environment_url: main.url,
       log_url: 'https://github.example/acme/slipway/actions/runs/4242',
     });
     // /metrics is not public; the migration's schema exists (the service answers ready through nginx).
-    expect((await fetch(`${host.url}/metrics`)).status).toBe(403);
-    expect((await fetch(`${host.url}/health/ready`)).status).toBe(200);
+    expect((await fetch(`${main.url}/metrics`)).status).toBe(403);
+    expect((await fetch(`${main.url}/health/ready`)).status).toBe(200);
   }, 180_000);
 
-  test('second deploy under load: colour flips to green with zero failed requests', async () => {
+  test('the second environment on the same host deploys into its own stores and site', async () => {
+    const result = await deploy({ image: images.v1 }, {}, other);
+    expectSuccess(result);
+    expect(await publicVersion(other)).toEqual({ version: '1.0.0-e2e', commit: 'e2e-v1' });
+    expect(readState(other).active).toBe('blue');
+    expect(existsSync(path.join(other.appDir, 'sockets/active.sock'))).toBe(true);
+  }, 180_000);
+
+  test('second deploy under load: green takes over with zero failed requests; the other environment never notices', async () => {
+    const otherLoad = startLoad({ url: `${other.url}/health/live`, concurrency: 4, ratePerSecond: 100 });
     const { result, load, p99DuringSwapMs } = await underLoad(() => deploy({ image: images.v2 }));
+    const otherReport = await otherLoad.stop();
     expectSuccess(result);
     expect(result.outputs).toMatchObject({ color: 'green', 'previous-color': 'blue', image: images.v2 });
     expect(await publicVersion()).toEqual({ version: '2.0.0-e2e', commit: 'e2e-v2' });
+    expect(await publicVersion(other)).toEqual({ version: '1.0.0-e2e', commit: 'e2e-v1' });
     figures.deployUnderLoad = {
       deploySeconds: Number(result.outputs['duration-seconds']),
       switchedAfterSeconds: secondsUntilSwitched(result),
       p99DuringSwapMs,
       steps: stepSeconds(result),
       load: loadFigures(load),
+      otherEnvironmentLoad: loadFigures(otherReport),
     };
     console.log('deploy under load', JSON.stringify(figures.deployUnderLoad));
     expect(load.requests).toBeGreaterThan(200);
-    expect(load.connectionErrors).toBe(0);
-    expect(load.non2xx).toBe(0);
-    // The old colour is stopped but kept for rollback.
-    expect(
-      (
-        await engine.docker(['inspect', '--format', '{{.State.Status}}', `slipway-${environment}-blue`])
-      ).trim(),
-    ).toBe('exited');
+    expectNoFailures(load);
+    expect(otherReport.requests).toBeGreaterThan(50);
+    expectNoFailures(otherReport);
+    // The old colour keeps running, drained and idle, for the rollback window.
+    expect(await containerStatus(main, 'blue')).toBe('running');
+    expect(readState().window).toMatchObject({ color: 'blue' });
+    const memory = (
+      await engine.docker(['stats', '--no-stream', '--format', '{{.MemUsage}}', `slipway-${main.name}-blue`])
+    ).trim();
+    figures.rollbackWindowIdleColourMemory = memory;
   }, 180_000);
 
-  test('status reports the active colour, both releases and the lock', async () => {
+  test('status reports the active colour, both releases, the lock and the rollback window', async () => {
     const result = await deploy({ command: 'status', image: '' });
     expectSuccess(result);
     expect(result.outputs).toMatchObject({ color: 'green', image: images.v2 });
     expect(result.stdout).toMatch(/active\.sock -> green\/app\.sock/);
-    expect(result.stdout).toMatch(/blue: .*1\.0\.0-e2e.*container exited/);
+    expect(result.stdout).toMatch(/blue: .*1\.0\.0-e2e.*container running/);
     expect(result.stdout).toMatch(/lock: free/);
+    expect(result.stdout).toMatch(/rollback window: blue kept running until \d{4}-\d\d-\d\dT/);
   }, 60_000);
 
-  test('rollback under load switches back to blue in seconds with zero failed requests', async () => {
+  test('rollback inside the window under load is a switch: traffic back on blue, zero failed requests', async () => {
     const { result, load, p99DuringSwapMs } = await underLoad(() =>
       deploy({ command: 'rollback', image: '' }),
     );
@@ -342,10 +478,14 @@ describe('SSH blue/green deploy (real sshd, nginx, podman, Postgres, Redis, Chro
       p99DuringSwapMs,
       steps: stepSeconds(result),
       load: loadFigures(load),
+      insideRollbackWindow: true,
     };
     console.log('rollback under load', JSON.stringify(figures.rollbackUnderLoad));
-    expect(load.connectionErrors).toBe(0);
-    expect(load.non2xx).toBe(0);
+    expectNoFailures(load);
+    // Nothing had to start: the start step found blue running.
+    expect(result.stdout).not.toMatch(/docker start/);
+    expect(await containerStatus(main, 'green')).toBe('exited');
+    expect(readState().window).toBeNull();
   }, 120_000);
 
   test('a broken image never becomes healthy: deploy fails with its logs, blue keeps serving, zero failures', async () => {
@@ -356,9 +496,8 @@ describe('SSH blue/green deploy (real sshd, nginx, podman, Postgres, Redis, Chro
     expect(await publicVersion()).toEqual({ version: '1.0.0-e2e', commit: 'e2e-v1' });
     expect(readState().active).toBe('blue');
     figures.brokenImageUnderLoad = { load: loadFigures(load) };
-    expect(load.connectionErrors).toBe(0);
-    expect(load.non2xx).toBe(0);
-    await expect(engine.docker(['inspect', `slipway-${environment}-green`])).rejects.toThrow();
+    expectNoFailures(load);
+    await expect(engine.docker(['inspect', `slipway-${main.name}-green`])).rejects.toThrow();
   }, 120_000);
 
   test('a failing migration stops the deploy before anything is swapped', async () => {
@@ -385,14 +524,14 @@ describe('SSH blue/green deploy (real sshd, nginx, podman, Postgres, Redis, Chro
     expect(losers).toHaveLength(1);
     expect(losers[0]?.stdout).toMatch(
       new RegExp(
-        `deploy lock for ${environment} is held by (alice|bob) \\(https://github\\.example/acme/slipway/actions/runs/500[12]\\)`,
+        `deploy lock for ${main.name} is held by (alice|bob) \\(https://github\\.example/acme/slipway/actions/runs/500[12]\\)`,
       ),
     );
     expect(await publicVersion()).toEqual({ version: '2.0.0-e2e', commit: 'e2e-v2' });
   }, 180_000);
 
   test('a stale lock is taken over with a warning; unlock clears a lock', async () => {
-    const lockFile = path.join(host.appDir, 'lock.json');
+    const lockFile = path.join(main.appDir, 'lock.json');
     const stale = {
       id: 'deadbeef',
       owner: 'crashed-run',
@@ -401,15 +540,16 @@ describe('SSH blue/green deploy (real sshd, nginx, podman, Postgres, Redis, Chro
       image: 'old',
       acquiredAt: new Date(Date.now() - 3600_000).toISOString(),
     };
-    writeFileSync(lockFile, JSON.stringify(stale));
+    await host.writeAsDeployUser(lockFile, JSON.stringify(stale), '0644');
     const result = await deploy({ command: 'rollback', image: '' });
     expectSuccess(result);
     expect(result.stdout).toMatch(/taking over a stale deploy lock held by crashed-run/);
     expect(existsSync(lockFile)).toBe(false);
 
-    writeFileSync(
+    await host.writeAsDeployUser(
       lockFile,
       JSON.stringify({ ...stale, owner: 'stuck-run', acquiredAt: new Date().toISOString() }),
+      '0644',
     );
     const blocked = await deploy({ command: 'rollback', image: '' });
     expect(blocked.exitCode).not.toBe(0);
@@ -420,8 +560,54 @@ describe('SSH blue/green deploy (real sshd, nginx, podman, Postgres, Redis, Chro
     expect(existsSync(lockFile)).toBe(false);
   }, 120_000);
 
-  test('the audit log has one line per deploy and rollback, successes and failures', () => {
-    const lines = auditLines();
+  test('outside the window (rollback-window 0) the old colour stops, and a rollback restarts it under load', async () => {
+    // State now: blue active (v1) after the rollback above; green stopped.
+    const deployed = await deploy({ image: images.v2, 'rollback-window': '0' });
+    expectSuccess(deployed);
+    expect(await containerStatus(main, 'blue')).toBe('exited');
+    expect(readState().window).toBeNull();
+    const { result, load, p99DuringSwapMs } = await underLoad(() =>
+      deploy({ command: 'rollback', image: '' }),
+    );
+    expectSuccess(result);
+    expect(await publicVersion()).toEqual({ version: '1.0.0-e2e', commit: 'e2e-v1' });
+    figures.rollbackOutsideWindowUnderLoad = {
+      rollbackSeconds: Number(result.outputs['duration-seconds']),
+      switchedAfterSeconds: secondsUntilSwitched(result),
+      p99DuringSwapMs,
+      steps: stepSeconds(result),
+      load: loadFigures(load),
+      insideRollbackWindow: false,
+    };
+    console.log('rollback outside the window', JSON.stringify(figures.rollbackOutsideWindowUnderLoad));
+    expectNoFailures(load);
+  }, 180_000);
+
+  test("the host's reaper stops the previous colour once its window has passed, never before", async () => {
+    // blue active (v1); deploy v2 with a 4 s window: blue stays up until the reaper finds it expired.
+    const result = await deploy({ image: images.v2, 'rollback-window': '4' });
+    expectSuccess(result);
+    const reaper = ['/usr/local/bin/slipway-expire-rollback-window', main.appDir, other.appDir];
+    const early = await host.runAsDeployUser(reaper);
+    expect(early.code).toBe(0);
+    expect(await containerStatus(main, 'blue')).toBe('running');
+    const until = Date.parse(readState().window?.until ?? '');
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, until - Date.now()) + 1200));
+    const late = await host.runAsDeployUser(reaper);
+    expect(late.code).toBe(0);
+    expect(late.stdout).toMatch(
+      new RegExp(`rollback window of blue is over; stopping slipway-${main.name}-blue`),
+    );
+    expect(await containerStatus(main, 'blue')).toBe('exited');
+    expect(await containerStatus(main, 'green')).toBe('running');
+    expect(readState().window).toBeNull();
+    expect(await publicVersion()).toEqual({ version: '2.0.0-e2e', commit: 'e2e-v2' });
+    // The other environment was never touched.
+    expect(await publicVersion(other)).toEqual({ version: '1.0.0-e2e', commit: 'e2e-v1' });
+  }, 120_000);
+
+  test('the audit log has one line per deploy and rollback, successes and failures', async () => {
+    const lines = await auditLines();
     expect(lines.map((line) => [line.action, line.result, line.failedStep])).toEqual([
       ['deploy', 'success', null],
       ['deploy', 'success', null],
@@ -430,10 +616,13 @@ describe('SSH blue/green deploy (real sshd, nginx, podman, Postgres, Redis, Chro
       ['deploy', 'failure', 'migrate'],
       ['deploy', 'success', null],
       ['rollback', 'success', null],
+      ['deploy', 'success', null],
+      ['rollback', 'success', null],
+      ['deploy', 'success', null],
     ]);
     for (const line of lines) {
       expect(line).toMatchObject({
-        environment,
+        environment: main.name,
         actor: expect.any(String),
         runUrl: expect.stringMatching(/actions\/runs\//),
       });

@@ -5,14 +5,20 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runCommand } from './run-command.js';
 
-// scripts/provision is tested by its dry run (the plan: every step, the argv of every command, the
-// idempotency marker of every step) and shellcheck. A real run on a fresh Ubuntu host was NOT done
-// here (no Ubuntu mirror, no systemd, no Docker engine on this machine).
+// scripts/provision is tested here by its dry run (the plan: every step, the argv of every command, the
+// idempotency marker of every step), its input validation and shellcheck. It also runs for real, twice,
+// in the deploy e2e (test/e2e/deploy.e2e.test.ts), which provisions its test host with it.
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const provision = path.join(root, 'scripts/provision');
 let work: string;
 let keyFile: string;
+const serverNames = [
+  '--server-name',
+  'staging=staging.example.com',
+  '--server-name',
+  'production=example.com',
+];
 
 beforeAll(async () => {
   work = await mkdtemp(path.join(tmpdir(), 'slipway-ops-provision-'));
@@ -53,7 +59,13 @@ function parsePlan(output: string): Step[] {
 
 describe('scripts/provision --dry-run', () => {
   it('prints the whole plan in order and changes nothing', async () => {
-    const result = await runCommand([provision, '--deploy-key', `${keyFile}.pub`, '--dry-run']);
+    const result = await runCommand([
+      provision,
+      '--deploy-key',
+      `${keyFile}.pub`,
+      '--dry-run',
+      ...serverNames,
+    ]);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     const steps = parsePlan(result.stdout);
@@ -63,11 +75,13 @@ describe('scripts/provision --dry-run', () => {
       'docker-engine',
       'deploy-user',
       'app-dirs',
+      'environments',
       'firewall',
       'unattended-upgrades',
       'ssh-hardening',
       'nginx',
       'certbot-hook',
+      'rollback-window',
       'ops-tools',
     ]);
     expect(result.stdout).toContain('(dry run: nothing was changed)');
@@ -75,7 +89,7 @@ describe('scripts/provision --dry-run', () => {
     const commands = steps.flatMap((s) => s.lines.filter((l) => l.startsWith('+ ')).map((l) => l.slice(2)));
     // Packages: Docker from Docker's repository, nginx, certbot, ufw, unattended upgrades.
     expect(commands).toContain(
-      'env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ca-certificates curl gnupg jq nginx certbot ufw unattended-upgrades cron',
+      'env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ca-certificates curl gnupg jq nginx cron certbot ufw unattended-upgrades',
     );
     expect(
       commands.some(
@@ -83,22 +97,43 @@ describe('scripts/provision --dry-run', () => {
       ),
     ).toBe(true);
     // Firewall: deny by default, exactly 22, 80 and 443 open.
-    expect(commands.filter((c) => c.startsWith('ufw allow'))).toEqual([
+    const ensured = steps.flatMap((s) => s.lines.filter((l) => l.startsWith('= ')).map((l) => l.slice(2)));
+    expect(ensured.filter((c) => c.startsWith('ufw allow'))).toEqual([
       'ufw allow 22/tcp',
       'ufw allow 80/tcp',
       'ufw allow 443/tcp',
     ]);
-    expect(commands).toContain('ufw default deny incoming');
+    expect(ensured).toContain('ufw default deny incoming');
     // The deploy user gets the key given, in the docker group.
     expect(commands).toContain('useradd --create-home --shell /bin/bash --user-group deploy');
     expect(commands).toContain('usermod -aG docker deploy');
+    // Its one sudo right: nginx -t (checked by visudo before it counts).
+    expect(commands.some((c) => c.startsWith('write /etc/sudoers.d/slipway-deploy (mode 0440'))).toBe(true);
+    expect(commands).toContain('visudo -cf /etc/sudoers.d/slipway-deploy');
     expect(commands.some((c) => c.startsWith('write /home/deploy/.ssh/authorized_keys (mode 0600'))).toBe(
       true,
     );
     // App dirs per environment, and the files the other ops pieces expect on the host.
-    expect(commands).toContain('install -d -m 0755 -o deploy -g deploy /srv/slipway/staging');
-    expect(commands).toContain('install -d -m 0755 -o deploy -g deploy /srv/slipway/production');
-    expect(commands).toContain('install -d -m 0755 -o root -g root /var/lib/node_exporter/textfile');
+    expect(ensured).toContain(
+      'install -d -m 0755 -o deploy -g deploy /srv/slipway/staging /srv/slipway/staging/sockets',
+    );
+    expect(ensured).toContain(
+      'install -d -m 0755 -o deploy -g deploy /srv/slipway/production /srv/slipway/production/sockets',
+    );
+    expect(ensured).toContain('install -d -m 0755 -o root -g root /var/lib/node_exporter/textfile');
+    // Per environment: its compose project and env file (secrets, written only when absent), its site.
+    for (const env of ['staging', 'production']) {
+      for (const file of ['compose.yml', 'compose.env', 'env']) {
+        expect(commands.some((c) => c.startsWith(`write /srv/slipway/${env}/${file} `))).toBe(true);
+      }
+      expect(commands.some((c) => c.startsWith(`write /etc/nginx/sites-available/slipway-${env}.conf`))).toBe(
+        true,
+      );
+      expect(commands).toContain(
+        `ln -sfn ../sites-available/slipway-${env}.conf /etc/nginx/sites-enabled/slipway-${env}.conf`,
+      );
+    }
+    expect(commands.some((c) => c.startsWith('write /etc/cron.d/slipway-rollback-window'))).toBe(true);
     expect(commands.some((c) => c.startsWith('write /etc/apt/apt.conf.d/20auto-upgrades'))).toBe(true);
     expect(commands.some((c) => c.startsWith('write /etc/nginx/slipway-tls/ssl-params.conf'))).toBe(true);
     expect(commands.some((c) => c.startsWith('write /etc/nginx/slipway-metrics.d/production.conf'))).toBe(
@@ -106,11 +141,18 @@ describe('scripts/provision --dry-run', () => {
     );
     expect(commands.some((c) => c.startsWith('write /usr/local/sbin/slipway-backup (mode 0755'))).toBe(true);
     // nginx config is tested before nginx is (re)loaded.
-    expect(commands.indexOf('nginx -t')).toBeLessThan(commands.indexOf('systemctl reload-or-restart nginx'));
+    expect(commands.indexOf('nginx -t')).toBeGreaterThan(-1);
+    expect(ensured).toContain('systemctl reload-or-restart nginx');
   });
 
   it('marks every step as guarded (skip-if), idempotent by nature, or content-compared writes', async () => {
-    const result = await runCommand([provision, '--deploy-key', `${keyFile}.pub`, '--dry-run']);
+    const result = await runCommand([
+      provision,
+      '--deploy-key',
+      `${keyFile}.pub`,
+      '--dry-run',
+      ...serverNames,
+    ]);
     for (const step of parsePlan(result.stdout)) {
       const guarded = step.lines.some((l) => l.startsWith('skip-if:') || l.startsWith('idempotent:'));
       const onlyWrites = step.lines
@@ -138,7 +180,9 @@ describe('scripts/provision --dry-run', () => {
     ];
     const [a, b] = await Promise.all([runCommand(args), runCommand(args)]);
     expect(a.stdout).toBe(b.stdout);
-    expect(a.stdout).toContain('install -d -m 0755 -o shipper -g shipper /srv/slipway/prod-eu');
+    expect(a.stdout).toContain(
+      'install -d -m 0755 -o shipper -g shipper /srv/slipway/prod-eu /srv/slipway/prod-eu/sockets',
+    );
     expect(a.stdout).not.toContain('/srv/slipway/staging');
     expect(a.stdout).not.toContain('ssh-hardening');
 
@@ -156,12 +200,47 @@ describe('scripts/provision --dry-run', () => {
     expect(badEnv.code).toBe(1);
   });
 
-  it('refuses a real run on a host that is not Ubuntu, before changing anything', async () => {
-    const osRelease = await runCommand(['sh', '-c', '. /etc/os-release && echo "$ID"']);
-    if (osRelease.stdout.trim() === 'ubuntu') return; // (GitHub runners are Ubuntu: never run it there)
-    const result = await runCommand([provision, '--deploy-key', `${keyFile}.pub`]);
+  it('two environments on one listen address need server names; --skip leaves parts out', async () => {
+    const shared = await runCommand([provision, '--deploy-key', `${keyFile}.pub`, '--dry-run']);
+    expect(shared.code).toBe(1);
+    expect(shared.stderr).toContain('environments share listen 80: give each --server-name staging=HOST');
+    expect(shared.stdout).toBe('');
+    const testHost = await runCommand([
+      provision,
+      '--deploy-key',
+      `${keyFile}.pub`,
+      '--dry-run',
+      '--listen',
+      'staging=127.0.0.1:8081',
+      '--listen',
+      'production=127.0.0.1:8082',
+      '--skip',
+      'firewall,certbot,unattended-upgrades,ssh-hardening,stores,services',
+    ]);
+    expect(testHost.code).toBe(0);
+    const steps = parsePlan(testHost.stdout).map((s) => s.name);
+    for (const left of ['firewall', 'unattended-upgrades', 'ssh-hardening', 'certbot-hook']) {
+      expect(steps).not.toContain(left);
+    }
+    expect(testHost.stdout).not.toMatch(/docker compose .* up/);
+    expect(testHost.stdout).toContain("--skip services: not running 'systemctl enable nginx'");
+    const unknown = await runCommand([
+      provision,
+      '--deploy-key',
+      `${keyFile}.pub`,
+      '--dry-run',
+      '--skip',
+      'nginx',
+    ]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain("unknown --skip part 'nginx'");
+  });
+
+  it('refuses a real run without root, before changing anything', async () => {
+    if (process.getuid?.() === 0) return; // (as root it would provision this machine)
+    const result = await runCommand([provision, '--deploy-key', `${keyFile}.pub`, ...serverNames]);
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/targets Ubuntu|run as root/);
+    expect(result.stderr).toMatch(/run as root/);
     expect(result.stdout).toBe('');
   });
 

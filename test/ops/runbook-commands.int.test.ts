@@ -59,6 +59,7 @@ describe('rotate-secrets runbook', () => {
         identity: null,
         deployedAt: '2026-01-01T00:00:00Z',
       },
+      null,
       new Date('2026-01-01T00:00:00Z'),
     );
     const image = execFileSync('jq', ['-r', '.colors[.active].image'], {

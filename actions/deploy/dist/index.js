@@ -39831,6 +39831,24 @@ function group(name, fn) {
 }
 
 // actions/deploy/src/deploy-inputs.ts
+var deployInputNames = [
+  "command",
+  "host",
+  "port",
+  "user",
+  "ssh-key",
+  "known-hosts",
+  "image",
+  "environment",
+  "app-dir",
+  "url",
+  "health-path",
+  "health-timeout",
+  "drain-seconds",
+  "rollback-window",
+  "lock-ttl",
+  "github-token"
+];
 var commands = ["deploy", "rollback", "status", "unlock"];
 var environmentName = /^[a-z0-9][a-z0-9_-]{0,39}$/;
 var imageReference = /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*(:[\w][\w.-]{0,127})?(@sha256:[a-f0-9]{64})?$/;
@@ -39895,6 +39913,7 @@ function parseDeployInputs(raw) {
     healthPath,
     healthTimeoutSeconds: integerInput(raw, "health-timeout", 60, 1, 3600, errors),
     drainSeconds: integerInput(raw, "drain-seconds", 5, 0, 600, errors),
+    rollbackWindowSeconds: integerInput(raw, "rollback-window", 900, 0, 7 * 24 * 3600, errors),
     lockTtlSeconds: integerInput(raw, "lock-ttl", 1800, 1, 7 * 24 * 3600, errors),
     githubToken: raw["github-token"] ?? ""
   };
@@ -44049,7 +44068,6 @@ function auditLine(record) {
 
 // actions/deploy/src/host-layout.ts
 var colors = ["blue", "green"];
-var containerUser = { uid: 1e3, gid: 1e3 };
 var containerSocketDir = "/run/slipway";
 var containerSocketPath = `${containerSocketDir}/app.sock`;
 function otherColor(color) {
@@ -44087,6 +44105,11 @@ function parseIdentity(text) {
 function sameIdentity(a, b) {
   return !!a && !!b && a.version === b.version && a.commit === b.commit;
 }
+function parseHostUser(output) {
+  const match = /uid=(\d+)\(([^)]*)\)\s+gid=(\d+)/.exec(output);
+  if (!match) throw new Error(`cannot read the host user from: ${output.trim()}`);
+  return { uid: Number(match[1]), name: match[2], gid: Number(match[3]) };
+}
 function parseDfAvailableKiB(output) {
   const last = output.trim().split("\n").pop() ?? "";
   const fields = last.trim().split(/\s+/);
@@ -44095,7 +44118,14 @@ function parseDfAvailableKiB(output) {
   return available;
 }
 function emptyState(environment) {
-  return { schema: 1, environment, active: null, colors: {}, updatedAt: (/* @__PURE__ */ new Date(0)).toISOString() };
+  return {
+    schema: 1,
+    environment,
+    active: null,
+    colors: {},
+    window: null,
+    updatedAt: (/* @__PURE__ */ new Date(0)).toISOString()
+  };
 }
 function parseState(text, environment) {
   if (text === null || text.trim() === "") return emptyState(environment);
@@ -44109,17 +44139,33 @@ function parseState(text, environment) {
     environment: value.environment ?? environment,
     active: value.active ?? null,
     colors: value.colors ?? {},
+    window: parseWindow(value.window),
     updatedAt: value.updatedAt ?? (/* @__PURE__ */ new Date(0)).toISOString()
   };
+}
+function parseWindow(value) {
+  const window2 = value;
+  if (!window2 || window2.color !== "blue" && window2.color !== "green" || typeof window2.until !== "string") {
+    return null;
+  }
+  return { color: window2.color, until: window2.until };
+}
+function rollbackWindow(color, seconds, now) {
+  if (!color || seconds <= 0) return null;
+  return { color, until: new Date(now.getTime() + seconds * 1e3).toISOString().replace(/\.\d{3}Z$/, "Z") };
+}
+function windowOpen(window2, now) {
+  return !!window2 && Date.parse(window2.until) > now.getTime();
 }
 function idleColor(state) {
   return state.active ? otherColor(state.active) : "blue";
 }
-function afterDeploy(state, color, slot, now) {
+function afterDeploy(state, color, slot, window2, now) {
   return {
     ...state,
     active: color,
     colors: { ...state.colors, [color]: slot },
+    window: window2,
     updatedAt: now.toISOString()
   };
 }
@@ -44131,23 +44177,27 @@ function rollbackTarget(state) {
   return { from: state.active, to, slot };
 }
 function afterRollback(state, target, now) {
-  return { ...state, active: target.to, updatedAt: now.toISOString() };
+  return { ...state, active: target.to, window: null, updatedAt: now.toISOString() };
 }
 
 // actions/deploy/src/host-commands.ts
+var runAs = (user) => ["--user", `${user.uid}:${user.gid}`];
 var hostCommands = {
   engineVersion: () => ["docker", "version", "--format", "{{.Server.Version}}"],
   diskFreeKiB: (path) => ["df", "-Pk", path],
-  nginxTest: () => ["nginx", "-t"],
+  /** The deploy user, as `id` prints it: uid=1001(deploy) gid=1001(deploy) groups=… (parseHostUser). */
+  whoAmI: () => ["id"],
+  /**
+   * nginx -t reads root-only files (pid, logs, certificates): provisioning grants the deploy user exactly
+   * this command through sudo (/etc/sudoers.d/slipway-<user>); -n fails at once instead of prompting.
+   */
+  nginxTest: () => ["sudo", "-n", "/usr/sbin/nginx", "-t", "-q"],
+  /** Owned by the deploy user (who runs the colours): nginx's workers only need to traverse it. */
   prepareSocketDir: (layout, color) => [
     "install",
     "-d",
     "-m",
     "0755",
-    "-o",
-    String(containerUser.uid),
-    "-g",
-    String(containerUser.gid),
     layout.socketDir(color)
   ],
   prepareAppDir: (layout) => [
@@ -44164,11 +44214,12 @@ var hostCommands = {
    * Migrations run in a throw-away container of the NEW image, before anything is swapped. Not `--rm`:
    * with podman's Docker API, `run --rm` can report exit 0 for a failed container; the runner removes it.
    */
-  migrate: (layout, image) => [
+  migrate: (layout, image, user) => [
     "docker",
     "run",
     "--name",
     layout.migrateContainerName,
+    ...runAs(user),
     "--init",
     "--read-only",
     "--tmpfs",
@@ -44180,12 +44231,13 @@ var hostCommands = {
     image,
     "service/dist/cli/migrate.js"
   ],
-  runColor: ({ layout, environment, color, image }) => [
+  runColor: ({ layout, environment, color, image, user }) => [
     "docker",
     "run",
     "--detach",
     "--name",
     layout.containerName(color),
+    ...runAs(user),
     "--init",
     "--read-only",
     "--tmpfs",
@@ -44248,14 +44300,19 @@ function preflight(session) {
   const { host, layout, logger: logger2, context } = session;
   return session.step("preflight", async () => {
     const minFree = context.minFreeKiB ?? 1024 * 1024;
-    const [engine, mode, disk] = await Promise.all([
+    const [engine, mode, disk, , , whoAmI] = await Promise.all([
       host.run(hostCommands.engineVersion(), { quiet: true }),
       host.mode(layout.envFile),
       host.run(hostCommands.diskFreeKiB(layout.appDir), { quiet: true, allowFailure: true }),
       host.run(hostCommands.nginxTest(), { quiet: true }),
-      host.run(hostCommands.prepareAppDir(layout), { quiet: true })
+      host.run(hostCommands.prepareAppDir(layout), { quiet: true }),
+      host.run(hostCommands.whoAmI(), { quiet: true })
     ]);
-    logger2.info(`container engine ${engine.stdout.trim()}; nginx -t ok`);
+    const user = parseHostUser(whoAmI.stdout);
+    session.hostUser = user;
+    logger2.info(
+      `container engine ${engine.stdout.trim()}; nginx -t ok; host user ${user.name} (uid ${user.uid}, gid ${user.gid})`
+    );
     if (mode === null) throw new Error(`env file ${layout.envFile} is missing (provision it, mode 0600)`);
     if (mode !== 384) {
       throw new Error(`env file ${layout.envFile} has mode ${mode.toString(8)}; it must be 0600`);
@@ -44334,6 +44391,19 @@ async function switchTo(session, color) {
   await host.rename(candidate, layout.activeSocket);
   logger2.info(`active.sock -> ${layout.activeTarget(color)}`);
 }
+function keepForRollback(session, window2) {
+  const { layout, logger: logger2, outcome } = session;
+  return session.step("keep", async () => {
+    const status2 = await session.containerStatus(layout.containerName(window2.color));
+    if (status2 !== "running") {
+      logger2.info(`${window2.color} is ${status2 ?? "absent"}: no rollback window`);
+      return null;
+    }
+    logger2.info(`${window2.color} keeps running, idle, for a fast rollback until ${window2.until}`);
+    outcome.notes.push(`rollback window: ${window2.color} runs until ${window2.until}`);
+    return window2;
+  });
+}
 function drainAndStop(session, color) {
   const { host, inputs, layout, logger: logger2 } = session;
   return session.step("drain", async () => {
@@ -44347,6 +44417,10 @@ function drainAndStop(session, color) {
 }
 
 // actions/deploy/src/commands/deploy.ts
+function hostUserOf(session) {
+  if (!session.hostUser) throw new Error("the host user is unknown (preflight did not run)");
+  return session.hostUser;
+}
 async function pullImage(session) {
   const { host, inputs, logger: logger2 } = session;
   const present = await host.run(hostCommands.imageId(inputs.image), { allowFailure: true, quiet: true });
@@ -44360,7 +44434,9 @@ async function pullImage(session) {
 async function migrate(session) {
   const { host, inputs, layout } = session;
   await host.run(hostCommands.removeContainer(layout.migrateContainerName), { allowFailure: true, quiet: true });
-  const result = await host.run(hostCommands.migrate(layout, inputs.image), { allowFailure: true });
+  const result = await host.run(hostCommands.migrate(layout, inputs.image, hostUserOf(session)), {
+    allowFailure: true
+  });
   await host.run(hostCommands.removeContainer(layout.migrateContainerName), { allowFailure: true, quiet: true });
   if (result.code !== 0) {
     const output = `${result.stdout}${result.stderr}`.trim().split("\n").slice(-20).join("\n");
@@ -44379,11 +44455,19 @@ async function deploy(session, state) {
   outcome.imageId = imageId;
   await session.step("migrate", () => migrate(session));
   await session.step("start", async () => {
+    const name = layout.containerName(color);
+    if (state.window?.color === color && await session.containerStatus(name) === "running") {
+      logger2.info(`ending the rollback window of ${color}`);
+      await host.run(hostCommands.stopContainer(name, 30), { allowFailure: true });
+    }
     await Promise.all([
-      host.run(hostCommands.removeContainer(layout.containerName(color)), { allowFailure: true, quiet: true }),
+      host.run(hostCommands.removeContainer(name), { allowFailure: true, quiet: true }),
       host.run(hostCommands.prepareSocketDir(layout, color))
     ]);
-    await host.run(hostCommands.runColor({ layout, environment: inputs.environment, color, image: inputs.image }));
+    const user = hostUserOf(session);
+    await host.run(
+      hostCommands.runColor({ layout, environment: inputs.environment, color, image: inputs.image, user })
+    );
   });
   const identity = await healthGate(session, color, true);
   await session.step("switch", () => switchTo(session, color));
@@ -44399,10 +44483,12 @@ async function deploy(session, state) {
     throw error2;
   }
   outcome.color = color;
-  await drainAndStop(session, previous);
+  const wanted = rollbackWindow(previous, inputs.rollbackWindowSeconds, session.now());
+  const window2 = wanted ? await keepForRollback(session, wanted) : null;
+  if (!window2) await drainAndStop(session, previous);
   await session.step("record", async () => {
     const slot = { image: inputs.image, imageId, identity, deployedAt: session.now().toISOString() };
-    await session.writeState(afterDeploy(state, color, slot, session.now()));
+    await session.writeState(afterDeploy(state, color, slot, window2, session.now()));
   });
 }
 
@@ -44443,6 +44529,7 @@ function openSession(host, inputs, logger2, context) {
     layout,
     started: Date.now(),
     outcome: emptyOutcome(inputs, steps),
+    hostUser: null,
     now: context.now ?? (() => /* @__PURE__ */ new Date()),
     sleep: context.sleep ?? defaultSleep,
     async step(name, fn) {
@@ -44558,6 +44645,10 @@ async function status(session) {
   const holder = lock ? parseLockRecord(lock) : null;
   const lockText = lock === null ? "free" : holder ? `held by ${describeHolder(holder)}` : "held (unreadable record)";
   lines.push(`lock: ${lockText}`);
+  const window2 = state.window;
+  lines.push(
+    window2 && windowOpen(window2, session.now()) ? `rollback window: ${window2.color} kept running until ${window2.until}` : "rollback window: none (a rollback restarts the retained colour)"
+  );
   for (const line of lines) logger2.info(line);
   outcome.notes.push(...lines);
   outcome.ok = true;
@@ -44907,23 +44998,6 @@ async function connectSsh(target) {
 }
 
 // actions/deploy/src/main.ts
-var inputNames = [
-  "command",
-  "host",
-  "port",
-  "user",
-  "ssh-key",
-  "known-hosts",
-  "image",
-  "environment",
-  "app-dir",
-  "url",
-  "health-path",
-  "health-timeout",
-  "drain-seconds",
-  "lock-ttl",
-  "github-token"
-];
 var logger = {
   info: (message) => info(message),
   warning: (message) => warning(message),
@@ -44940,7 +45014,7 @@ function writeOutputs(outcome) {
 async function run() {
   try {
     const raw = {};
-    for (const name of inputNames) raw[name] = getInput(name);
+    for (const name of deployInputNames) raw[name] = getInput(name);
     const inputs = parseDeployInputs(raw);
     setSecret(inputs.sshKey);
     if (inputs.githubToken) setSecret(inputs.githubToken);

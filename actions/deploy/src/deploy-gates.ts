@@ -1,24 +1,38 @@
 // The gates a release must pass: preflight (before the lock), health through the colour's own socket
 // (before the switch), and verify through nginx (after the switch).
 import type { DeploySession } from './deploy-session.js';
-import { parseDfAvailableKiB, parseIdentity, sameIdentity, type ServiceIdentity } from './deploy-state.js';
+import {
+  parseDfAvailableKiB,
+  parseHostUser,
+  parseIdentity,
+  sameIdentity,
+  type ServiceIdentity,
+} from './deploy-state.js';
 import { hostCommands as cmd } from './host-commands.js';
 import type { Color } from './host-layout.js';
 
-/** Engine, nginx config, env file (present, 0600), free disk, app dir. Independent checks run at once. */
+/**
+ * Engine, nginx config, env file (present, 0600), free disk, app dir, and who we are on the host (the
+ * colours run as that uid:gid). Independent checks run at once.
+ */
 export function preflight(session: DeploySession): Promise<void> {
   const { host, layout, logger, context } = session;
   return session.step('preflight', async () => {
     const minFree = context.minFreeKiB ?? 1024 * 1024;
     // One SSH channel each. The app dir exists already: the provisioned env file lives in it.
-    const [engine, mode, disk] = await Promise.all([
+    const [engine, mode, disk, , , whoAmI] = await Promise.all([
       host.run(cmd.engineVersion(), { quiet: true }),
       host.mode(layout.envFile),
       host.run(cmd.diskFreeKiB(layout.appDir), { quiet: true, allowFailure: true }),
       host.run(cmd.nginxTest(), { quiet: true }),
       host.run(cmd.prepareAppDir(layout), { quiet: true }),
+      host.run(cmd.whoAmI(), { quiet: true }),
     ]);
-    logger.info(`container engine ${engine.stdout.trim()}; nginx -t ok`);
+    const user = parseHostUser(whoAmI.stdout);
+    session.hostUser = user;
+    logger.info(
+      `container engine ${engine.stdout.trim()}; nginx -t ok; host user ${user.name} (uid ${user.uid}, gid ${user.gid})`,
+    );
     if (mode === null) throw new Error(`env file ${layout.envFile} is missing (provision it, mode 0600)`);
     if (mode !== 0o600) {
       throw new Error(`env file ${layout.envFile} has mode ${mode.toString(8)}; it must be 0600`);

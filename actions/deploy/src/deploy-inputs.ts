@@ -17,11 +17,32 @@ export interface DeployInputs {
   healthPath: string;
   healthTimeoutSeconds: number;
   drainSeconds: number;
+  rollbackWindowSeconds: number;
   lockTtlSeconds: number;
   githubToken: string;
 }
 
 export type RawInputs = Record<string, string | undefined>;
+
+/** Every input action.yml declares; main.ts reads exactly these (a unit test holds the two equal). */
+export const deployInputNames = [
+  'command',
+  'host',
+  'port',
+  'user',
+  'ssh-key',
+  'known-hosts',
+  'image',
+  'environment',
+  'app-dir',
+  'url',
+  'health-path',
+  'health-timeout',
+  'drain-seconds',
+  'rollback-window',
+  'lock-ttl',
+  'github-token',
+] as const;
 
 const commands: DeployCommand[] = ['deploy', 'rollback', 'status', 'unlock'];
 const environmentName = /^[a-z0-9][a-z0-9_-]{0,39}$/;
@@ -100,6 +121,7 @@ export function parseDeployInputs(raw: RawInputs): DeployInputs {
     healthPath,
     healthTimeoutSeconds: integerInput(raw, 'health-timeout', 60, 1, 3600, errors),
     drainSeconds: integerInput(raw, 'drain-seconds', 5, 0, 600, errors),
+    rollbackWindowSeconds: integerInput(raw, 'rollback-window', 900, 0, 7 * 24 * 3600, errors),
     lockTtlSeconds: integerInput(raw, 'lock-ttl', 1800, 1, 7 * 24 * 3600, errors),
     githubToken: raw['github-token'] ?? '',
   };

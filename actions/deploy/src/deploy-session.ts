@@ -4,7 +4,7 @@ import type { DeployInputs } from './deploy-inputs.js';
 import type { DeployOutcome, StepTiming } from './deploy-report.js';
 import { parseState, type DeployState } from './deploy-state.js';
 import { hostCommands as cmd } from './host-commands.js';
-import { hostLayout, type HostLayout } from './host-layout.js';
+import { hostLayout, type HostLayout, type HostUser } from './host-layout.js';
 import type { RemoteHost } from './ssh-host.js';
 
 export interface DeployLogger {
@@ -53,6 +53,8 @@ export interface DeploySession {
   writeState(state: DeployState): Promise<void>;
   /** The engine's status of a container (running, exited, …), or null when it does not exist. */
   containerStatus(name: string): Promise<string | null>;
+  /** The account the deploy runs as on the host; known after preflight. */
+  hostUser: HostUser | null;
   /** Logs (as an error) and returns the container's last log lines. */
   printLogs(name: string): Promise<string>;
 }
@@ -93,6 +95,7 @@ export function openSession(
     layout,
     started: Date.now(),
     outcome: emptyOutcome(inputs, steps),
+    hostUser: null,
     now: context.now ?? (() => new Date()),
     sleep: context.sleep ?? defaultSleep,
     async step<T>(name: string, fn: () => Promise<T>): Promise<T> {

@@ -1,7 +1,7 @@
 // Every command the deploy runs on the host, as argv arrays built by pure functions. The executor quotes
 // them with quote-for-shell; nothing here builds shell text.
-import type { Color, HostLayout } from './host-layout.js';
-import { containerSocketDir, containerSocketPath, containerUser } from './host-layout.js';
+import type { Color, HostLayout, HostUser } from './host-layout.js';
+import { containerSocketDir, containerSocketPath } from './host-layout.js';
 
 export type Argv = string[];
 
@@ -10,21 +10,27 @@ export interface ContainerSpec {
   environment: string;
   color: Color;
   image: string;
+  user: HostUser;
 }
+
+const runAs = (user: HostUser): Argv => ['--user', `${user.uid}:${user.gid}`];
 
 export const hostCommands = {
   engineVersion: (): Argv => ['docker', 'version', '--format', '{{.Server.Version}}'],
   diskFreeKiB: (path: string): Argv => ['df', '-Pk', path],
-  nginxTest: (): Argv => ['nginx', '-t'],
+  /** The deploy user, as `id` prints it: uid=1001(deploy) gid=1001(deploy) groups=… (parseHostUser). */
+  whoAmI: (): Argv => ['id'],
+  /**
+   * nginx -t reads root-only files (pid, logs, certificates): provisioning grants the deploy user exactly
+   * this command through sudo (/etc/sudoers.d/slipway-<user>); -n fails at once instead of prompting.
+   */
+  nginxTest: (): Argv => ['sudo', '-n', '/usr/sbin/nginx', '-t', '-q'],
+  /** Owned by the deploy user (who runs the colours): nginx's workers only need to traverse it. */
   prepareSocketDir: (layout: HostLayout, color: Color): Argv => [
     'install',
     '-d',
     '-m',
     '0755',
-    '-o',
-    String(containerUser.uid),
-    '-g',
-    String(containerUser.gid),
     layout.socketDir(color),
   ],
   prepareAppDir: (layout: HostLayout): Argv => [
@@ -41,11 +47,12 @@ export const hostCommands = {
    * Migrations run in a throw-away container of the NEW image, before anything is swapped. Not `--rm`:
    * with podman's Docker API, `run --rm` can report exit 0 for a failed container; the runner removes it.
    */
-  migrate: (layout: HostLayout, image: string): Argv => [
+  migrate: (layout: HostLayout, image: string, user: HostUser): Argv => [
     'docker',
     'run',
     '--name',
     layout.migrateContainerName,
+    ...runAs(user),
     '--init',
     '--read-only',
     '--tmpfs',
@@ -57,12 +64,13 @@ export const hostCommands = {
     image,
     'service/dist/cli/migrate.js',
   ],
-  runColor: ({ layout, environment, color, image }: ContainerSpec): Argv => [
+  runColor: ({ layout, environment, color, image, user }: ContainerSpec): Argv => [
     'docker',
     'run',
     '--detach',
     '--name',
     layout.containerName(color),
+    ...runAs(user),
     '--init',
     '--read-only',
     '--tmpfs',

@@ -10,8 +10,15 @@
 export type Color = 'blue' | 'green';
 export const colors: readonly Color[] = ['blue', 'green'];
 
-/** The uid:gid the image runs as (the node image's `node` user); socket directories are owned by it. */
-export const containerUser = { uid: 1000, gid: 1000 };
+/**
+ * The account the deploy logs in as on the host (provisioning's unprivileged deploy user). The colours run
+ * as its uid:gid, so the socket directories it creates (no chown, no root) are theirs to listen in.
+ */
+export interface HostUser {
+  name: string;
+  uid: number;
+  gid: number;
+}
 
 /** Where a colour's socket directory is mounted inside its container. */
 export const containerSocketDir = '/run/slipway';

@@ -1,29 +1,11 @@
 // The action's run(): reads inputs, connects over SSH with the pinned host key, runs the command,
 // records a GitHub Deployment when a token is given, writes outputs and the job summary.
 import * as core from '@actions/core';
-import { parseDeployInputs, type RawInputs } from './deploy-inputs.js';
+import { deployInputNames, parseDeployInputs, type RawInputs } from './deploy-inputs.js';
 import { renderDeploySummary, type DeployOutcome } from './deploy-report.js';
 import { createDeployment, type DeploymentRecorder } from './github-deployments.js';
 import { runCommand, type DeployLogger } from './run-deploy.js';
 import { connectSsh } from './ssh-host.js';
-
-const inputNames = [
-  'command',
-  'host',
-  'port',
-  'user',
-  'ssh-key',
-  'known-hosts',
-  'image',
-  'environment',
-  'app-dir',
-  'url',
-  'health-path',
-  'health-timeout',
-  'drain-seconds',
-  'lock-ttl',
-  'github-token',
-];
 
 const logger: DeployLogger = {
   info: (message) => core.info(message),
@@ -43,7 +25,7 @@ function writeOutputs(outcome: DeployOutcome): void {
 export async function run(): Promise<void> {
   try {
     const raw: RawInputs = {};
-    for (const name of inputNames) raw[name] = core.getInput(name);
+    for (const name of deployInputNames) raw[name] = core.getInput(name);
     const inputs = parseDeployInputs(raw);
     core.setSecret(inputs.sshKey);
     if (inputs.githubToken) core.setSecret(inputs.githubToken);

@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import type { DeploySession } from './deploy-session.js';
 import { hostCommands as cmd } from './host-commands.js';
+import type { RollbackWindow } from './deploy-state.js';
 import type { Color } from './host-layout.js';
 
 /**
@@ -14,6 +15,28 @@ export async function switchTo(session: DeploySession, color: Color): Promise<vo
   await host.symlink(layout.activeTarget(color), candidate);
   await host.rename(candidate, layout.activeSocket);
   logger.info(`active.sock -> ${layout.activeTarget(color)}`);
+}
+
+/**
+ * The rollback window: the old colour keeps running. It drains by itself: nginx closes every upstream
+ * connection after its keepalive_time (nginx/slipway.conf), and new ones follow active.sock to the new
+ * colour. Only a colour that is still running is kept (a stopped one gets no window).
+ */
+export function keepForRollback(
+  session: DeploySession,
+  window: RollbackWindow,
+): Promise<RollbackWindow | null> {
+  const { layout, logger, outcome } = session;
+  return session.step('keep', async () => {
+    const status = await session.containerStatus(layout.containerName(window.color));
+    if (status !== 'running') {
+      logger.info(`${window.color} is ${status ?? 'absent'}: no rollback window`);
+      return null;
+    }
+    logger.info(`${window.color} keeps running, idle, for a fast rollback until ${window.until}`);
+    outcome.notes.push(`rollback window: ${window.color} runs until ${window.until}`);
+    return window;
+  });
 }
 
 /** Waits drain-seconds, then stops (not removes) the old colour, which is kept for rollback. */

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
 import { validateActionMetadata } from '../../../scripts/validate-action-metadata.js';
+import { deployInputNames } from '../src/deploy-inputs.js';
 
 describe('deploy action.yml', () => {
   const { metadata, problems } = validateActionMetadata(
@@ -10,6 +11,10 @@ describe('deploy action.yml', () => {
   it("follows GitHub's action metadata schema and runs dist/index.js on node24", () => {
     expect(problems).toEqual([]);
     expect(metadata.runs).toEqual({ using: 'node24', main: 'dist/index.js' });
+  });
+
+  it('every declared input is read by the action, and nothing else', () => {
+    expect([...deployInputNames].sort()).toEqual(Object.keys(metadata.inputs as object).sort());
   });
 
   it('declares the inputs and outputs of the deploy contract', () => {

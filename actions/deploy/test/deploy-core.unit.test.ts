@@ -11,7 +11,10 @@ import {
   emptyState,
   idleColor,
   parseState,
+  parseHostUser,
   rollbackTarget,
+  rollbackWindow,
+  windowOpen,
 } from '../src/deploy-state.js';
 import { hostCommands } from '../src/host-commands.js';
 import { hostLayout } from '../src/host-layout.js';
@@ -106,22 +109,41 @@ describe('deploy state', () => {
     let state = emptyState('staging');
     expect(idleColor(state)).toBe('blue');
     expect(rollbackTarget(state)).toEqual({ error: expect.stringMatching(/nothing is deployed/) });
-    state = afterDeploy(state, 'blue', slot('v1'), new Date());
+    state = afterDeploy(state, 'blue', slot('v1'), null, new Date());
     expect(idleColor(state)).toBe('green');
     expect(rollbackTarget(state)).toEqual({ error: expect.stringMatching(/no previous release/) });
-    state = afterDeploy(state, 'green', slot('v2'), new Date());
+    const now = new Date('2026-12-05T10:00:00.250Z');
+    state = afterDeploy(state, 'green', slot('v2'), rollbackWindow('blue', 900, now), now);
+    expect(state.window).toEqual({ color: 'blue', until: '2026-12-05T10:15:00Z' });
+    expect(windowOpen(state.window, new Date('2026-12-05T10:14:59Z'))).toBe(true);
+    expect(windowOpen(state.window, new Date('2026-12-05T10:15:00Z'))).toBe(false);
     const target = rollbackTarget(state);
     expect(target).toMatchObject({ from: 'green', to: 'blue', slot: { image: 'v1' } });
-    if (!('error' in target)) expect(afterRollback(state, target, new Date()).active).toBe('blue');
+    if (!('error' in target)) {
+      const rolledBack = afterRollback(state, target, new Date());
+      expect(rolledBack.active).toBe('blue');
+      expect(rolledBack.window).toBeNull();
+    }
     expect(parseState(JSON.stringify(state), 'staging')).toEqual(state);
+    // state.json written before windows existed still reads, with no window.
+    const { window: _window, ...older } = state;
+    expect(parseState(JSON.stringify(older), 'staging').window).toBeNull();
     expect(() => parseState('{"schema":2}', 'staging')).toThrow(/schema/);
   });
 });
 
 describe('host commands', () => {
   const layout = hostLayout('/srv/slipway/staging', 'staging');
-  test('colour containers listen on a socket in their own bind-mounted directory', () => {
-    const argv = hostCommands.runColor({ layout, environment: 'staging', color: 'green', image: 'img:1' });
+  const user = { name: 'deploy', uid: 1002, gid: 1003 };
+  test('colour containers run as the deploy user and listen on a socket in their own directory', () => {
+    const argv = hostCommands.runColor({
+      layout,
+      environment: 'staging',
+      color: 'green',
+      image: 'img:1',
+      user,
+    });
+    expect(argv.slice(argv.indexOf('--user'), argv.indexOf('--user') + 2)).toEqual(['--user', '1002:1003']);
     expect(argv).toEqual(
       expect.arrayContaining(['--read-only', '--init', 'LISTEN_SOCKET=/run/slipway/app.sock']),
     );
@@ -134,8 +156,10 @@ describe('host commands', () => {
     expect(layout.socket('green')).toBe('/srv/slipway/staging/sockets/green/app.sock');
   });
   test('migrations run the new image with the env file', () => {
-    expect(hostCommands.migrate(layout, 'img:2')).toEqual(
+    expect(hostCommands.migrate(layout, 'img:2', user)).toEqual(
       expect.arrayContaining([
+        '--user',
+        '1002:1003',
         '--env-file',
         '/srv/slipway/staging/env',
         'img:2',
@@ -174,5 +198,26 @@ describe('report and parsing', () => {
     expect(text).toMatch(/Active colour \| green/);
     expect(text).toMatch(/\| migrate \| 1.25 \| ok \|/);
     expect(text).toMatch(/command: rollback/);
+  });
+});
+
+describe('the host user', () => {
+  test('is read from `id`, and an unreadable answer fails the preflight', () => {
+    expect(parseHostUser('uid=1002(deploy) gid=1003(deploy) groups=1003(deploy),998(docker)\n')).toEqual({
+      name: 'deploy',
+      uid: 1002,
+      gid: 1003,
+    });
+    expect(() => parseHostUser('id: command not found')).toThrow(/cannot read the host user/);
+  });
+  test('nginx -t goes through sudo -n (provisioning grants exactly that) and socket dirs are not chowned', () => {
+    expect(hostCommands.nginxTest()).toEqual(['sudo', '-n', '/usr/sbin/nginx', '-t', '-q']);
+    const argv = hostCommands.prepareSocketDir(hostLayout('/srv/slipway/staging', 'staging'), 'blue');
+    expect(argv).not.toContain('-o');
+    expect(argv).not.toContain('-g');
+  });
+  test('a rollback window of 0 means none', () => {
+    expect(rollbackWindow('blue', 0, new Date())).toBeNull();
+    expect(rollbackWindow(null, 900, new Date())).toBeNull();
   });
 });

@@ -9,7 +9,7 @@ import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { buildConsole } from '../../../console/build/build-console.js';
-import type { PodmanEngine } from './podman-engine.js';
+import type { DockerEngine } from './docker-engine.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -87,7 +87,7 @@ export async function prepareImageContext(repoRoot: string, contextDir: string):
 }
 
 export async function buildE2eImages(
-  engine: PodmanEngine,
+  engine: DockerEngine,
   repoRoot: string,
   workDir: string,
   tag: string,
@@ -103,13 +103,12 @@ export async function buildE2eImages(
   await timed('prepare-context', () => prepareImageContext(repoRoot, contextDir));
   const dockerfile = path.join(repoRoot, 'service/Dockerfile');
   const images = {
-    v1: `localhost/slipway-e2e:${tag}-v1`,
-    v2: `localhost/slipway-e2e:${tag}-v2`,
-    broken: `localhost/slipway-e2e:${tag}-broken`,
-    badMigration: `localhost/slipway-e2e:${tag}-bad-migration`,
+    v1: `slipway-e2e:${tag}-v1`,
+    v2: `slipway-e2e:${tag}-v2`,
+    broken: `slipway-e2e:${tag}-broken`,
+    badMigration: `slipway-e2e:${tag}-bad-migration`,
   };
-  const build = (args: string[]) =>
-    engine.podman(['build', '--pull=never', '--layers', ...args], { timeoutMs: 600_000 });
+  const build = (args: string[]) => engine.build(args, { timeoutMs: 600_000 });
   for (const [name, version] of [
     ['v1', '1.0.0-e2e'],
     ['v2', '2.0.0-e2e'],

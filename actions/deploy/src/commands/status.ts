@@ -2,6 +2,7 @@
 // lock, runs no preflight.
 import { describeHolder, parseLockRecord } from '../deploy-lock.js';
 import type { DeploySession } from '../deploy-session.js';
+import { windowOpen } from '../deploy-state.js';
 import { colors, otherColor } from '../host-layout.js';
 
 export async function status(session: DeploySession): Promise<void> {
@@ -25,6 +26,12 @@ export async function status(session: DeploySession): Promise<void> {
   const lockText =
     lock === null ? 'free' : holder ? `held by ${describeHolder(holder)}` : 'held (unreadable record)';
   lines.push(`lock: ${lockText}`);
+  const window = state.window;
+  lines.push(
+    window && windowOpen(window, session.now())
+      ? `rollback window: ${window.color} kept running until ${window.until}`
+      : 'rollback window: none (a rollback restarts the retained colour)',
+  );
   for (const line of lines) logger.info(line);
   outcome.notes.push(...lines);
   outcome.ok = true;
