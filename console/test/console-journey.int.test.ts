@@ -2,10 +2,7 @@
 /// <reference lib="dom.iterable" />
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Browser, Page } from 'playwright-core';
-import {
-  startFakeOpenAIServer,
-  type FakeOpenAIServer,
-} from '../../service/test/support/fake-openai-server.js';
+import { startFakeOpenAIServer, type FakeOpenAIServer } from '@slipway/service/testing/fake-openai-server';
 import {
   launchBrowser,
   openConsolePage,

@@ -27,7 +27,7 @@ describe('npm start, then a first question in the browser', () => {
   beforeAll(async () => {
     const port = await freePort();
     url = `http://127.0.0.1:${port}`;
-    child = spawn(process.execPath, ['--import', 'tsx', 'service/src/cli/dev-start.ts'], {
+    child = spawn(process.execPath, ['--import', 'tsx', 'devtools/src/dev-start.ts'], {
       cwd: repo,
       env: {
         PATH: process.env.PATH,

@@ -3,13 +3,10 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { freePort } from '@slipway/harness';
 import { buildConsole } from '../../build/build-console.js';
-import { parseConfig } from '../../../service/src/config/load-config.js';
-import { createLogger } from '../../../service/src/observability/logger.js';
-import { createRuntime, type Runtime } from '../../../service/src/runtime.js';
-import {
-  startServiceUnderTest,
-  type ServiceUnderTest,
-} from '../../../service/test/support/service-under-test.js';
+import { parseConfig } from '@slipway/service/config/load-config';
+import { createLogger } from '@slipway/service/observability/logger';
+import { createRuntime, type Runtime } from '@slipway/service/runtime';
+import { startServiceUnderTest, type ServiceUnderTest } from '@slipway/service/testing/service-under-test';
 
 async function listen(app: Runtime['app']): Promise<{ url: string; server: Server }> {
   const server = app.listen(0, '127.0.0.1');

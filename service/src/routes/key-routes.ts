@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { apiRegistry, bearerAuth, problemResponses, z } from '../api/api-registry.js';
+import { apiRegistry, bearerAuth, problemResponses, z } from '../openapi/openapi-registry.js';
 import { requireScope } from '../http/authenticate.js';
 import { scopes } from '../keys/api-key-format.js';
 
