@@ -26,6 +26,7 @@ import { buildE2eImages, type E2eImages } from './support/service-images.js';
 import { ensureNginxImage } from './support/swarm-images.js';
 import {
   joinOrInitSwarm,
+  removeImages,
   removeStack,
   runSwarmDeploy,
   type DeployRun,
@@ -169,9 +170,12 @@ beforeAll(async () => {
 }, 600_000);
 
 afterAll(async () => {
-  if (engine) await removeStack(engine, stack);
-  for (const image of images ? [images.badMigration, images.broken, images.v2, images.v1] : []) {
-    await docker(['rmi', image]).catch(() => undefined);
+  if (engine) {
+    await removeStack(engine, stack).catch((error: Error) => console.warn(`swarm e2e: ${error.message}`));
+  }
+  if (engine && images) {
+    const kept = await removeImages(engine, [images.badMigration, images.broken, images.v2, images.v1]);
+    if (kept.length > 0) console.warn(`swarm e2e: images not removed:\n${kept.join('\n')}`);
   }
   await swarm?.leave();
   for (const relay of relays) await relay.close();

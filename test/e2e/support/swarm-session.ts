@@ -1,6 +1,7 @@
 // A single-node swarm on this machine's Docker engine, shared with other suites: it is initialised only when
-// the engine is not in a swarm yet, and left again only by the session that initialised it. Everything a
-// run creates carries its stack name, so concurrent runs and other suites never touch each other's objects.
+// the engine is not in a swarm yet, and left again only by the session that initialised it, and only when
+// no other run's services are still on it. Everything a run creates carries its stack name, so concurrent
+// runs and other suites never touch each other's objects.
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -21,8 +22,11 @@ export async function joinOrInitSwarm(engine: DockerEngine): Promise<SwarmSessio
   else if (state !== 'active') throw new Error(`this engine's swarm is "${state}"`);
   return {
     initialisedHere,
+    // Another run may have joined the swarm this one initialised: leave only when no service is left.
     async leave() {
-      if (initialisedHere) await docker(['swarm', 'leave', '--force']);
+      if (!initialisedHere) return;
+      const services = await docker(['service', 'ls', '-q']).catch(() => 'unknown');
+      if (services === '') await docker(['swarm', 'leave', '--force']);
     },
   };
 }
@@ -63,7 +67,10 @@ export async function runSwarmDeploy(
   return { ...result, seconds: (Date.now() - started) / 1000 };
 }
 
-/** Removes the stack and whatever it created (services, network, secrets, config, migration jobs). */
+/**
+ * Removes the stack and whatever it created (services, network, secrets, config, migration jobs), and
+ * waits until its task containers are gone, so the images they ran can be removed after it.
+ */
 export async function removeStack(engine: DockerEngine, stack: string): Promise<void> {
   const docker = (args: string[]) => engine.docker(args).then((out) => out.trim());
   await docker(['stack', 'rm', stack]).catch(() => undefined);
@@ -82,7 +89,9 @@ export async function removeStack(engine: DockerEngine, stack: string): Promise<
       `label=com.docker.stack.namespace=${stack}`,
       '-q',
     ]);
-    if (!left && !networks) break;
+    // Task and job containers are named <stack>_<service>.…: they outlive their service for a moment.
+    const containers = await docker(['ps', '--all', '--filter', `name=${stack}_`, '-q']);
+    if (!left && !networks && !containers) break;
     if (left) await docker(['service', 'rm', ...left.split('\n')]).catch(() => undefined);
     await new Promise((resolve) => setTimeout(resolve, 1000));
   }
@@ -90,4 +99,22 @@ export async function removeStack(engine: DockerEngine, stack: string): Promise<
     const ids = await docker([kind, 'ls', '--filter', `label=com.docker.stack.namespace=${stack}`, '-q']);
     if (ids) await docker([kind, 'rm', ...ids.split('\n')]).catch(() => undefined);
   }
+}
+
+/** Removes the run's images, children first; retries while the engine still holds them for a removed task. */
+export async function removeImages(engine: DockerEngine, images: string[]): Promise<string[]> {
+  const kept: string[] = [];
+  for (const image of images) {
+    let lastError = '';
+    for (let attempt = 0; attempt < 15; attempt++) {
+      lastError = await engine.docker(['rmi', image]).then(
+        () => '',
+        (error: Error) => error.message,
+      );
+      if (!lastError || /No such image/i.test(lastError)) break;
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+    }
+    if (lastError && !/No such image/i.test(lastError)) kept.push(`${image}: ${lastError.split('\n')[0]}`);
+  }
+  return kept;
 }
