@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { Bm25Index, localIdf, topK, type IndexedChunk } from '../../src/rag/bm25-index.js';
+import { Bm25Index, localIdf, topK, type IndexedChunk } from '../../src/ranking/bm25-index.js';
 
 const chunk = (id: string, length: number, terms: Record<string, number>): IndexedChunk => ({
   id,
