@@ -150,7 +150,7 @@ export class Bm25Index {
         // the SQL's `w.idf * m.tf * ${k1 + 1} / (m.tf + <length term>)`
         const part = (idf * tf * this.k1PlusOne) / (tf + this.lengthTerms[ordinal]!);
         if (seen[ordinal]) {
-          scores[ordinal] += part;
+          scores[ordinal] = scores[ordinal]! + part;
         } else {
           seen[ordinal] = 1;
           scores[ordinal] = part;
