@@ -9,6 +9,7 @@
  */
 import type { Logger } from 'pino';
 import type pg from 'pg';
+import type { Metrics } from '../observability/metrics.js';
 import type { KeywordHit } from '../ranking/bm25-index.js';
 import { loadKeywordIndex, queryLexemes, type VersionedIndex } from './keyword-index-source.js';
 
@@ -19,6 +20,8 @@ export interface KeywordIndexOptions {
   queryCacheSize?: number;
   /** Wait after a failed build before that collection is tried again (default 5 s). */
   retryAfterMs?: number;
+  /** Gauges of the chunks and bytes held, updated after every build. */
+  metrics?: Pick<Metrics, 'keywordIndexChunks' | 'keywordIndexBytes'>;
 }
 
 export interface WarmResult {
@@ -28,6 +31,9 @@ export interface WarmResult {
   chunks: number;
   elapsedMs: number;
 }
+
+/** Where the start-up build stands: readiness waits for `building`, and reports `timed-out` and `failed`. */
+export type WarmState = 'not-started' | 'building' | 'ready' | 'timed-out' | 'failed';
 
 export interface KeywordIndexStatus {
   collections: number;
@@ -47,12 +53,16 @@ export class KeywordIndexes {
   private readonly maxChunks: number;
   private readonly queryCacheSize: number;
   private readonly retryAfterMs: number;
+  private warmState: WarmState = 'not-started';
+
+  private readonly metrics: KeywordIndexOptions['metrics'];
 
   constructor(
     private readonly db: pg.Pool,
     private readonly logger: Logger,
     options: KeywordIndexOptions = {},
   ) {
+    this.metrics = options.metrics;
     this.maxChunks = options.maxChunks ?? 2_000_000;
     this.queryCacheSize = options.queryCacheSize ?? 10_000;
     this.retryAfterMs = options.retryAfterMs ?? 5000;
@@ -91,27 +101,50 @@ export class KeywordIndexes {
     this.wanted.delete(collectionId);
   }
 
-  /** Builds every collection's index, in the background past `timeoutMs` (readiness says which). */
+  /**
+   * Builds every collection's index; resolves when all are built or after `timeoutMs`, whichever is first
+   * (builds go on in the background past it). `warmState` tells readiness where it stands.
+   */
   async warm(timeoutMs: number): Promise<WarmResult> {
     const started = performance.now();
-    const { rows } = await this.db.query<{ id: string; version: string }>(
-      'SELECT id, version FROM collections ORDER BY id',
-    );
+    this.warmState = 'building';
+    let rows: { id: string; version: string }[];
+    try {
+      ({ rows } = await this.db.query<{ id: string; version: string }>(
+        'SELECT id, version FROM collections',
+      ));
+    } catch (error) {
+      this.warmState = 'failed';
+      this.logger.warn({ err: error }, 'keyword indexes not built at start: the SQL path serves');
+      return {
+        state: 'timed-out',
+        collections: 0,
+        built: 0,
+        chunks: 0,
+        elapsedMs: performance.now() - started,
+      };
+    }
     for (const row of rows) this.want(row.id, Number(row.version));
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<'timed-out'>((resolve) => {
       timer = setTimeout(() => resolve('timed-out'), timeoutMs);
     });
-    const state = await Promise.race([this.idle().then(() => 'ready' as const), timedOut]);
+    const built = this.idle().then(() => 'ready' as const);
+    const state = await Promise.race([built, timedOut]);
     clearTimeout(timer);
-    const status = this.status();
+    this.warmState = state;
+    if (state === 'timed-out') void built.then(() => (this.warmState = 'ready'));
     return {
       state,
       collections: rows.length,
       built: rows.filter((r) => this.indexes.has(r.id)).length,
-      chunks: status.chunks,
+      chunks: this.status().chunks,
       elapsedMs: performance.now() - started,
     };
+  }
+
+  get warmStatus(): WarmState {
+    return this.warmState;
   }
 
   /** Resolves when no build is queued or running. */
@@ -171,6 +204,9 @@ export class KeywordIndexes {
       this.logger.warn({ err: error, collectionId }, 'keyword index build failed: the SQL path serves');
     } finally {
       this.queued.delete(collectionId);
+      const status = this.status();
+      this.metrics?.keywordIndexChunks.set(status.chunks);
+      this.metrics?.keywordIndexBytes.set(status.typedArrayBytes);
     }
   }
 
