@@ -39,6 +39,7 @@ export default {
         '<rootDir>/test/ops/**/*.int.test.ts',
         '<rootDir>/scripts/**/test/**/*.int.test.ts',
         '<rootDir>/bench/test/**/*.int.test.ts',
+        '<rootDir>/test/kubernetes/**/*.int.test.ts',
       ],
     },
     {
