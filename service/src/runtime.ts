@@ -33,7 +33,7 @@ export async function createRuntime(
   const db = overrides.db ?? createPostgresPool(config.DATABASE_URL, config.DATABASE_POOL_MAX, logger);
   const chroma = new ChromaGateway(config.CHROMA_URL, config.CHROMA_COLLECTION_PREFIX);
   const redis = config.REDIS_URL ? await connectRedis(config.REDIS_URL, logger) : undefined;
-  const keys = new ApiKeyStore(db, config.API_KEY_PEPPER);
+  const keys = new ApiKeyStore(db, config.API_KEY_PEPPER, config.API_KEY_CACHE_MS);
   if (config.BOOTSTRAP_ADMIN_KEY) {
     if (await keys.bootstrapAdmin(config.BOOTSTRAP_ADMIN_KEY))
       logger.info('stored BOOTSTRAP_ADMIN_KEY as the first admin key');

@@ -8,6 +8,8 @@ import {
   type ProvidedRedis,
 } from '@slipway/harness';
 import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { ApiKeyStore } from '../../src/keys/api-key-store.js';
 import { runMigrations } from '../../src/migrations/run-migrations.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { startServiceProcess, type ServiceProcess } from '../support/service-process.js';
@@ -15,6 +17,9 @@ import { startServiceProcess, type ServiceProcess } from '../support/service-pro
 // Two service processes on the same Postgres, Chroma and Redis, as two colours or two replicas run. Each keeps
 // its own in-memory keyword index; Postgres is the only source of truth, so a committed write in one process
 // is what the next search in the other answers.
+const KEY_CACHE_MS = 1000;
+const PEPPER = `pepper-${randomBytes(16).toString('hex')}`;
+
 describe('two service processes on the same stores', () => {
   let postgres: ProvidedPostgres;
   let chroma: ProvidedChroma;
@@ -34,6 +39,8 @@ describe('two service processes on the same stores', () => {
       REDIS_KEY_PREFIX: redis.keyPrefix,
       BOOTSTRAP_ADMIN_KEY: adminKey,
       RATE_LIMIT_PER_MINUTE: '100000',
+      API_KEY_CACHE_MS: String(KEY_CACHE_MS),
+      API_KEY_PEPPER: PEPPER,
     };
     a = await startServiceProcess(env);
     b = await startServiceProcess(env);
@@ -132,6 +139,29 @@ describe('two service processes on the same stores', () => {
         (r) => r.documentId,
       );
       expect(ids).toEqual(['new']);
+    }
+  });
+
+  it('a key revoked through one process is refused by the other within API_KEY_CACHE_MS', async () => {
+    const pool = new pg.Pool({ connectionString: postgres.url, max: 1 });
+    try {
+      const { key, record } = await new ApiKeyStore(pool, PEPPER).create('reader', ['read']);
+      const list = (service: ServiceProcess) =>
+        fetch(`${service.url}/v1/collections`, { headers: { authorization: `Bearer ${key}` } }).then(
+          (r) => r.status,
+        );
+      expect(await list(a)).toBe(200);
+      expect(await list(b)).toBe(200); // b now trusts its verification for up to KEY_CACHE_MS
+      // revoked as `keys revoke` does: another process's store
+      expect(await new ApiKeyStore(pool, PEPPER).revoke(record.id)).toBe(1);
+      const revokedAt = Date.now();
+      let status = 200;
+      while (status === 200 && Date.now() - revokedAt < KEY_CACHE_MS + 2000) status = await list(b);
+      expect(status).toBe(401);
+      expect(Date.now() - revokedAt).toBeLessThan(KEY_CACHE_MS + 2000);
+      expect(await list(a)).toBe(401);
+    } finally {
+      await pool.end();
     }
   });
 });
