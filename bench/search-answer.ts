@@ -7,10 +7,12 @@ import { renderTable, writeResult } from './lib/bench-report.js';
 import {
   callJson,
   counterDelta,
+  metricValue,
   startBenchServer,
   startBenchStack,
   type BenchServer,
   type BenchStack,
+  waitForKeywordIndex,
   waitUntilSettled,
 } from './lib/bench-stack.js';
 import { ingestCorpus } from './lib/ingest-corpus.js';
@@ -37,6 +39,7 @@ async function main() {
   const corpus = await loadBenchCorpus(args.docs, args.variants);
   let stack: BenchStack | undefined;
   let bare: BenchServer | undefined;
+  let sqlOnly: BenchServer | undefined;
   try {
     stack = await startBenchStack();
     bare = await startBenchServer('bare', { NODE_ENV: 'test' });
@@ -48,6 +51,19 @@ async function main() {
       `corpus: ${ingested.documents} documents, ${ingested.chunks} chunks in ${ingested.seconds} s`,
     );
 
+    // the service builds its in-process keyword index on the first search after the ingest; a sibling
+    // process on the same stores with KEYWORD_INDEX_ENABLED=false measures the SQL path side by side
+    await callJson(service.url, adminKey, 'POST', `/v1/collections/${COLLECTION}/search`, {
+      query: 'index warm-up',
+      mode: 'keyword',
+    });
+    const indexStarted = performance.now();
+    await waitForKeywordIndex(service.url, ingested.chunks);
+    console.log(
+      `keyword index: ${ingested.chunks} chunks built in ${Math.round(performance.now() - indexStarted)} ms`,
+    );
+    sqlOnly = await startBenchServer('service', { ...stack.serviceEnv, KEYWORD_INDEX_ENABLED: 'false' });
+    const sqlSearchUrl = `${sqlOnly.url}/v1/collections/${COLLECTION}/search`;
     const headers = { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' };
     const questions = [...new Set(corpus.queries.map((q) => q.text))];
     let counter = 0;
@@ -164,6 +180,38 @@ async function main() {
         }),
       );
     }
+    // the same, keyword side from SQL (sibling process, no in-process index), measured in the same run
+    await runLoad({
+      ...base,
+      name: 'warm-up',
+      url: sqlSearchUrl,
+      method: 'POST',
+      headers,
+      body: () => JSON.stringify({ query: nextQuestion(), mode: 'hybrid', topK: 10 }),
+      connections: 1,
+      durationS: 1,
+    });
+    for (const mode of ['keyword', 'hybrid'] as const) {
+      const before = await waitUntilSettled(sqlOnly.url);
+      const result = await runLoad({
+        ...base,
+        name: `search ${mode}, cache miss, c=1, SQL path`,
+        url: sqlSearchUrl,
+        method: 'POST',
+        headers,
+        body: () => JSON.stringify({ query: nextQuestion(), mode, topK: 10 }),
+        connections: 1,
+        durationS: Math.min(3, args.durationS),
+      });
+      const after = await waitUntilSettled(sqlOnly.url);
+      log({
+        ...result,
+        route: `POST /search ${mode} (SQL path)`,
+        cache: 'miss',
+        cacheLookups: counterDelta(before, after),
+      });
+    }
+    const memory = await measureMemory(service.url, sqlOnly.url, ingested.chunks);
     const ratio = (r: ServiceRun | undefined) => Math.round(((r?.rps ?? 0) / bareRun.rps) * 1000) / 1000;
     const fixed = fixedRate!;
     const goals = {
@@ -182,6 +230,7 @@ async function main() {
     };
     const result = {
       benchmark: 'search-answer',
+      memory,
       machine,
       loadAverageAtEnd: currentLoadAverage(),
       setup: {
@@ -253,11 +302,34 @@ async function main() {
       `/answer cache miss at ${FIXED_RATE} rps: ${fixed.rps} rps achieved, p99 ${fixed.latencyMs.p99} ms ` +
         `(goal < ${P99_GOAL_MS} ms: ${goals.answerP99At200RpsUnder50Ms.met ? 'met' : 'not met'})`,
     );
+    console.log(
+      `keyword index: ${memory.indexChunks} chunks, typed arrays ${memory.indexMiB} MiB ` +
+        `(${memory.indexMiBPer10kChunks} MiB per 10k chunks); RSS with index ${memory.rssWithIndexMiB} MiB, ` +
+        `without (SQL-only sibling) ${memory.rssWithoutIndexMiB} MiB: ${memory.rssDifferenceMiBPer10kChunks} MiB per 10k chunks`,
+    );
     console.log(`wall time ${result.wallSeconds} s; JSON: ${path}`);
   } finally {
+    await sqlOnly?.stop();
     await bare?.stop();
     await stack?.stop();
   }
+}
+
+/** Index bytes and RSS of the service with its index, against the SQL-only sibling, per 10k chunks. */
+async function measureMemory(withIndexUrl: string, withoutIndexUrl: string, chunks: number) {
+  const mib = (bytes: number | undefined) => Math.round(((bytes ?? 0) / 2 ** 20) * 10) / 10;
+  const per10k = (value: number) => Math.round((value / chunks) * 10_000 * 10) / 10;
+  const indexBytes = await metricValue(withIndexUrl, 'slipway_keyword_index_bytes');
+  const rssWith = await metricValue(withIndexUrl, 'process_resident_memory_bytes');
+  const rssWithout = await metricValue(withoutIndexUrl, 'process_resident_memory_bytes');
+  return {
+    indexChunks: (await metricValue(withIndexUrl, 'slipway_keyword_index_chunks')) ?? 0,
+    indexMiB: mib(indexBytes),
+    indexMiBPer10kChunks: per10k(mib(indexBytes)),
+    rssWithIndexMiB: mib(rssWith),
+    rssWithoutIndexMiB: mib(rssWithout),
+    rssDifferenceMiBPer10kChunks: per10k(mib(rssWith) - mib(rssWithout)),
+  };
 }
 
 main().then(
