@@ -70,6 +70,8 @@ export interface BenchStack {
   postgres: ProvidedPostgres;
   chroma: ProvidedChroma;
   redis: ProvidedRedis;
+  /** Stops the service process and starts a fresh one on the same stores (`service` then names it). */
+  restartService(): Promise<BenchServer>;
   stop(): Promise<void>;
 }
 
@@ -94,19 +96,24 @@ export async function startBenchStack(env: NodeJS.ProcessEnv = {}): Promise<Benc
       RATE_LIMIT_PER_MINUTE: '1000000',
       ...env,
     };
-    const service = await startBenchServer('service', serviceEnv);
-    return {
-      service,
+    const stack: BenchStack = {
+      service: await startBenchServer('service', serviceEnv),
       serviceEnv,
       adminKey,
       postgres,
       chroma,
       redis,
+      async restartService() {
+        await stack.service.stop();
+        stack.service = await startBenchServer('service', serviceEnv);
+        return stack.service;
+      },
       async stop() {
-        await service.stop();
+        await stack.service.stop();
         await Promise.allSettled([postgres.stop(), chroma.stop(), redis.stop()]);
       },
     };
+    return stack;
   } catch (error) {
     await Promise.allSettled([postgres.stop(), chroma.stop(), redis.stop()]);
     throw error;
