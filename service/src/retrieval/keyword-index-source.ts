@@ -7,6 +7,7 @@
 import type pg from 'pg';
 import { Bm25Index, type IndexedChunk } from '../ranking/bm25-index.js';
 import { parseTsvector } from '../ranking/parse-tsvector.js';
+import { inTransaction } from '../stores/postgres-pool.js';
 
 export interface VersionedIndex {
   collectionId: string;
@@ -43,13 +44,10 @@ const IDF_SQL = `
  * Builds the index of `collectionId` from one consistent snapshot. Returns undefined when the collection no
  * longer exists.
  */
-export async function loadKeywordIndex(
-  db: pg.Pool,
-  collectionId: string,
-): Promise<VersionedIndex | undefined> {
-  const client = await db.connect();
-  try {
-    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+export function loadKeywordIndex(db: pg.Pool, collectionId: string): Promise<VersionedIndex | undefined> {
+  // inTransaction: a connection lost mid-build fails the build, never the process
+  return inTransaction(db, async (client) => {
+    await client.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY');
     const version = await client.query<{ version: string }>('SELECT version FROM collections WHERE id = $1', [
       collectionId,
     ]);
@@ -62,10 +60,7 @@ export async function loadKeywordIndex(
       return rows.map((r) => r.idf);
     });
     return { collectionId, version: Number(version.rows[0].version), index };
-  } finally {
-    await client.query('ROLLBACK').catch(() => undefined);
-    client.release();
-  }
+  });
 }
 
 const toIndexedChunk = (row: ChunkRow): IndexedChunk => ({
