@@ -28,14 +28,19 @@ interface Candidate {
 function questionTermWeights(questionTerms: ReadonlySet<string>, unitTerms: readonly Set<string>[]) {
   const frequency = new Map<string, number>();
   for (const terms of unitTerms)
-    for (const term of terms) if (questionTerms.has(term)) frequency.set(term, (frequency.get(term) ?? 0) + 1);
+    for (const term of terms)
+      if (questionTerms.has(term)) frequency.set(term, (frequency.get(term) ?? 0) + 1);
   const weights = new Map<string, number>();
   for (const term of questionTerms)
     weights.set(term, Math.log(1 + (unitTerms.length + 1) / ((frequency.get(term) ?? 0) + 1)));
   return weights;
 }
 
-const coverage = (weights: ReadonlyMap<string, number>, total: number, ...termSets: ReadonlySet<string>[]) => {
+const coverage = (
+  weights: ReadonlyMap<string, number>,
+  total: number,
+  ...termSets: ReadonlySet<string>[]
+) => {
   let covered = 0;
   for (const [term, weight] of weights) if (termSets.some((terms) => terms.has(term))) covered += weight;
   return covered / total;
@@ -75,9 +80,13 @@ export function chooseQuotes(
     candidates.push({ unit, score: 0.5 * own + 0.5 * withSection + 0.05 / (1 + unit.chunkRank) });
   });
   return candidates
-    .sort(
-      (a, b) => b.score - a.score || a.unit.chunkRank - b.unit.chunkRank || a.unit.start - b.unit.start,
-    )
+    .sort((a, b) => b.score - a.score || a.unit.chunkRank - b.unit.chunkRank || a.unit.start - b.unit.start)
     .slice(0, maxSentences)
-    .map(({ unit: { documentId, chunkId, start, end, quote } }) => ({ documentId, chunkId, start, end, quote }));
+    .map(({ unit: { documentId, chunkId, start, end, quote } }) => ({
+      documentId,
+      chunkId,
+      start,
+      end,
+      quote,
+    }));
 }

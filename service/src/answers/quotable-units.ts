@@ -56,7 +56,11 @@ interface Outline {
   headings: OutlineBlock[];
 }
 
-function unitsOfChunk(chunk: RetrievedChunk, chunkRank: number, outline: Outline | undefined): QuotableUnit[] {
+function unitsOfChunk(
+  chunk: RetrievedChunk,
+  chunkRank: number,
+  outline: Outline | undefined,
+): QuotableUnit[] {
   const units: QuotableUnit[] = [];
   const push = (start: number, end: number, section: string) =>
     units.push({

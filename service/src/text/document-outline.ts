@@ -34,7 +34,8 @@ export function readOutline(stored: unknown): OutlineBlock[] | undefined {
     if (!Array.isArray(entry)) return undefined;
     const [kind, start, end, heading] = entry as unknown[];
     if (typeof kind !== 'string' || !kinds.has(kind)) return undefined;
-    if (!Number.isInteger(start) || !Number.isInteger(end) || (end as number) < (start as number)) return undefined;
+    if (!Number.isInteger(start) || !Number.isInteger(end) || (end as number) < (start as number))
+      return undefined;
     blocks.push({
       kind: kind as BlockKind,
       start: start as number,

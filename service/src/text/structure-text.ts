@@ -34,7 +34,9 @@ class StructuredTextBuilder {
     const previous = this.blocks.at(-1)?.kind;
     const tight =
       newItem &&
-      (kind === 'list-item' ? previous === 'list-item' : previous === 'table-header' || previous === 'table-row');
+      (kind === 'list-item'
+        ? previous === 'list-item'
+        : previous === 'table-header' || previous === 'table-row');
     if (this.text !== '') this.text += tight ? '\n' : '\n\n';
     this.blocks.push({ kind, start: this.text.length, end: this.text.length + content.length });
     this.text += content;

@@ -31,7 +31,10 @@ describe('planFolderSync', () => {
 
   it('after applying a plan, the collection equals the folder (property)', () => {
     const docs = fc.uniqueArray(
-      fc.record({ id: fc.constantFrom('a', 'b', 'c', 'd', 'e'), sha256: fc.constantFrom('1', '2', '3') }),
+      fc.record({
+        id: fc.constantFrom<string>('a', 'b', 'c', 'd', 'e'),
+        sha256: fc.constantFrom<string>('1', '2', '3'),
+      }),
       { selector: (d) => d.id },
     );
     fc.assert(
@@ -39,7 +42,8 @@ describe('planFolderSync', () => {
         const plan = planFolderSync(folder, stored);
         const after = new Map(stored.map((d) => [d.id, d.sha256]));
         for (const id of plan.remove) after.delete(id);
-        for (const id of [...plan.add, ...plan.replace]) after.set(id, folder.find((d) => d.id === id)!.sha256);
+        for (const id of [...plan.add, ...plan.replace])
+          after.set(id, folder.find((d) => d.id === id)!.sha256);
         expect([...after].sort()).toEqual(folder.map((d) => [d.id, d.sha256]).sort());
         expect(plan.unchanged.length + plan.add.length + plan.replace.length).toBe(folder.length);
       }),

@@ -50,7 +50,9 @@ describe('structureDocument (markdown)', () => {
       ['paragraph', 'A quoted line.'],
     ]);
     // blocks are separated by a blank line; items of one list and rows of one table by a line break
-    expect(structured.text).toContain('Steps\n\nfirst item, wrapped onto a second line\nsecond item\n\ndocker');
+    expect(structured.text).toContain(
+      'Steps\n\nfirst item, wrapped onto a second line\nsecond item\n\ndocker',
+    );
     expect(structured.text).toContain('Setting | Default\nPORT | 3000');
   });
 
