@@ -1,6 +1,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
+import { roomBoundaryConfigs } from './service/room-boundaries.js';
 
 export default tseslint.config(
   {
@@ -16,4 +17,5 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
+  ...roomBoundaryConfigs(),
 );

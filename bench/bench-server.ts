@@ -4,7 +4,7 @@
 // It reports its port to the parent over IPC ({ port }) and stops on SIGTERM or when the parent goes away.
 import express from 'express';
 import type { Server } from 'node:http';
-import { startServer } from '../service/src/server.js';
+import { startServer } from '@slipway/service/server';
 
 async function startBare(): Promise<{ server: Server; stop(signal?: string): Promise<void> }> {
   const app = express();

@@ -3,9 +3,9 @@
 // in step and both see the same machine load.
 // Usage: tsx bench/ingest.ts [--docs 1400] [--variants 4] [--out FILE]
 import { chromaClientFor } from '@slipway/harness';
-import { chromaMetadata, chunkId } from '../service/src/documents/document-store.js';
-import { prepareDocument } from '../service/src/documents/ingest-documents.js';
-import { createHashingEmbedder } from '../service/src/rag/hashing-embedder.js';
+import { chromaMetadata, chunkId } from '@slipway/service/documents/document-store';
+import { prepareDocument } from '@slipway/service/documents/ingest-documents';
+import { createHashingEmbedder } from '@slipway/service/embeddings/hashing-embedder';
 import { parseBenchArgs } from './lib/bench-args.js';
 import { batchesOf, loadBenchCorpus, type CorpusDocument } from './lib/bench-corpus.js';
 import { renderTable, writeResult } from './lib/bench-report.js';

@@ -1,4 +1,4 @@
-import { loadCranfield, type CranfieldQuery } from '../../service/src/eval/cranfield-loader.js';
+import { loadCranfield, type CranfieldQuery } from '@slipway/devtools/eval/cranfield-loader';
 
 /** One document as POST /v1/collections/:name/documents takes it. */
 export interface CorpusDocument {

@@ -9,8 +9,8 @@ import {
   type ProvidedPostgres,
   type ProvidedRedis,
 } from '@slipway/harness';
-import { runMigrations } from '../../service/src/migrations/run-migrations.js';
-import { createLogger } from '../../service/src/observability/logger.js';
+import { runMigrations } from '@slipway/service/migrations';
+import { createLogger } from '@slipway/service/observability/logger';
 
 export interface BenchServer {
   url: string;

@@ -125,7 +125,3 @@ export function actionlintProblemsOf(
     rmSync(dir, { recursive: true, force: true });
   }
 }
-
-export async function actionlintProblems(file: string, content: string): Promise<ValidationProblem[]> {
-  return actionlintProblemsOf([{ file, content }]);
-}

@@ -6,9 +6,9 @@ import { spawn, spawnSync } from 'node:child_process';
 import { accessSync, constants, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { configShape, secretSettings } from '../../service/src/config/config-schema.js';
-import { ConfigError, parseConfig } from '../../service/src/config/load-config.js';
-import { renderEnvExample } from '../../service/src/config/render-config-docs.js';
+import { configShape, secretSettings } from '@slipway/service/config/config-schema';
+import { ConfigError, parseConfig } from '@slipway/service/config/load-config';
+import { renderEnvExample } from '@slipway/service/config/render-config-docs';
 import {
   exitCodeFor,
   parseCheckList,

@@ -3,16 +3,14 @@ import type pg from 'pg';
 import { MemoryCacheStore, RedisCacheStore, ServiceCache } from './caches/cache-store.js';
 import { CollectionStore } from './collections/collection-store.js';
 import { DocumentStore } from './documents/document-store.js';
-import { createEmbedder } from './models/create-embedder.js';
+import { createEmbedder } from './embeddings/create-embedder.js';
 import type { Config } from './config/config-schema.js';
-import { createApp, type AppDeps } from './http/app.js';
+import { createApp, type AppDeps } from './app/create-app.js';
 import { ApiKeyStore } from './keys/api-key-store.js';
 import { createMetrics } from './observability/metrics.js';
-import { QuestionAnswerer } from './retrieval/answer-question.js';
-import { createLlmAnswerer } from './retrieval/create-llm-answerer.js';
+import { QuestionAnswerer } from './answers/answer-question.js';
+import { createLlmAnswerer } from './answers/create-llm-answerer.js';
 import { CollectionSearch } from './retrieval/search-collection.js';
-import { answerRoutes } from './routes/answer-routes.js';
-import { searchRoutes } from './routes/search-routes.js';
 import { ChromaGateway } from './stores/chroma-gateway.js';
 import { createPostgresPool, waitForQuietPool } from './stores/postgres-pool.js';
 import { connectRedis } from './stores/redis-connection.js';
@@ -23,7 +21,7 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
-/** Connects the stores named by the config and wires the app. The only place that does I/O set-up. */
+/** Connects the stores named by the config and wires the dependencies of the app; routes are mounted in app/. */
 export async function createRuntime(
   config: Config,
   logger: Logger,
@@ -38,7 +36,12 @@ export async function createRuntime(
       logger.info('stored BOOTSTRAP_ADMIN_KEY as the first admin key');
   }
   const metrics = createMetrics();
-  const deps: AppDeps = {
+  const cache = new ServiceCache(
+    redis ? new RedisCacheStore(redis) : new MemoryCacheStore(),
+    config.REDIS_KEY_PREFIX,
+    metrics,
+  );
+  const stores = {
     config,
     logger,
     metrics,
@@ -49,20 +52,16 @@ export async function createRuntime(
     collections: new CollectionStore(db, chroma),
     documents: new DocumentStore(db, chroma),
     embedder: createEmbedder(config, metrics),
-    cache: new ServiceCache(
-      redis ? new RedisCacheStore(redis) : new MemoryCacheStore(),
-      config.REDIS_KEY_PREFIX,
-      metrics,
-    ),
+    cache,
   };
-  const search = new CollectionSearch({ ...deps, cacheTtlSeconds: config.CACHE_TTL_SECONDS });
+  const search = new CollectionSearch({ ...stores, cacheTtlSeconds: config.CACHE_TTL_SECONDS });
   const answers = new QuestionAnswerer({
-    ...deps,
+    ...stores,
     search,
     llm: createLlmAnswerer(config, metrics, logger),
     cacheTtlSeconds: config.CACHE_TTL_SECONDS,
   });
-  deps.apiRouters = [searchRoutes(search), answerRoutes(answers)];
+  const deps: AppDeps = { ...stores, search, answers };
   const app = createApp(deps);
   return {
     deps,

@@ -1,5 +1,5 @@
 import { chmod, rm } from 'node:fs/promises';
-import { isEntryPoint } from './cli/entry-point.js';
+import { isEntryPoint } from './is-entry-point.js';
 import type { Server } from 'node:http';
 import { ConfigError, parseConfig } from './config/load-config.js';
 import { createLogger } from './observability/logger.js';

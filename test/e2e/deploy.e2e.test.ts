@@ -425,6 +425,57 @@ describe('SSH blue/green deploy to the provisioned host, as the deploy user, on 
     expect(existsSync(path.join(other.appDir, 'sockets/active.sock'))).toBe(true);
   }, 180_000);
 
+  test("the runbooks' host commands work as the deploy user, with only what provisioning installed", async () => {
+    const tools = await host.runAsDeployUser([
+      'sh',
+      '-c',
+      'for t in docker jq curl /usr/local/sbin/slipway-backup /usr/local/sbin/slipway-restore /usr/local/bin/slipway-expire-rollback-window; do command -v "$t" >/dev/null || { echo "missing $t"; exit 1; }; done',
+    ]);
+    expect(tools.stdout + tools.stderr).toBe('');
+    expect(tools.code).toBe(0);
+    const envFile = path.join(main.appDir, 'env');
+    // The env check before a first deploy (runbooks/deploy.md), with the image about to be deployed.
+    const ok = await host.runAsDeployUser([
+      'docker',
+      'run',
+      '--rm',
+      '--env-file',
+      envFile,
+      images.v1,
+      'service/dist/cli/check-config.js',
+    ]);
+    expect(ok.stdout.trim()).toBe('config ok (NODE_ENV=production)');
+    expect(ok.code).toBe(0);
+    const broken = path.join(main.appDir, 'env.broken');
+    await host.writeAsDeployUser(broken, 'NODE_ENV=production\nAPI_KEY_PEPPER=short\n', '0600');
+    const refused = await host.runAsDeployUser([
+      'docker',
+      'run',
+      '--rm',
+      '--env-file',
+      broken,
+      images.v1,
+      'service/dist/cli/check-config.js',
+    ]);
+    expect(refused.code).toBe(78);
+    expect(refused.stderr).toMatch(/API_KEY_PEPPER is shorter than 32 characters/);
+    expect(refused.stderr).toMatch(/DATABASE_URL/);
+    // The keys CLI from the active colour's image (runbooks/rotate-secrets.md).
+    const keys = await host.runAsDeployUser([
+      'docker',
+      'run',
+      '--rm',
+      '--network',
+      'host',
+      '--env-file',
+      envFile,
+      images.v1,
+      'service/dist/cli/keys.js',
+      'list',
+    ]);
+    if (keys.code !== 0) throw new Error(`keys list failed:\n${keys.stdout}${keys.stderr}`);
+  }, 120_000);
+
   test('second deploy under load: green takes over with zero failed requests; the other environment never notices', async () => {
     const otherLoad = startLoad({ url: `${other.url}/health/live`, concurrency: 4, ratePerSecond: 100 });
     const { result, load, p99DuringSwapMs } = await underLoad(() => deploy({ image: images.v2 }));

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
-import { startServiceUnderTest } from '../../service/test/support/service-under-test.js';
+import { startServiceUnderTest } from '@slipway/service/testing/service-under-test';
 import {
   baseMetricName,
   dashboardExpressions,

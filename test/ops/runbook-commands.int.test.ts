@@ -4,8 +4,8 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterDeploy, emptyState } from '../../actions/deploy/src/deploy-state.js';
-import { runMigrations } from '../../service/src/migrations/run-migrations.js';
-import { createLogger } from '../../service/src/observability/logger.js';
+import { runMigrations } from '@slipway/service/migrations';
+import { createLogger } from '@slipway/service/observability/logger';
 import { runCommand } from './run-command.js';
 
 // Runbook commands that can run on this machine, run as written in docs/runbooks/rotate-secrets.md.

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ingestDepsOf } from '../documents/ingest-documents.js';
 import { collectFiles, ingestFiles } from '../documents/ingest-files.js';
-import { isEntryPoint } from './entry-point.js';
+import { isEntryPoint } from '../is-entry-point.js';
 import { withRuntime } from './with-runtime.js';
 
 const usage = 'Usage: npm run ingest -- --collection NAME PATH... (files or folders of .txt, .md, .html)';

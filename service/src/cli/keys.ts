@@ -4,7 +4,7 @@ import { scopes, type Scope } from '../keys/api-key-format.js';
 import { ApiKeyStore } from '../keys/api-key-store.js';
 import { createLogger } from '../observability/logger.js';
 import { createPostgresPool } from '../stores/postgres-pool.js';
-import { isEntryPoint } from './entry-point.js';
+import { isEntryPoint } from '../is-entry-point.js';
 
 const usage = `Usage:
   npm run keys -- create --name NAME --scopes read[,ingest][,admin]

@@ -1,7 +1,7 @@
 import { ConfigError, parseSettings } from '../config/load-config.js';
 import { runMigrations } from '../migrations/run-migrations.js';
 import { createLogger } from '../observability/logger.js';
-import { isEntryPoint } from './entry-point.js';
+import { isEntryPoint } from '../is-entry-point.js';
 
 /** `npm run migrate` / `node dist/cli/migrate.js`: applies pending migrations to DATABASE_URL. */
 export async function migrateCommand(env: NodeJS.ProcessEnv = process.env): Promise<number> {

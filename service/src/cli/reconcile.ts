@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { reconcileCollection, type CollectionDrift } from '../documents/reconcile-stores.js';
-import { isEntryPoint } from './entry-point.js';
+import { isEntryPoint } from '../is-entry-point.js';
 import { withRuntime } from './with-runtime.js';
 
 /**

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { conflict, notFound } from '../http/app-error.js';
+import { conflict, notFound } from '../errors/app-error.js';
 import type { ChromaGateway } from '../stores/chroma-gateway.js';
 import { inTransaction } from '../stores/postgres-pool.js';
 

@@ -77,6 +77,7 @@ export const configShape = {
   METRICS_ALLOW: commaList.default([]),
   MAX_BODY_BYTES: intInRange(1024, 64 * 1024 * 1024).default(1024 * 1024),
   RATE_LIMIT_PER_MINUTE: intInRange(1, 1_000_000).default(120),
+  AUTH_FAILURES_PER_MINUTE: intInRange(1, 1_000_000).default(20),
   REQUEST_TIMEOUT_MS: intInRange(100, 600_000).default(30_000),
   SHUTDOWN_TIMEOUT_MS: intInRange(100, 600_000).default(10_000),
   DOCS_ENABLED: booleanFromText.default(true),
@@ -197,8 +198,14 @@ export const settingDocs: Record<SettingName, Omit<SettingDoc, 'name'>> = {
     description: 'Requests per minute per API key (per client IP when unauthenticated).',
     defaultText: '120',
   },
+  AUTH_FAILURES_PER_MINUTE: {
+    description:
+      'Failed authentications (401) per minute per client IP; past it the IP gets 429 before any key is checked.',
+    defaultText: '20',
+  },
   REQUEST_TIMEOUT_MS: {
-    description: 'A request still unanswered after this long gets 503.',
+    description:
+      'A request still unanswered after this long gets 503, or 408 when its body has not fully arrived.',
     defaultText: '30000',
   },
   SHUTDOWN_TIMEOUT_MS: {

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { ConfigError } from '../errors/startup-errors.js';
 import {
   DEVELOPMENT_PEPPER,
   configSchema,
@@ -9,12 +10,7 @@ import {
   type SettingName,
 } from './config-schema.js';
 
-export class ConfigError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-    this.name = 'ConfigError';
-  }
-}
+export { ConfigError };
 
 export interface ParseOptions {
   /** Reads a NAME_FILE path; injectable for tests. */

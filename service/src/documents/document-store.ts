@@ -1,8 +1,10 @@
 import type pg from 'pg';
+import type { Collection } from 'chromadb';
 import type { CollectionRef } from '../collections/collection-store.js';
-import { conflict, notFound } from '../http/app-error.js';
+import { conflict, notFound } from '../errors/app-error.js';
 import type { ChromaGateway } from '../stores/chroma-gateway.js';
 import { inTransaction } from '../stores/postgres-pool.js';
+import { OrphanVectorSweeper } from './orphan-vector-sweeper.js';
 
 /** A document's own fields, as stored: `text` is the normalised text every offset refers to. */
 interface DocumentFields {
@@ -51,14 +53,19 @@ export function chromaMetadata(documentId: string, metadata: Record<string, unkn
 /**
  * Documents and chunks across Postgres and Chroma. Every write holds the collection row lock, writes
  * Postgres inside a transaction, writes Chroma, and only then commits — so a Chroma failure rolls the
- * whole write back (503) and readers never see a document without its vectors. A crash between the Chroma
- * write and the commit can leave vectors without rows; `reconcile` finds and removes them.
+ * whole write back (503) and readers never see a document without its vectors. Vectors of a write that did
+ * not commit are swept in the background (OrphanVectorSweeper); only a crash of the process between the Chroma
+ * write and the commit leaves vectors without rows, and `reconcile` finds and removes those.
  */
 export class DocumentStore {
+  readonly sweeper: OrphanVectorSweeper;
+
   constructor(
     private readonly db: pg.Pool,
     private readonly chroma: ChromaGateway,
-  ) {}
+  ) {
+    this.sweeper = new OrphanVectorSweeper(chroma);
+  }
 
   /** Existing documents of the collection with these content hashes: sha256 → {id, chunks}. */
   async findByHashes(
@@ -82,6 +89,23 @@ export class DocumentStore {
   ): Promise<{ stored: string[]; duplicates: Map<string, { id: string; chunks: number }> }> {
     if (documents.length === 0) return { stored: [], duplicates: new Map() };
     const chromaCollection = await this.chroma.collection(collection.id);
+    let sentToChroma: string[] = [];
+    try {
+      return await this.insertInTransaction(collection, documents, chromaCollection, (ids) => {
+        sentToChroma = ids;
+      });
+    } catch (error) {
+      this.sweeper.schedule(collection.id, sentToChroma);
+      throw error;
+    }
+  }
+
+  private insertInTransaction(
+    collection: CollectionRef,
+    documents: PreparedDocument[],
+    chromaCollection: Collection,
+    sendingToChroma: (ids: string[]) => void,
+  ): Promise<{ stored: string[]; duplicates: Map<string, { id: string; chunks: number }> }> {
     return inTransaction(this.db, async (client) => {
       await client.query(`SELECT 1 FROM collections WHERE id = $1 FOR UPDATE`, [collection.id]);
       const existing = await client.query<{ id: string; sha256: string; chunk_count: number }>(
@@ -141,19 +165,15 @@ export class DocumentStore {
       await client.query(`UPDATE collections SET version = version + 1 WHERE id = $1`, [collection.id]);
 
       const ids = fresh.flatMap((d) => d.chunks.map((c) => chunkId(d.id, c.ordinal)));
-      try {
-        await this.chroma.call(() =>
-          chromaCollection.add({
-            ids,
-            embeddings: fresh.flatMap((d) => d.chunks.map((c) => c.embedding)),
-            metadatas: fresh.flatMap((d) => d.chunks.map(() => chromaMetadata(d.id, d.metadata))),
-          }),
-        );
-      } catch (error) {
-        // some vectors may have landed before the failure: take them back (best effort; reconcile covers the rest)
-        await this.chroma.call(() => chromaCollection.delete({ ids })).catch(() => undefined);
-        throw error;
-      }
+      // from here until the commit, a failure leaves vectors to sweep
+      sendingToChroma(ids);
+      await this.chroma.call(() =>
+        chromaCollection.add({
+          ids,
+          embeddings: fresh.flatMap((d) => d.chunks.map((c) => c.embedding)),
+          metadatas: fresh.flatMap((d) => d.chunks.map(() => chromaMetadata(d.id, d.metadata))),
+        }),
+      );
       return { stored: fresh.map((d) => d.id), duplicates };
     });
   }

@@ -1,11 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { CollectionRef, CollectionStore } from '../collections/collection-store.js';
-import { AppError, validationFailed } from '../http/app-error.js';
-import { ModelError } from '../models/model-error.js';
-import type { Embedder } from '../models/embedder.js';
+import { validationFailed } from '../errors/app-error.js';
+import type { Embedder } from '../embeddings/embedder.js';
 import type { Metrics } from '../observability/metrics.js';
-import { chunkText, type ChunkOptions } from '../rag/chunk-text.js';
-import { normalizeDocument, type DocumentFormat } from '../rag/normalize-document.js';
+import { chunkText, type ChunkOptions } from '../text/chunk-text.js';
+import { normalizeDocument, type DocumentFormat } from '../text/normalize-document.js';
 import type { DocumentStore, PreparedDocument } from './document-store.js';
 
 export interface IngestInput {
@@ -143,18 +142,7 @@ async function embedInBatches(deps: IngestDeps, texts: string[], signal?: AbortS
   const size = deps.embedBatchSize ?? 64;
   const out: number[][] = [];
   for (let i = 0; i < texts.length; i += size) {
-    try {
-      out.push(...(await deps.embedder.embed(texts.slice(i, i + size), signal)));
-    } catch (error) {
-      if (error instanceof ModelError && error.reason !== 'aborted') {
-        throw new AppError(
-          503,
-          'dependency-unavailable',
-          'The embedding service is unavailable; nothing was stored.',
-        );
-      }
-      throw error;
-    }
+    out.push(...(await deps.embedder.embed(texts.slice(i, i + size), signal)));
   }
   return out;
 }

@@ -1,7 +1,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { extname, join, relative, resolve } from 'node:path';
 import type { CollectionRecord, CollectionStore } from '../collections/collection-store.js';
-import { formatFromFileName } from '../rag/normalize-document.js';
+import { formatFromFileName } from '../text/normalize-document.js';
 import {
   ingestDocuments,
   type IngestDeps,

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { CollectionRef } from '../collections/collection-store.js';
-import type { Embedder } from '../models/embedder.js';
+import type { Embedder } from '../embeddings/embedder.js';
 import type { ChromaGateway } from '../stores/chroma-gateway.js';
 import { chromaMetadata } from './document-store.js';
 

@@ -1,7 +1,7 @@
 import type { RequestHandler } from 'express';
 import { bearerToken, scopeSatisfies, type Scope } from '../keys/api-key-format.js';
 import type { ApiKeyRecord, ApiKeyStore } from '../keys/api-key-store.js';
-import { AppError } from './app-error.js';
+import { AppError } from '../errors/app-error.js';
 
 declare module 'express-serve-static-core' {
   interface Locals {
@@ -26,6 +26,12 @@ export function identifyCaller(keys: ApiKeyStore): RequestHandler {
     next();
   };
 }
+
+/** Every /v1 route needs a key: answered before the body is read, so anonymous callers cost no parsing. */
+export const requireCaller: RequestHandler = (_req, res, next) => {
+  if (!res.locals.apiKey) return next(unauthorized('This endpoint needs an API key.'));
+  next();
+};
 
 /** Requires an identified key with at least `scope` (admin ⊇ ingest ⊇ read). */
 export function requireScope(scope: Scope): RequestHandler {

@@ -1,7 +1,7 @@
 import { BlockList, isIP } from 'node:net';
 import type { Request, RequestHandler } from 'express';
 import type { Metrics } from '../observability/metrics.js';
-import { AppError } from './app-error.js';
+import { AppError } from '../errors/app-error.js';
 
 /** Records http_request_duration_seconds with the route template (never the raw path: bounded labels). */
 export function recordHttpMetrics(metrics: Metrics): RequestHandler {

@@ -1,6 +1,8 @@
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
-import { AppError, problemTitle, problemType, type ProblemSlug } from './app-error.js';
+import { AppError, problemType } from '../errors/app-error.js';
+import { toProblem } from '../errors/problem-mapping.js';
+import { redactUrl } from '../observability/redact-url.js';
 
 export interface ProblemBody {
   type: string;
@@ -19,7 +21,7 @@ export function sendProblem(req: Request, res: Response, error: AppError): void 
     title: error.title,
     status: error.status,
     detail: error.message,
-    instance: req.originalUrl,
+    instance: redactUrl(req.originalUrl),
     requestId: res.locals.requestId as string | undefined,
   };
   if (error.fieldErrors?.length) body.errors = error.fieldErrors;
@@ -27,29 +29,7 @@ export function sendProblem(req: Request, res: Response, error: AppError): void 
   res.status(error.status).type('application/problem+json').send(JSON.stringify(body));
 }
 
-/** Maps errors raised by Express's body parser and friends onto the error model. */
-function fromFrameworkError(error: unknown): AppError | undefined {
-  const e = error as { type?: string; status?: number; statusCode?: number; expose?: boolean };
-  const status = e.status ?? e.statusCode;
-  switch (e.type) {
-    case 'entity.too.large':
-      return new AppError(413, 'payload-too-large', 'The request body is larger than the server accepts.');
-    case 'entity.parse.failed':
-      return new AppError(400, 'malformed-json', 'The request body is not valid JSON.');
-    case 'encoding.unsupported':
-    case 'charset.unsupported':
-      return new AppError(415, 'unsupported-media-type', 'Unsupported body encoding or charset.');
-    case 'request.aborted':
-      return new AppError(400, 'bad-request', 'The request was aborted by the client.');
-  }
-  if (typeof status === 'number' && status >= 400 && status < 500 && e.expose) {
-    const slug: ProblemSlug = status === 404 ? 'not-found' : 'bad-request';
-    return new AppError(status, slug, problemTitle(slug));
-  }
-  return undefined;
-}
-
-/** The one Express error handler: problem+json for every error; internals never reach the client. */
+/** The one Express error handler: renders the problem `toProblem` maps the error to (RFC 9457). */
 export function problemErrorHandler(logger: Logger): ErrorRequestHandler {
   return (error, req, res, next) => {
     // The client went away or the request already got its timeout answer: the work was cancelled on
@@ -62,19 +42,15 @@ export function problemErrorHandler(logger: Logger): ErrorRequestHandler {
       next(error);
       return;
     }
-    const known = error instanceof AppError ? error : fromFrameworkError(error);
-    if (known) {
-      if (known.status >= 500) req.log?.warn({ err: error }, known.message);
-      sendProblem(req, res, known);
-      return;
-    }
-    (req.log ?? logger).error({ err: error }, 'unhandled error');
-    sendProblem(req, res, new AppError(500, 'internal-error', 'An unexpected error occurred.'));
+    const { problem, unexpected } = toProblem(error);
+    if (unexpected) (req.log ?? logger).error({ err: error }, 'unhandled error');
+    else if (problem.status >= 500) (req.log ?? logger).warn({ err: error }, problem.message);
+    sendProblem(req, res, problem);
   };
 }
 
 export const notFoundHandler: RequestHandler = (req, res) => {
-  sendProblem(req, res, new AppError(404, 'not-found', `No route for ${req.method} ${req.path}.`));
+  sendProblem(req, res, new AppError(404, 'not-found', `No route for ${req.method} ${redactUrl(req.path)}.`));
 };
 
 export { problemType };

@@ -11,7 +11,7 @@ import {
 import { RedisStore } from 'rate-limit-redis';
 import type { Logger } from 'pino';
 import type { RedisConnection } from '../stores/redis-connection.js';
-import { AppError } from './app-error.js';
+import { AppError } from '../errors/app-error.js';
 import { sendProblem } from './problem-response.js';
 
 /**
@@ -134,4 +134,38 @@ export function createRateLimiter(options: {
     },
   });
   return { middleware, store };
+}
+
+/**
+ * A stricter per-IP budget for failed authentication. Only 401 answers count; once an IP has used its
+ * budget in the window it gets 429 before its key is hashed or looked up, so guessing keys costs the
+ * service almost nothing. Successful requests never count, however many run at once.
+ */
+export function createFailedAuthThrottle(options: {
+  perMinute: number;
+  redis: RedisConnection | undefined;
+  redisKeyPrefix: string;
+  logger: Logger;
+}): RequestHandler {
+  const windowMs = 60_000;
+  const store = new FailoverStore(options.redis, `${options.redisKeyPrefix}auth-fail:`, options.logger);
+  store.init({ windowMs } as Options);
+  return async (req, res, next) => {
+    const key = `ip:${ipKeyGenerator(req.ip ?? 'unknown')}`;
+    try {
+      const info = await store.get(key);
+      if (info && info.totalHits >= options.perMinute) {
+        const resetMs = (info.resetTime?.getTime() ?? Date.now() + windowMs) - Date.now();
+        const retryAfter = String(Math.max(1, Math.ceil(resetMs / 1000)));
+        const detail = `Too many failed authentications from this address; retry in ${retryAfter} s.`;
+        return next(new AppError(429, 'rate-limited', detail, undefined, { 'Retry-After': retryAfter }));
+      }
+    } catch (error) {
+      return next(error);
+    }
+    res.on('finish', () => {
+      if (res.statusCode === 401) store.increment(key).catch(() => undefined);
+    });
+    next();
+  };
 }

@@ -1,5 +1,5 @@
 import type { RequestHandler } from 'express';
-import { AppError } from './app-error.js';
+import { AppError } from '../errors/app-error.js';
 import { sendProblem } from './problem-response.js';
 
 declare module 'express-serve-static-core' {
@@ -9,16 +9,28 @@ declare module 'express-serve-static-core' {
   }
 }
 
-/** Answers 503 when a request is still unanswered after `ms`, and aborts its outbound work. */
+/**
+ * Answers a request still unanswered after `ms` — 408 when its body has not fully arrived (a slow client),
+ * else 503 — and aborts its outbound work.
+ */
 export function requestTimeout(ms: number): RequestHandler {
   return (req, res, next) => {
     const controller = new AbortController();
     res.locals.signal = controller.signal;
     const timer = setTimeout(() => {
       controller.abort(new Error('request timed out'));
-      if (!res.headersSent) {
-        sendProblem(req, res, new AppError(503, 'request-timeout', `No answer within ${ms} ms.`));
+      if (res.headersSent) return;
+      if (!req.complete) {
+        // the client has not finished sending its body: its fault, and the connection cannot be reused
+        res.setHeader('Connection', 'close');
+        sendProblem(
+          req,
+          res,
+          new AppError(408, 'request-timeout', `The request body did not arrive within ${ms} ms.`),
+        );
+        return;
       }
+      sendProblem(req, res, new AppError(503, 'request-timeout', `No answer within ${ms} ms.`));
     }, ms);
     const done = () => clearTimeout(timer);
     res.on('finish', done);

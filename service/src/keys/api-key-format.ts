@@ -1,10 +1,9 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 
 export const scopes = ['read', 'ingest', 'admin'] as const;
 export type Scope = (typeof scopes)[number];
 
 const KEY_PREFIX = 'slw_';
-const keyPattern = /^slw_[A-Za-z0-9_-]{43}$/;
 
 /** A new random API key: `slw_` + 32 random bytes, base64url. */
 export function generateApiKey(): string {
@@ -20,22 +19,11 @@ export function displayPrefix(key: string): string {
   return key.slice(0, 10);
 }
 
-export function looksLikeApiKey(value: string): boolean {
-  // bootstrap keys may be any long secret; generated keys follow the pattern
-  return keyPattern.test(value) || value.length >= 16;
-}
-
 /** admin ⊇ ingest ⊇ read. */
 const rank: Record<Scope, number> = { read: 1, ingest: 2, admin: 3 };
 
 export function scopeSatisfies(granted: readonly string[], required: Scope): boolean {
   return granted.some((s) => (s in rank ? rank[s as Scope] >= rank[required] : false));
-}
-
-export function sameHash(a: string, b: string): boolean {
-  const ab = Buffer.from(a, 'hex');
-  const bb = Buffer.from(b, 'hex');
-  return ab.length === bb.length && timingSafeEqual(ab, bb);
 }
 
 /** Parses `Authorization: Bearer <key>`; undefined when absent or malformed. */

@@ -1,4 +1,5 @@
 import type { Pool } from 'pg';
+import { inTransaction } from '../stores/postgres-pool.js';
 import { displayPrefix, generateApiKey, hashApiKey, type Scope } from './api-key-format.js';
 
 export interface ApiKeyRecord {
@@ -86,30 +87,19 @@ export class ApiKeyStore {
 
   /** Stores BOOTSTRAP_ADMIN_KEY (hashed) when no active admin key exists. Returns true when it did. */
   async bootstrapAdmin(key: string): Promise<boolean> {
-    const client = await this.db.connect();
-    try {
-      await client.query('BEGIN');
+    return inTransaction(this.db, async (client) => {
       // serialise concurrent starts of several instances
       await client.query(`SELECT pg_advisory_xact_lock(hashtext('slipway:bootstrap-admin'))`);
       const existing = await client.query(
         `SELECT 1 FROM api_keys WHERE revoked_at IS NULL AND 'admin' = ANY (scopes) LIMIT 1`,
       );
-      if (existing.rowCount) {
-        await client.query('COMMIT');
-        return false;
-      }
+      if (existing.rowCount) return false;
       const inserted = await client.query(
         `INSERT INTO api_keys (name, key_hash, key_prefix, scopes) VALUES ('bootstrap-admin', $1, $2, ARRAY['admin'])
          ON CONFLICT (key_hash) DO NOTHING`,
         [hashApiKey(key, this.pepper), displayPrefix(key)],
       );
-      await client.query('COMMIT');
       return (inserted.rowCount ?? 0) > 0;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
   }
 }

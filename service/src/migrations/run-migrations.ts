@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import type { Logger } from 'pino';
+import { MigrationError } from '../errors/startup-errors.js';
 
 /** The repository's migrations/ folder (service/src|dist/migrations → ../../../migrations). */
 export const migrationsDir = fileURLToPath(new URL('../../../migrations', import.meta.url));
@@ -23,9 +24,7 @@ export interface AppliedMigration {
   checksum: string;
 }
 
-export class MigrationError extends Error {
-  override readonly name = 'MigrationError';
-}
+export { MigrationError };
 
 /**
  * Pure: which files to apply, given what the database has applied. Refuses an edited applied file

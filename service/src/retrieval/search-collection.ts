@@ -1,6 +1,6 @@
 /**
  * Search over one collection: keyword (BM25 in Postgres), vector (Chroma, cosine) or hybrid (the shared
- * pipeline of rag/hybrid-retrieval.ts, as evaluated). Decisions live in search-plan.ts and rag/; this file
+ * pipeline of ranking/hybrid-retrieval.ts, as evaluated). Decisions live in search-plan.ts and ranking/; this file
  * does the I/O: SQL, Chroma, the embedder, the retrieval cache, metrics and the query audit.
  *
  * When the vector side fails (Chroma down, or the embedding endpoint), vector and hybrid searches are
@@ -11,8 +11,8 @@ import type { Logger } from 'pino';
 import type pg from 'pg';
 import type { ServiceCache } from '../caches/cache-store.js';
 import type { ChunkRecord, DocumentStore } from '../documents/document-store.js';
-import type { Embedder } from '../models/embedder.js';
-import { isModelError } from '../models/model-error.js';
+import type { Embedder } from '../embeddings/embedder.js';
+import { isModelError } from '../errors/model-error.js';
 import type { Metrics } from '../observability/metrics.js';
 import {
   feedbackChunkIds,
@@ -20,7 +20,7 @@ import {
   HYBRID_DEFAULTS,
   hybridQueryVector,
   type HybridConfig,
-} from '../rag/hybrid-retrieval.js';
+} from '../ranking/hybrid-retrieval.js';
 import { ChromaUnavailableError, type ChromaGateway } from '../stores/chroma-gateway.js';
 import { recordQueryAudit, type AuditContext } from './query-audit.js';
 import {

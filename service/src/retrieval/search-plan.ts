@@ -4,10 +4,10 @@
  * (near-duplicate suppression, optional MMR, top K).
  */
 import { createHash } from 'node:crypto';
-import { HYBRID_DEFAULTS, type HybridConfig } from '../rag/hybrid-retrieval.js';
-import { buildKeywordSearchSql } from '../rag/keyword-query-sql.js';
-import { selectMmr } from '../rag/select-mmr.js';
-import { suppressNearDuplicates } from '../rag/suppress-near-duplicates.js';
+import { HYBRID_DEFAULTS, type HybridConfig } from '../ranking/hybrid-retrieval.js';
+import { buildKeywordSearchSql } from '../ranking/keyword-query-sql.js';
+import { selectMmr } from '../ranking/select-mmr.js';
+import { suppressNearDuplicates } from '../ranking/suppress-near-duplicates.js';
 
 export type SearchMode = 'keyword' | 'vector' | 'hybrid';
 

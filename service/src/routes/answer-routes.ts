@@ -1,9 +1,9 @@
 import { Router, type Response } from 'express';
-import { apiRegistry, bearerAuth, problemResponses, z } from '../api/api-registry.js';
-import { AppError } from '../http/app-error.js';
+import { apiRegistry, bearerAuth, problemResponses, z } from '../openapi/openapi-registry.js';
+import { toProblem } from '../errors/problem-mapping.js';
 import { requireScope } from '../http/authenticate.js';
 import { parseBody, parseParams } from '../http/validate-request.js';
-import type { AnswerEvent, QuestionAnswerer } from '../retrieval/answer-question.js';
+import type { AnswerEvent, QuestionAnswerer } from '../answers/answer-question.js';
 import { CollectionParams } from './collection-routes.js';
 import { searchMode } from './search-routes.js';
 
@@ -112,10 +112,10 @@ export function answerRoutes(answers: QuestionAnswerer): Router {
     } catch (error) {
       if (!leaving.signal.aborted) {
         req.log?.error({ err: error }, 'answer stream failed');
-        const status = error instanceof AppError ? error.status : 500;
+        const { problem } = toProblem(error);
         writeEvent(res, {
           type: 'error',
-          reason: status === 503 ? 'dependency-unavailable' : 'internal',
+          reason: problem.status === 503 ? 'dependency-unavailable' : 'internal',
           message: 'The answer could not be completed.',
         });
       }

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import type { CollectionStore } from '../collections/collection-store.js';
-import { apiRegistry, bearerAuth, problemResponses, z } from '../api/api-registry.js';
+import { apiRegistry, bearerAuth, problemResponses, z } from '../openapi/openapi-registry.js';
 import { requireScope } from '../http/authenticate.js';
 import { parseBody, parseParams } from '../http/validate-request.js';
 

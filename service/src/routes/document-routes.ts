@@ -2,15 +2,29 @@ import { Router } from 'express';
 import type { CollectionStore } from '../collections/collection-store.js';
 import type { DocumentStore } from '../documents/document-store.js';
 import { ingestDocuments, type IngestDeps } from '../documents/ingest-documents.js';
-import { apiRegistry, bearerAuth, problemResponses, z } from '../api/api-registry.js';
+import { apiRegistry, bearerAuth, problemResponses, z } from '../openapi/openapi-registry.js';
 import { requireScope } from '../http/authenticate.js';
-import { validationFailed } from '../http/app-error.js';
+import { validationFailed } from '../errors/app-error.js';
 import { parseBody, parseParams } from '../http/validate-request.js';
 import { CollectionParams, collectionName } from './collection-routes.js';
 
+/**
+ * The one check of a document id. `.` and `..` are refused: URL clients resolve them as path segments, so
+ * `DELETE …/documents/..` would reach another route (the collection itself).
+ */
 export const documentId = z
   .string()
-  .regex(/^[A-Za-z0-9._:-]{1,128}$/, 'must be 1–128 of A-Z, a-z, 0-9, ., _, : and -');
+  .regex(/^[A-Za-z0-9._:-]{1,128}$/, 'must be 1–128 of A-Z, a-z, 0-9, ., _, : and -')
+  .refine(
+    (id) => id !== '.' && id !== '..',
+    'must not be "." or ".." (URL clients rewrite those path segments)',
+  );
+
+/** A metadata key; names that would reach an object's prototype are refused. */
+export const metadataKey = z
+  .string()
+  .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1–64 of A-Z, a-z, 0-9, _, . and -')
+  .refine((key) => !['__proto__', 'constructor', 'prototype'].includes(key), 'is a reserved name');
 
 const metadataValue = z.union([z.string().max(1000), z.number(), z.boolean(), z.null()]);
 
@@ -21,7 +35,7 @@ const DocumentInput = apiRegistry.register(
     title: z.string().max(500).optional(),
     text: z.string().min(1).max(5_000_000),
     source: z.string().max(2000).optional(),
-    metadata: z.record(z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/), metadataValue).optional(),
+    metadata: z.record(metadataKey, metadataValue).optional(),
     format: z.enum(['text', 'markdown', 'html']).optional(),
   }),
 );

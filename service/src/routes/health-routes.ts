@@ -1,6 +1,7 @@
 import { Router } from 'express';
+import { DEPENDENCY_RETRY_AFTER_SECONDS } from '../errors/app-error.js';
 import type { Metrics } from '../observability/metrics.js';
-import { apiRegistry, z } from '../api/api-registry.js';
+import { apiRegistry, z } from '../openapi/openapi-registry.js';
 
 export interface DependencyCheck {
   ok: boolean | 'skipped';
@@ -115,8 +116,9 @@ export interface ReadinessReport {
 export function createReadinessCheck(
   probe: ReadinessProbe,
   metrics: Metrics,
+  cacheMs = 1000,
 ): () => Promise<ReadinessReport> {
-  return async () => {
+  return sharedFor(cacheMs, async () => {
     const results = await Promise.all(
       probe.checks.map(async ({ name, required, run }) => ({
         name,
@@ -133,6 +135,18 @@ export function createReadinessCheck(
       status: summariseReadiness(results),
       checks: Object.fromEntries(results.map((r) => [r.name, r.check])),
     };
+  });
+}
+
+/**
+ * Calls within `ms` of a started run share its result, so a flood of /health/ready (it needs no key) costs
+ * the stores one check per `ms`, not one per request.
+ */
+export function sharedFor<T>(ms: number, run: () => Promise<T>, now = () => Date.now()): () => Promise<T> {
+  let last: { at: number; result: Promise<T> } | undefined;
+  return () => {
+    if (!last || now() - last.at >= ms) last = { at: now(), result: run() };
+    return last.result;
   };
 }
 
@@ -146,8 +160,10 @@ export function healthRoutes(
   });
   router.get('/health/ready', async (_req, res) => {
     const report = await checkReadiness();
+    const unavailable = report.status === 'unavailable';
+    if (unavailable) res.set('Retry-After', String(DEPENDENCY_RETRY_AFTER_SECONDS));
     res
-      .status(report.status === 'unavailable' ? 503 : 200)
+      .status(unavailable ? 503 : 200)
       .set('Cache-Control', 'no-store')
       .json(report);
   });

@@ -1,19 +1,17 @@
 import { Router } from 'express';
-import { apiRegistry, bearerAuth, problemResponses, z } from '../api/api-registry.js';
+import { apiRegistry, bearerAuth, problemResponses, z } from '../openapi/openapi-registry.js';
 import { requireScope } from '../http/authenticate.js';
 import { parseBody, parseParams } from '../http/validate-request.js';
 import type { CollectionSearch } from '../retrieval/search-collection.js';
 import { CollectionParams } from './collection-routes.js';
+import { metadataKey } from './document-routes.js';
 
 export const searchMode = z
   .enum(['hybrid', 'vector', 'keyword'])
   .openapi({ description: 'hybrid: BM25 + feedback-expanded vector list fused with weighted RRF.' });
 
 const metadataFilter = z
-  .record(
-    z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/),
-    z.union([z.string().max(1000), z.number(), z.boolean()]),
-  )
+  .record(metadataKey, z.union([z.string().max(1000), z.number(), z.boolean()]))
   .refine((filter) => Object.keys(filter).length <= 20, 'at most 20 keys')
   .openapi({ description: 'Equality on top-level scalar metadata keys; every key must match.' });
 

@@ -1,10 +1,12 @@
 import { ChromaClient, ChromaNotFoundError, type Collection } from 'chromadb';
-import { AppError } from '../http/app-error.js';
+import { AppError, DEPENDENCY_RETRY_AFTER_SECONDS } from '../errors/app-error.js';
 
 /** Thrown when Chroma cannot be reached or answers with a server error. */
 export class ChromaUnavailableError extends AppError {
   constructor(cause: unknown) {
-    super(503, 'dependency-unavailable', 'The vector store is unavailable; try again shortly.');
+    super(503, 'dependency-unavailable', 'The vector store is unavailable; try again shortly.', undefined, {
+      'Retry-After': String(DEPENDENCY_RETRY_AFTER_SECONDS),
+    });
     this.cause = cause;
   }
 }

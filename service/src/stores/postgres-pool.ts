@@ -15,19 +15,29 @@ export function createPostgresPool(url: string, max: number, logger: Logger): pg
   return pool;
 }
 
-/** Runs `fn` in a transaction, rolling back on any error. */
+/**
+ * Runs `fn` in a transaction, rolling back on any error. While the client is checked out, a lost
+ * connection surfaces as the next query's error (the pool only listens on idle clients: an unheard
+ * 'error' event would end the process), and a broken client is discarded rather than returned.
+ */
 export async function inTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
+  let lost: Error | undefined;
+  const onError = (error: Error) => {
+    lost = error;
+  };
+  client.on('error', onError);
   try {
     await client.query('BEGIN');
     const result = await fn(client);
     await client.query('COMMIT');
     return result;
   } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
+    if (!lost) await client.query('ROLLBACK').catch(() => undefined);
     throw error;
   } finally {
-    client.release();
+    client.off('error', onError);
+    client.release(lost);
   }
 }
 

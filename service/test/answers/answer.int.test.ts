@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
-import { NOTHING_FOUND_ANSWER } from '../../src/rag/answer-extractively.js';
+import { NOTHING_FOUND_ANSWER } from '../../src/answers/answer-extractively.js';
 import { startFakeOpenAIServer, type FakeOpenAIServer } from '../support/fake-openai-server.js';
 import { startServiceUnderTest, type ServiceUnderTest } from '../support/service-under-test.js';
 

@@ -246,7 +246,7 @@ describe('request timeout', () => {
   });
   afterAll(async () => svc?.stop());
 
-  it('answers 503 request-timeout when a request stalls past REQUEST_TIMEOUT_MS', async () => {
+  it('answers 408 request-timeout when a request body stalls past REQUEST_TIMEOUT_MS', async () => {
     const { createServer, request: httpRequest } = await import('node:http');
     const server = createServer(svc.app);
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -270,7 +270,7 @@ describe('request timeout', () => {
         req.on('error', reject);
         req.write('{"name":'); // and never the rest
       });
-      expect(result.status).toBe(503);
+      expect(result.status).toBe(408); // the client's body never arrived: its fault, not the service's
       expect(JSON.parse(result.body).type).toBe('urn:slipway:problem:request-timeout');
     } finally {
       server.closeAllConnections();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { HYBRID_DEFAULTS } from '../../src/rag/hybrid-retrieval.js';
+import { HYBRID_DEFAULTS } from '../../src/ranking/hybrid-retrieval.js';
 import {
   candidateCount,
   canonicalJson,

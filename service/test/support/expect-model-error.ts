@@ -1,5 +1,5 @@
 import { expect } from '@jest/globals';
-import { ModelError } from '../../src/models/model-error.js';
+import { ModelError } from '../../src/errors/model-error.js';
 
 /** Awaits a promise that must reject with a ModelError, and returns that error for further assertions. */
 export async function expectModelError(promise: Promise<unknown>): Promise<ModelError> {

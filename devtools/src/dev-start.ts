@@ -1,0 +1,125 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import {
+  startChromaServer,
+  startEmbeddedPostgres,
+  type ChromaServer,
+  type EmbeddedPostgresServer,
+} from '@slipway/harness';
+import type { Logger } from 'pino';
+import { ingestDepsOf } from '@slipway/service/documents/ingest-documents';
+import { collectFiles, ingestFiles } from '@slipway/service/documents/ingest-files';
+import { generateApiKey } from '@slipway/service/keys/api-key-format';
+import type { Runtime } from '@slipway/service/runtime';
+import { runMigrations } from '@slipway/service/migrations';
+import { createLogger } from '@slipway/service/observability/logger';
+import { main } from '@slipway/service/server';
+import { isEntryPoint } from '@slipway/service/is-entry-point';
+import { superviseStores, type SupervisedStore } from './store-supervisor.js';
+
+/** Git-ignored working data of `npm start`: embedded Postgres and Chroma data, the dev admin key. */
+const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+const defaultDataDir = `${repoRoot}.data/`;
+
+/** The development admin key: made once, kept in .data/ so it survives restarts. */
+function devAdminKey(dir: string): string {
+  const file = `${dir}dev-admin-key`;
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const key = generateApiKey();
+  writeFileSync(file, `${key}\n`, { mode: 0o600 });
+  return key;
+}
+
+/**
+ * `npm start`: the service on embedded defaults. Without DATABASE_URL / CHROMA_URL it starts embedded
+ * Postgres and the npm-bundled Chroma server under .data/, applies migrations, and prints the URL and a
+ * development admin key. Ctrl-C / SIGTERM stops the service first, then every child it started.
+ */
+export async function devStart(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  if (env.NODE_ENV === 'production' && (!env.DATABASE_URL || !env.CHROMA_URL)) {
+    console.error(
+      'npm start runs embedded stores, which production refuses: set DATABASE_URL and CHROMA_URL.',
+    );
+    process.exit(78);
+  }
+  const logger = createLogger(env.LOG_LEVEL ?? 'info');
+  const devDataDir = env.SLIPWAY_DATA_DIR ? `${env.SLIPWAY_DATA_DIR.replace(/\/$/, '')}/` : defaultDataDir;
+  mkdirSync(devDataDir, { recursive: true });
+  const children: SupervisedStore[] = [];
+  const stops = new Map<string, () => Promise<void>>();
+  let supervisor: { stop(): void } | undefined;
+  const stopChildren = async () => {
+    supervisor?.stop();
+    await Promise.allSettled(children.reverse().map((c) => stops.get(c.name)?.()));
+  };
+
+  try {
+    const serviceEnv: NodeJS.ProcessEnv = { ...env };
+    if (!env.DATABASE_URL) {
+      const dataDir = `${devDataDir}postgres`;
+      let postgres: EmbeddedPostgresServer = await startEmbeddedPostgres({ dataDir });
+      const port = postgres.port;
+      children.push({
+        name: 'postgres',
+        pid: () => postgres.pid,
+        restart: async () => {
+          postgres = await startEmbeddedPostgres({ dataDir, port });
+        },
+      });
+      stops.set('postgres', () => postgres.stop());
+      serviceEnv.DATABASE_URL = postgres.url;
+      logger.info({ port }, 'embedded postgres started');
+    }
+    if (!env.CHROMA_URL) {
+      const chroma: ChromaServer = await startChromaServer({ dataDir: `${devDataDir}chroma` });
+      children.push({ name: 'chroma', pid: () => chroma.pid, restart: () => chroma.restart() });
+      stops.set('chroma', () => chroma.stop());
+      serviceEnv.CHROMA_URL = chroma.url;
+      logger.info({ port: chroma.port }, 'bundled chroma started');
+    }
+    supervisor = superviseStores(children, logger);
+    await runMigrations(serviceEnv.DATABASE_URL as string, logger);
+    // A key the operator supplied is theirs to keep secret: never printed. One made here for development is.
+    const operatorKey = env.BOOTSTRAP_ADMIN_KEY !== undefined && env.BOOTSTRAP_ADMIN_KEY !== '';
+    const adminKey = operatorKey ? (env.BOOTSTRAP_ADMIN_KEY as string) : devAdminKey(devDataDir);
+    serviceEnv.BOOTSTRAP_ADMIN_KEY = adminKey;
+    const shownKey = operatorKey ? '$BOOTSTRAP_ADMIN_KEY' : adminKey;
+
+    // on SIGTERM/SIGINT: the service drains first, then the stores it was using stop
+    const running = await main(serviceEnv, { embeddedStores: children.length > 0, afterStop: stopChildren });
+    await seedDocs(running.runtime, logger);
+    console.log(
+      [
+        '',
+        `  Slipway is running at ${running.url}`,
+        `  API docs:        ${running.url}/docs`,
+        operatorKey ? '  Admin key:       the BOOTSTRAP_ADMIN_KEY you set' : `  Dev admin key:   ${adminKey}`,
+        `  Try:  curl -H "Authorization: Bearer ${shownKey}" -H 'content-type: application/json' \\`,
+        `          -d '{"question":"How do I roll back a deploy?"}' ${running.url}/v1/collections/docs/answer`,
+        '',
+      ].join('\n'),
+    );
+  } catch (error) {
+    logger.error({ err: error }, 'start-up failed');
+    await stopChildren();
+    process.exit(1);
+  }
+}
+
+/**
+ * Ingests the repository's docs/ into a `docs` collection, so a new user can ask the runbooks questions at
+ * once. Content-hash dedup makes restarts cheap; only changed files are re-embedded.
+ */
+async function seedDocs(runtime: Runtime, logger: Logger): Promise<void> {
+  if (process.env.SEED_DOCS === 'false') return;
+  try {
+    const files = await collectFiles([`${repoRoot}docs`]);
+    const { outcomes } = await ingestFiles(ingestDepsOf(runtime.deps), 'docs', files, repoRoot);
+    const stored = outcomes.filter((o) => !o.duplicate).length;
+    logger.info({ files: outcomes.length, stored }, 'seeded the docs collection from docs/');
+  } catch (error) {
+    logger.warn({ err: { message: (error as Error).message } }, 'could not seed the docs collection');
+  }
+}
+
+if (isEntryPoint(import.meta.url)) await devStart();

@@ -1,0 +1,317 @@
+import { cpus } from 'node:os';
+import nlp from 'wink-nlp-utils';
+import bm25 from 'wink-bm25-text-search';
+import { chunkText, DEFAULT_CHUNK_OPTIONS, type ChunkOptions } from '@slipway/service/text/chunk-text';
+import {
+  createHashingEmbedder,
+  type HashingEmbedderOptions,
+} from '@slipway/service/embeddings/hashing-embedder';
+import { normalizeDocument } from '@slipway/service/text/normalize-document';
+import {
+  feedbackChunkIds,
+  fuseHybrid,
+  HYBRID_DEFAULTS,
+  hybridQueryVector,
+  type HybridConfig,
+} from '@slipway/service/ranking/hybrid-retrieval';
+import { selectMmr } from '@slipway/service/ranking/select-mmr';
+import { loadCranfield, relevantDocumentsByQuery } from './cranfield-loader.js';
+import { meanMetrics, ndcgAtK, type RankingMetrics } from './ranking-metrics.js';
+import { createPostgresKeywordIndex, type PostgresVersion } from './postgres-keyword-index.js';
+
+export type EvalMode = 'keyword' | 'keyword-cover-density' | 'vector' | 'hybrid' | 'hybrid+mmr' | 'bm25';
+
+export interface EvalOptions {
+  /** An empty Postgres database: the eval runs the repository's migrations in it and fills one collection. */
+  databaseUrl: string;
+  /** Also rank keyword results by ts_rank_cd, for comparison (default true). */
+  compareCoverDensity?: boolean;
+  dataDir?: string;
+  /** Cut-off of every metric (default 10). */
+  k?: number;
+  /** Chunks each retriever returns before fusion (default 100). */
+  candidates?: number;
+  chunking?: ChunkOptions;
+  embedder?: HashingEmbedderOptions;
+  /** RRF constant and the weights of the keyword list and the (feedback-expanded) vector list. */
+  fusion?: { k?: number; keywordWeight?: number; vectorWeight?: number };
+  mmr?: { lambda?: number; pool?: number };
+  /** Pseudo-relevance feedback for the vector side of hybrid: top keyword chunks and their weight. */
+  feedback?: { chunks?: number; weight?: number };
+}
+
+export interface ModeResult extends RankingMetrics {
+  mode: EvalMode;
+  queries: number;
+  /** Wall time of retrieving all queries in this mode. */
+  ms: number;
+  /** nDCG@k of each judged query, in query order (for paired comparisons). */
+  perQueryNdcg: number[];
+}
+
+export interface EvalReport {
+  dataset: 'cranfield';
+  k: number;
+  documents: number;
+  chunks: number;
+  queries: number;
+  results: ModeResult[];
+  config: Required<Omit<EvalOptions, 'databaseUrl' | 'dataDir' | 'compareCoverDensity'>>;
+  timings: { loadMs: number; embedMs: number; indexMs: number; totalMs: number };
+  machine: { node: string; cpus: number; cpuModel: string };
+  /** The Postgres server the keyword modes ran on. */
+  postgres: PostgresVersion;
+}
+
+export const DEFAULT_EVAL_CONFIG: EvalReport['config'] = {
+  k: 10,
+  // the service's hybrid search uses the same values (service/src/ranking/hybrid-retrieval.ts), so the eval measures what ships
+  candidates: HYBRID_DEFAULTS.candidates,
+  chunking: { ...DEFAULT_CHUNK_OPTIONS },
+  embedder: {},
+  fusion: { ...HYBRID_DEFAULTS.fusion },
+  mmr: { lambda: 0.7, pool: 50 },
+  feedback: { ...HYBRID_DEFAULTS.feedback },
+};
+
+const stopwatch = (): (() => number) => {
+  const start = performance.now();
+  return () => Math.round(performance.now() - start);
+};
+
+/** Document ids by their best chunk, best first. */
+const toDocuments = (documentIds: Iterable<string>): string[] => [...new Set(documentIds)];
+
+/** BM25 over whole documents (title + abstract) with wink-bm25-text-search: k1 1.2, b 0.75, stopwords, stems. */
+function bm25Rankings(
+  documents: readonly { id: string; text: string }[],
+  queries: readonly { id: string; text: string }[],
+  limit: number,
+): Map<string, string[]> {
+  const engine = bm25();
+  engine.defineConfig({ fldWeights: { text: 1 }, bm25Params: { k1: 1.2, b: 0.75, k: 1 } });
+  engine.definePrepTasks([
+    nlp.string.lowerCase!,
+    nlp.string.removeExtraSpaces!,
+    nlp.string.tokenize0!,
+    nlp.tokens.removeWords!,
+    nlp.tokens.stem!,
+  ]);
+  for (const document of documents) engine.addDoc({ text: document.text }, document.id);
+  engine.consolidate();
+  return new Map(queries.map((q) => [q.id, engine.search(q.text, limit).map(([id]) => String(id))]));
+}
+
+/** Runs every retrieval mode over Cranfield in one run, with the same metrics code and relevance rule. */
+export async function evaluateRetrieval(options: EvalOptions): Promise<EvalReport> {
+  const total = stopwatch();
+  const config: EvalReport['config'] = {
+    k: options.k ?? DEFAULT_EVAL_CONFIG.k,
+    candidates: options.candidates ?? DEFAULT_EVAL_CONFIG.candidates,
+    chunking: { ...DEFAULT_EVAL_CONFIG.chunking, ...options.chunking },
+    embedder: { ...DEFAULT_EVAL_CONFIG.embedder, ...options.embedder },
+    fusion: { ...DEFAULT_EVAL_CONFIG.fusion, ...options.fusion },
+    mmr: { ...DEFAULT_EVAL_CONFIG.mmr, ...options.mmr },
+    feedback: { ...DEFAULT_EVAL_CONFIG.feedback, ...options.feedback },
+  };
+  const { k, candidates } = config;
+
+  let lap = stopwatch();
+  const collection = await loadCranfield(options.dataDir);
+  const relevant = relevantDocumentsByQuery(collection.judgements);
+  const documents = collection.documents.map((d) => {
+    const text = normalizeDocument(`${d.title}\n\n${d.body}`, 'text');
+    const chunks = chunkText(text, config.chunking).map((c) => ({ ...c, id: `${d.id}:${c.index}` }));
+    return { id: d.id, title: d.title, text, chunks };
+  });
+  const chunks = documents.flatMap((d) =>
+    d.chunks.map((c) => ({ id: c.id, documentId: d.id, text: c.text })),
+  );
+  const loadMs = lap();
+
+  lap = stopwatch();
+  const embedder = createHashingEmbedder(config.embedder);
+  const dimension = embedder.dimension;
+  const matrix = new Float32Array(chunks.length * dimension);
+  chunks.forEach((chunk, i) => matrix.set(embedder.embed(chunk.text), i * dimension));
+  const embedMs = lap();
+
+  lap = stopwatch();
+  const index = await createPostgresKeywordIndex(options.databaseUrl);
+  const results: ModeResult[] = [];
+  try {
+    await index.addDocuments(documents);
+    const indexMs = lap();
+    const queries = collection.queries;
+    const score = (mode: EvalMode, rankings: Map<string, string[]>, ms: number): void => {
+      const perQueryNdcg = [...relevant].map(([queryId, docs]) =>
+        ndcgAtK(rankings.get(queryId) ?? [], docs, k),
+      );
+      results.push({ mode, ...meanMetrics(rankings, relevant, k), ms, perQueryNdcg });
+    };
+
+    // keyword: Postgres full-text search over chunks (BM25 in SQL), as the service runs it.
+    lap = stopwatch();
+    const keywordHits = await index.search(
+      queries.map((q) => q.text),
+      candidates,
+    );
+    const keywordChunkIds = keywordHits.map((hits) => hits.map((h) => h.id));
+    const keywordMs = lap();
+    const chunkDocument = new Map(chunks.map((c) => [c.id, c.documentId]));
+    const documentsOf = (chunkIds: readonly string[]): string[] =>
+      toDocuments(chunkIds.map((id) => chunkDocument.get(id)!));
+    score('keyword', new Map(queries.map((q, i) => [q.id, documentsOf(keywordChunkIds[i]!)])), keywordMs);
+
+    // For comparison: ts_rank_cd over an OR-ed websearch_to_tsquery (no IDF).
+    if (options.compareCoverDensity !== false) {
+      lap = stopwatch();
+      const coverDensity = await index.search(
+        queries.map((q) => q.text),
+        candidates,
+        { ranking: 'cover-density' },
+      );
+      score(
+        'keyword-cover-density',
+        new Map(queries.map((q, i) => [q.id, documentsOf(coverDensity[i]!.map((h) => h.id))])),
+        lap(),
+      );
+    }
+
+    // vector: the same hashing vectors Chroma would hold, exact cosine (dot product of unit vectors).
+    lap = stopwatch();
+    const searchVector = (v: ArrayLike<number>): string[] => {
+      const scored: { i: number; s: number }[] = [];
+      for (let i = 0; i < chunks.length; i++) {
+        let dot = 0;
+        const offset = i * dimension;
+        for (let d = 0; d < dimension; d++) dot += matrix[offset + d]! * v[d]!;
+        scored.push({ i, s: dot });
+      }
+      scored.sort((a, b) => b.s - a.s || a.i - b.i);
+      return scored.slice(0, candidates).map(({ i }) => chunks[i]!.id);
+    };
+    const chunkIndex = new Map(chunks.map((c, i) => [c.id, i]));
+    const vectorOf = (id: string): Float32Array => {
+      const i = chunkIndex.get(id)!;
+      return matrix.subarray(i * dimension, (i + 1) * dimension);
+    };
+    const queryVectors = queries.map((q) => embedder.embed(q.text));
+    const vectorChunkIds = queryVectors.map(searchVector);
+    score('vector', new Map(queries.map((q, i) => [q.id, documentsOf(vectorChunkIds[i]!)])), lap());
+
+    // hybrid: weighted reciprocal rank fusion of the keyword list and a vector list whose query is expanded
+    // towards the top keyword chunks (pseudo-relevance feedback), when configured.
+    lap = stopwatch();
+    const hybrid: HybridConfig = {
+      candidates,
+      fusion: {
+        k: config.fusion.k ?? HYBRID_DEFAULTS.fusion.k,
+        keywordWeight: config.fusion.keywordWeight ?? HYBRID_DEFAULTS.fusion.keywordWeight,
+        vectorWeight: config.fusion.vectorWeight ?? HYBRID_DEFAULTS.fusion.vectorWeight,
+      },
+      feedback: {
+        chunks: config.feedback.chunks ?? 0,
+        weight: config.feedback.weight ?? 0,
+      },
+    };
+    const hybridVectorChunkIds =
+      hybrid.feedback.chunks > 0
+        ? queryVectors.map((v, i) =>
+            searchVector(
+              hybridQueryVector(v, feedbackChunkIds(keywordChunkIds[i]!, hybrid).map(vectorOf), hybrid),
+            ),
+          )
+        : vectorChunkIds;
+    const fused = queries.map((_, i) => fuseHybrid(keywordChunkIds[i]!, hybridVectorChunkIds[i]!, hybrid));
+    score(
+      'hybrid',
+      new Map(queries.map((q, i) => [q.id, documentsOf(fused[i]!.map((f) => f.id))])),
+      lap() + keywordMs,
+    );
+
+    // hybrid + MMR over the best fused chunks.
+    lap = stopwatch();
+    const mmrRankings = new Map(
+      queries.map((q, i) => {
+        const pool = fused[i]!.slice(0, config.mmr.pool ?? 50).map((f) => ({ ...f, vector: vectorOf(f.id) }));
+        const selected = selectMmr(pool, { lambda: config.mmr.lambda ?? 0.7 });
+        return [q.id, documentsOf(selected.map((s) => s.id))];
+      }),
+    );
+    score('hybrid+mmr', mmrRankings, lap() + keywordMs);
+
+    // BM25 baseline from an established library, over whole documents.
+    lap = stopwatch();
+    const bm25Ranked = bm25Rankings(documents, queries, candidates);
+    score('bm25', bm25Ranked, lap());
+
+    return {
+      dataset: 'cranfield',
+      k,
+      documents: documents.length,
+      chunks: chunks.length,
+      queries: queries.length,
+      results,
+      config,
+      timings: { loadMs, embedMs, indexMs, totalMs: total() },
+      machine: { node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown' },
+      postgres: await index.serverVersion(),
+    };
+  } finally {
+    await index.close();
+  }
+}
+
+export function resultFor(report: EvalReport, mode: EvalMode): ModeResult {
+  const result = report.results.find((r) => r.mode === mode);
+  if (!result) throw new Error(`no result for mode ${mode}`);
+  return result;
+}
+
+/** The report as a fixed-width table. */
+export function formatReportTable(report: EvalReport): string {
+  const bm25 = resultFor(report, 'bm25');
+  const header = [
+    'mode',
+    `nDCG@${report.k}`,
+    `MRR@${report.k}`,
+    `recall@${report.k}`,
+    `P@${report.k}`,
+    'vs BM25',
+    'queries better/worse than BM25',
+    'ms',
+  ];
+  const pairs = (r: ModeResult): string => {
+    let wins = 0;
+    let losses = 0;
+    r.perQueryNdcg.forEach((x, i) => {
+      const y = bm25.perQueryNdcg[i] ?? 0;
+      if (x > y + 1e-9) wins++;
+      else if (x < y - 1e-9) losses++;
+    });
+    return r.mode === 'bm25' ? '' : `${wins}/${losses}`;
+  };
+  const rows = report.results.map((r) => [
+    r.mode,
+    r.ndcg.toFixed(4),
+    r.mrr.toFixed(4),
+    r.recall.toFixed(4),
+    r.precision.toFixed(4),
+    `${r.ndcg >= bm25.ndcg ? '+' : ''}${(((r.ndcg - bm25.ndcg) / bm25.ndcg) * 100).toFixed(1)}%`,
+    pairs(r),
+    String(r.ms),
+  ]);
+  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((row) => row[c]!.length)));
+  const line = (cells: string[]): string => cells.map((cell, c) => cell.padEnd(widths[c]!)).join('  ');
+  return [
+    `Cranfield: ${report.documents} documents, ${report.chunks} chunks, ${report.queries} queries ` +
+      `(binary relevance, codes 1-4; -1 lines excluded)`,
+    line(header),
+    line(widths.map((w) => '-'.repeat(w))),
+    ...rows.map(line),
+    `load ${report.timings.loadMs} ms, embed ${report.timings.embedMs} ms, index ${report.timings.indexMs} ms, ` +
+      `total ${report.timings.totalMs} ms (${report.machine.cpus} × ${report.machine.cpuModel}, Node ${report.machine.node}, ` +
+      `Postgres ${report.postgres.version})`,
+  ].join('\n');
+}

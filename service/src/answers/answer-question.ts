@@ -1,0 +1,188 @@
+/**
+ * Cited answers over one collection: retrieve (the search pipeline), then the LLM answerer (primary →
+ * fallback → extractive) or, without an LLM configured, the extractive answerer. Complete answers are kept
+ * in the response cache under the collection's id and version (an ingest or delete invalidates them);
+ * degraded answers are never cached, so a recovered dependency is used at once.
+ */
+import type { Logger } from 'pino';
+import type pg from 'pg';
+import type { ServiceCache } from '../caches/cache-store.js';
+import type { Citation } from '../llm/cite-passages.js';
+import type { AnswerMode, LlmAnswerer } from '../llm/llm-answerer.js';
+import type { Metrics } from '../observability/metrics.js';
+import { answerExtractively } from './answer-extractively.js';
+import { recordQueryAudit, type AuditContext } from '../retrieval/query-audit.js';
+import { requestDigest, type SearchMode } from '../retrieval/search-plan.js';
+import type { CollectionRef, CollectionSearch, SearchResponse } from '../retrieval/search-collection.js';
+
+export interface AnswerRequest {
+  question: string;
+  topK: number;
+  mode: SearchMode;
+}
+
+export interface AnswerResponse {
+  answer: string;
+  mode: AnswerMode;
+  citations: Citation[];
+  cached: boolean;
+  /** What did not work: `vector` (retrieval), `llm_primary`, `llm_fallback`, `llm_stream_interrupted`. */
+  degraded?: string[];
+}
+
+export type AnswerEvent =
+  | { type: 'token'; text: string }
+  | { type: 'error'; reason: string; message: string }
+  | { type: 'citations'; citations: Citation[]; mode: AnswerMode; cached: boolean; degraded?: string[] };
+
+export interface AnswerDeps {
+  search: CollectionSearch;
+  /** Absent when no LLM is configured: answers are extractive. */
+  llm?: LlmAnswerer;
+  db: pg.Pool;
+  cache: ServiceCache;
+  metrics: Metrics;
+  logger: Logger;
+  cacheTtlSeconds: number;
+}
+
+type CachedAnswer = Omit<AnswerResponse, 'cached' | 'degraded'>;
+
+const passagesOf = (retrieval: SearchResponse) =>
+  retrieval.results.map((r) => ({
+    documentId: r.documentId,
+    chunkId: r.chunkId,
+    text: r.text,
+    start: r.span.start,
+    end: r.span.end,
+    title: r.title ?? undefined,
+  }));
+
+const withDegraded = <T extends object>(value: T, degraded: string[]): T & { degraded?: string[] } =>
+  degraded.length > 0 ? { ...value, degraded } : value;
+
+export class QuestionAnswerer {
+  constructor(private readonly deps: AnswerDeps) {}
+
+  async answer(name: string, request: AnswerRequest, context: AuditContext): Promise<AnswerResponse> {
+    const started = performance.now();
+    const collection = await this.deps.search.resolve(name);
+    const key = this.cacheKey(collection, request);
+    const hit = await this.deps.cache.getJson<CachedAnswer>('response', key);
+    if (hit) {
+      this.finish(collection, request, context, started, hit, true);
+      return { ...hit, cached: true };
+    }
+    const retrieval = await this.deps.search.searchIn(
+      collection,
+      { query: request.question, topK: request.topK, mode: request.mode },
+      context.signal,
+    );
+    const passages = passagesOf(retrieval);
+    const answered = this.deps.llm
+      ? await this.deps.llm.answer(request.question, passages, { signal: context.signal })
+      : { ...answerExtractively(request.question, passages), mode: 'extractive' as const, degraded: [] };
+    const degraded = [...(retrieval.degraded ?? []), ...(answered.degraded ?? [])];
+    const answer: CachedAnswer = {
+      answer: answered.answer,
+      mode: answered.mode,
+      citations: answered.citations,
+    };
+    if (degraded.length === 0) this.store(key, answer);
+    this.finish(collection, request, context, started, answer, false);
+    return withDegraded({ ...answer, cached: false }, degraded);
+  }
+
+  /** Token events, an `error` event if the model broke off mid-answer, and always one final `citations`. */
+  async *stream(name: string, request: AnswerRequest, context: AuditContext): AsyncGenerator<AnswerEvent> {
+    const started = performance.now();
+    const collection = await this.deps.search.resolve(name);
+    const key = this.cacheKey(collection, request);
+    const hit = await this.deps.cache.getJson<CachedAnswer>('response', key);
+    if (hit) {
+      this.finish(collection, request, context, started, hit, true);
+      if (hit.answer) yield { type: 'token', text: hit.answer };
+      yield { type: 'citations', citations: hit.citations, mode: hit.mode, cached: true };
+      return;
+    }
+    const retrieval = await this.deps.search.searchIn(
+      collection,
+      { query: request.question, topK: request.topK, mode: request.mode },
+      context.signal,
+    );
+    const passages = passagesOf(retrieval);
+    const degraded = [...(retrieval.degraded ?? [])];
+    if (!this.deps.llm) {
+      const extractive = answerExtractively(request.question, passages);
+      const answer: CachedAnswer = { ...extractive, mode: 'extractive' };
+      if (degraded.length === 0)
+        this.store(key, { answer: answer.answer, mode: answer.mode, citations: answer.citations });
+      this.finish(collection, request, context, started, answer, false);
+      yield { type: 'token', text: extractive.answer };
+      yield withDegraded(
+        {
+          type: 'citations' as const,
+          citations: extractive.citations,
+          mode: 'extractive' as const,
+          cached: false,
+        },
+        degraded,
+      );
+      return;
+    }
+    let interrupted = false;
+    for await (const event of this.deps.llm.stream(request.question, passages, { signal: context.signal })) {
+      if (event.type === 'token') {
+        yield event;
+      } else if (event.type === 'error') {
+        interrupted = true;
+        yield { type: 'error', reason: event.reason, message: event.message };
+      } else {
+        degraded.push(...(event.degraded ?? []));
+        const answer: CachedAnswer = { answer: event.answer, mode: event.mode, citations: event.citations };
+        if (degraded.length === 0 && !interrupted) this.store(key, answer);
+        this.finish(collection, request, context, started, answer, false);
+        yield withDegraded(
+          { type: 'citations' as const, citations: event.citations, mode: event.mode, cached: false },
+          degraded,
+        );
+      }
+    }
+  }
+
+  private cacheKey(collection: CollectionRef, request: AnswerRequest): string {
+    return this.deps.cache.key(
+      'response',
+      collection.id,
+      collection.version,
+      requestDigest({ question: request.question.trim(), topK: request.topK, mode: request.mode }),
+    );
+  }
+
+  private store(key: string, answer: CachedAnswer): void {
+    this.deps.cache.setJson(key, answer, this.deps.cacheTtlSeconds).catch((error: unknown) => {
+      this.deps.logger.warn({ err: error }, 'could not cache an answer');
+    });
+  }
+
+  private finish(
+    collection: CollectionRef,
+    request: AnswerRequest,
+    context: AuditContext,
+    started: number,
+    answer: CachedAnswer,
+    cached: boolean,
+  ): void {
+    this.deps.metrics.answers.inc({ mode: answer.mode, cached: String(cached) });
+    recordQueryAudit(this.deps.db, this.deps.logger, {
+      apiKeyId: context.apiKeyId,
+      requestId: context.requestId,
+      collectionId: collection.id,
+      kind: 'answer',
+      mode: request.mode,
+      query: request.question,
+      resultCount: answer.citations.length,
+      latencyMs: performance.now() - started,
+    });
+  }
+}

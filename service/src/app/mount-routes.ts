@@ -1,0 +1,79 @@
+/**
+ * The one place that mounts every router. Public routes (health, version, metrics, docs) first; the /v1 API
+ * behind body parsing, authentication and rate limiting.
+ */
+import express, { type Express, type RequestHandler } from 'express';
+import swaggerUi from 'swagger-ui-express';
+import { ingestDepsOf } from '../documents/ingest-documents.js';
+import { notFound } from '../errors/app-error.js';
+import { redactUrl } from '../observability/redact-url.js';
+import { identifyCaller, requireCaller } from '../http/authenticate.js';
+import { buildMetricsAllowList, metricsEndpoint } from '../http/http-metrics.js';
+import { createFailedAuthThrottle, createRateLimiter } from '../http/rate-limit.js';
+import { generateOpenApiDocument } from '../openapi/openapi-registry.js';
+import { answerRoutes } from '../routes/answer-routes.js';
+import { collectionRoutes } from '../routes/collection-routes.js';
+import { documentRoutes } from '../routes/document-routes.js';
+import { createReadinessCheck, healthRoutes } from '../routes/health-routes.js';
+import { searchRoutes } from '../routes/search-routes.js';
+import type { AppDeps } from './app-deps.js';
+import { readinessProbe } from './readiness-probe.js';
+
+export function mountPublicRoutes(app: Express, deps: AppDeps): void {
+  const { config, metrics } = deps;
+  const checkReadiness = createReadinessCheck(readinessProbe(deps), metrics);
+  app.use(healthRoutes(checkReadiness, { version: config.APP_VERSION, commit: config.GIT_COMMIT }));
+  app.get(
+    '/metrics',
+    metricsEndpoint(metrics, buildMetricsAllowList(config.METRICS_ALLOW), async () => {
+      await checkReadiness();
+    }),
+  );
+  if (config.DOCS_ENABLED) {
+    const document = generateOpenApiDocument(config.APP_VERSION);
+    app.get('/openapi.json', (_req, res) => {
+      res.json(document);
+    });
+    app.use('/docs', swaggerUi.serve, swaggerUi.setup(document, { customSiteTitle: 'Slipway API' }));
+  }
+}
+
+/**
+ * /v1: the cheap checks first — no trailing slash (a URL client's `..` resolution must not reach another
+ * route), the failed-auth throttle, the key, the rate limit, a key required — and only then the body is read.
+ */
+export function mountApiRoutes(app: Express, deps: AppDeps): void {
+  const { config, logger } = deps;
+  const limits = { redis: deps.redis, redisKeyPrefix: config.REDIS_KEY_PREFIX, logger };
+  app.use(
+    '/v1',
+    refuseTrailingSlash,
+    createFailedAuthThrottle({ perMinute: config.AUTH_FAILURES_PER_MINUTE, ...limits }),
+    identifyCaller(deps.keys),
+    createRateLimiter({ perMinute: config.RATE_LIMIT_PER_MINUTE, ...limits }).middleware,
+    requireCaller,
+    express.json({
+      limit: config.MAX_BODY_BYTES,
+      strict: true,
+      type: ['application/json', 'application/*+json'],
+    }),
+  );
+  app.use(collectionRoutes(deps.collections, (id) => deps.cache.forgetCollection(id).then(() => undefined)));
+  app.use(
+    documentRoutes({
+      collections: deps.collections,
+      documents: deps.documents,
+      ingest: ingestDepsOf(deps),
+      maxDocumentsPerRequest: config.MAX_DOCUMENTS_PER_REQUEST,
+    }),
+  );
+  app.use(searchRoutes(deps.search));
+  app.use(answerRoutes(deps.answers));
+}
+
+const refuseTrailingSlash: RequestHandler = (req, _res, next) => {
+  const path = req.originalUrl.split('?')[0] ?? '';
+  if (path.length > 1 && path.endsWith('/'))
+    return next(notFound(`No route for ${req.method} ${redactUrl(path)}.`));
+  next();
+};

@@ -1,0 +1,40 @@
+import { describe, expect, it } from '@jest/globals';
+import {
+  jaccardSimilarity,
+  suppressNearDuplicates,
+  wordShingles,
+} from '../../src/ranking/suppress-near-duplicates.js';
+
+describe('suppressNearDuplicates', () => {
+  it('keeps the best-ranked of texts that are near-duplicates by shingles', () => {
+    const text =
+      'the deploy pipeline builds an image, scans it, pushes it and then deploys it to staging first';
+    const ranked = [
+      { id: '1', text },
+      { id: '2', text: `${text}.` },
+      { id: '3', text: 'an unrelated chunk about backups and restores of the database' },
+    ];
+    expect(suppressNearDuplicates(ranked).map((r) => r.id)).toEqual(['1', '3']);
+  });
+
+  it('uses vector cosine when both items have vectors', () => {
+    const ranked = [
+      { id: '1', text: 'alpha beta gamma', vector: [1, 0] },
+      { id: '2', text: 'completely different words here', vector: [0.99, 0.01] },
+      { id: '3', text: 'another text entirely different', vector: [0, 1] },
+    ];
+    expect(suppressNearDuplicates(ranked).map((r) => r.id)).toEqual(['1', '3']);
+    expect(suppressNearDuplicates(ranked, { cosineThreshold: 1.01 }).map((r) => r.id)).toEqual([
+      '1',
+      '2',
+      '3',
+    ]);
+  });
+
+  it('computes shingles and Jaccard', () => {
+    expect([...wordShingles('a b c d')]).toEqual(['a b c', 'b c d']);
+    expect([...wordShingles('a b')]).toEqual(['a b']);
+    expect(jaccardSimilarity(new Set(['x', 'y']), new Set(['y', 'z']))).toBeCloseTo(1 / 3);
+    expect(jaccardSimilarity(new Set(), new Set())).toBe(1);
+  });
+});

@@ -1,0 +1,81 @@
+import { describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
+import {
+  formatFromFileName,
+  htmlToPlainText,
+  markdownToText,
+  normalizeDocument,
+  normalizeWhitespace,
+} from '../../src/text/normalize-document.js';
+
+describe('normalizeWhitespace', () => {
+  it('collapses spaces, trims lines and keeps one blank line between paragraphs', () => {
+    expect(normalizeWhitespace('  a \t b  \r\n\r\n\r\n\n c\u00a0d \n')).toBe('a b\n\nc d');
+  });
+
+  it('replaces control characters', () => {
+    expect(normalizeWhitespace('a\u0000b\u0007c')).toBe('a b c');
+  });
+
+  it('is idempotent', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 200 }), (text) => {
+        const once = normalizeWhitespace(text);
+        expect(normalizeWhitespace(once)).toBe(once);
+      }),
+    );
+  });
+});
+
+describe('markdownToText', () => {
+  it('drops markup and keeps the words', () => {
+    const text = markdownToText(
+      [
+        '# Rolling back',
+        '',
+        'Run **`npm run deploy`** with the [previous tag](https://example.com).',
+        '',
+        '- first item',
+        '- second *item*',
+        '',
+        '```sh',
+        'echo hi',
+        '```',
+        '',
+        '| a | b |',
+        '|---|---|',
+        '| 1 | 2 |',
+        '',
+        '> quoted <b>bold</b>',
+      ].join('\n'),
+    );
+    expect(text).toBe(
+      'Rolling back\n\nRun npm run deploy with the previous tag.\n\nfirst item\nsecond item\n\necho hi\n\n' +
+        'a | b\n1 | 2\n\nquoted bold',
+    );
+  });
+});
+
+describe('htmlToPlainText', () => {
+  it('keeps text, drops scripts, styles, images and hrefs', () => {
+    const text = htmlToPlainText(
+      '<html><head><style>p{}</style><script>alert(1)</script></head><body><h1>Title</h1>' +
+        '<p>Hello <a href="https://x.test">world</a> &amp; friends.<img src="x.png"></p><p>Two</p></body></html>',
+    );
+    expect(text).toBe('Title\n\nHello world & friends.\n\nTwo');
+  });
+});
+
+describe('normalizeDocument', () => {
+  it('dispatches on format', () => {
+    expect(normalizeDocument('*a*  b', 'markdown')).toBe('a b');
+    expect(normalizeDocument('<i>a</i>  b', 'html')).toBe('a b');
+    expect(normalizeDocument('*a*  b')).toBe('*a* b');
+  });
+
+  it('guesses formats from file names', () => {
+    expect(formatFromFileName('docs/README.md')).toBe('markdown');
+    expect(formatFromFileName('page.HTML')).toBe('html');
+    expect(formatFromFileName('notes.txt')).toBe('text');
+  });
+});
