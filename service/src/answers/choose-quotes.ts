@@ -1,14 +1,6 @@
+import type { Citation } from '../llm/cite-passages.js';
 import { analyzeTerms } from '../text/analyze-text.js';
 import type { QuotableUnit } from './quotable-units.js';
-
-/** A cited quote: `documentText.slice(start, end) === quote` for the stored text of `documentId`. */
-export interface Quote {
-  documentId: string;
-  chunkId: string;
-  start: number;
-  end: number;
-  quote: string;
-}
 
 export interface QuoteChoiceOptions {
   /** Most quotes in an answer (default 3). */
@@ -56,7 +48,7 @@ export function chooseQuotes(
   question: string,
   units: readonly QuotableUnit[],
   options: QuoteChoiceOptions = {},
-): Quote[] {
+): Citation[] {
   const maxSentences = options.maxSentences ?? 3;
   const minCoverage = options.minCoverage ?? 0.2;
   const maxPassages = options.maxPassages ?? 5;

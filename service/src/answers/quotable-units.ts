@@ -8,6 +8,8 @@ export interface RetrievedChunk {
   start: number;
   end: number;
   text: string;
+  /** The outline of the chunk's document (offsets into the document's text), when it has one. */
+  outline?: readonly OutlineBlock[];
 }
 
 /** A whole sentence of a paragraph, a whole list item or a table row that may be quoted as an answer. */
@@ -98,19 +100,22 @@ function unitsOfChunk(
  * the heading of its section. Headings, table headers and code are never units; with an outline a unit never
  * crosses a block, so every quote is a whole sentence, list item or row.
  */
-export function quotableUnits(
-  chunks: readonly RetrievedChunk[],
-  outlines: ReadonlyMap<string, readonly OutlineBlock[]> = new Map(),
-): QuotableUnit[] {
-  const prepared = new Map<string, Outline>();
-  for (const [documentId, blocks] of outlines) {
-    const sorted = [...blocks].sort((a, b) => a.start - b.start);
-    prepared.set(documentId, { blocks: sorted, headings: sorted.filter((b) => b.kind === 'heading') });
-  }
+export function quotableUnits(chunks: readonly RetrievedChunk[]): QuotableUnit[] {
+  const prepared = new Map<readonly OutlineBlock[], Outline>();
+  const outlineOf = (blocks: readonly OutlineBlock[] | undefined): Outline | undefined => {
+    if (!blocks) return undefined;
+    let outline = prepared.get(blocks);
+    if (!outline) {
+      const sorted = [...blocks].sort((a, b) => a.start - b.start);
+      outline = { blocks: sorted, headings: sorted.filter((b) => b.kind === 'heading') };
+      prepared.set(blocks, outline);
+    }
+    return outline;
+  };
   const seen = new Set<string>();
   const units: QuotableUnit[] = [];
   chunks.forEach((chunk, rank) => {
-    for (const unit of unitsOfChunk(chunk, rank, prepared.get(chunk.documentId))) {
+    for (const unit of unitsOfChunk(chunk, rank, outlineOf(chunk.outline))) {
       const key = `${unit.documentId}\u0000${unit.start}\u0000${unit.end}`;
       if (seen.has(key)) continue;
       seen.add(key);

@@ -1,6 +1,6 @@
 import { convert, type FormatCallback } from 'html-to-text';
 import { Lexer, type Token, type Tokens } from 'marked';
-import { normalizeWhitespace, type DocumentFormat } from '../rag/normalize-document.js';
+import { normalizeWhitespace, type DocumentFormat } from './normalize-document.js';
 
 /**
  * What a block of a stored text is. Headings and table headers name what follows and are never quoted as
@@ -197,6 +197,20 @@ export function structurePlainText(text: string): StructuredText {
   const builder = new StructuredTextBuilder();
   for (const paragraph of normalizeWhitespace(text).split('\n\n')) builder.add('paragraph', paragraph);
   return builder.build();
+}
+
+/** The title a document gives itself: HTML `<title>`, else its first heading; plain text has none. */
+export function titleFromContent(
+  raw: string,
+  format: DocumentFormat,
+  structured: StructuredText,
+): string | undefined {
+  if (format === 'text') return undefined;
+  const htmlTitle = format === 'html' ? /<title[^>]*>([^<]*)<\/title>/i.exec(raw)?.[1] : undefined;
+  const fromHtml = htmlTitle === undefined ? '' : htmlToText(htmlTitle).text;
+  const heading = structured.blocks.find((block) => block.kind === 'heading');
+  const title = fromHtml || (heading ? structured.text.slice(heading.start, heading.end) : '');
+  return title ? title.slice(0, 500) : undefined;
 }
 
 /** THE stored text of a document and its blocks: every chunk, span and citation offset refers to this text. */

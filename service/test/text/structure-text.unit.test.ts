@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { normalizeWhitespace } from '../../src/rag/normalize-document.js';
+import { normalizeWhitespace } from '../../src/text/normalize-document.js';
 import { outlineOf, readOutline } from '../../src/text/document-outline.js';
 import { structureDocument, type StructuredText } from '../../src/text/structure-text.js';
 
