@@ -1,5 +1,5 @@
 import { ConfigError, parseConfig } from '../config/load-config.js';
-import { isEntryPoint } from './entry-point.js';
+import { isEntryPoint } from '../is-entry-point.js';
 
 /**
  * `node service/dist/cli/check-config.js`: validates the environment exactly as the service does at start
