@@ -29,6 +29,15 @@ export interface StoredDocument extends DocumentFields {
   createdAt: string;
 }
 
+/** A document in a listing: everything but its text. */
+export type DocumentSummary = Omit<StoredDocument, 'text'>;
+
+/** One page of a collection's documents, ordered by id; `next` is the cursor of the following page. */
+export interface DocumentPage {
+  documents: DocumentSummary[];
+  next: string | null;
+}
+
 export interface ChunkRecord {
   id: string;
   documentId: string;
@@ -205,6 +214,33 @@ export class DocumentStore {
       chunks: row.chunk_count,
       createdAt: row.created_at.toISOString(),
     };
+  }
+
+  /** A page of the collection's documents in id order, starting after the id `after` (keyset pagination). */
+  async list(collectionId: string, page: { limit: number; after?: string }): Promise<DocumentPage> {
+    const { rows } = await this.db.query<{
+      id: string;
+      title: string | null;
+      source: string | null;
+      metadata: Record<string, unknown>;
+      sha256: string;
+      chunk_count: number;
+      created_at: Date;
+    }>(
+      `SELECT id, title, source, metadata, sha256, chunk_count, created_at FROM documents
+        WHERE collection_id = $1 AND ($2::text IS NULL OR id COLLATE "C" > $2) ORDER BY id COLLATE "C" LIMIT $3`,
+      [collectionId, page.after ?? null, page.limit + 1],
+    );
+    const documents = rows.slice(0, page.limit).map((row) => ({
+      id: row.id,
+      title: row.title,
+      source: row.source,
+      metadata: row.metadata,
+      sha256: row.sha256,
+      chunks: row.chunk_count,
+      createdAt: row.created_at.toISOString(),
+    }));
+    return { documents, next: rows.length > page.limit ? (documents.at(-1)?.id ?? null) : null };
   }
 
   /** Outlines of these documents (documents stored without one, or unknown ids, are left out). */
