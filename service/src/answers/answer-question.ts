@@ -158,7 +158,9 @@ export class QuestionAnswerer {
   private async outlinesOf(collection: CollectionRef, retrieval: SearchResponse) {
     if (!this.deps.outlines || retrieval.results.length === 0) return new Map<string, OutlineBlock[]>();
     try {
-      return await this.deps.outlines(collection.id, [...new Set(retrieval.results.map((r) => r.documentId))]);
+      return await this.deps.outlines(collection.id, [
+        ...new Set(retrieval.results.map((r) => r.documentId)),
+      ]);
     } catch (error) {
       this.deps.logger.warn({ err: error }, 'could not read document outlines; answering without them');
       return new Map<string, OutlineBlock[]>();

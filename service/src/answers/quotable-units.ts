@@ -23,11 +23,14 @@ export interface QuotableUnit {
   chunkRank: number;
   /** Text of the nearest heading above it ('' when unknown): what its section is about. */
   section: string;
+  /** Text of its document's first heading ('' when unknown): what the whole document is about. */
+  title: string;
 }
 
 /** List items up to this length are quoted whole; longer ones sentence by sentence. */
 const WHOLE_ITEM_LIMIT = 400;
-const UNQUOTABLE = new Set(['heading', 'table-header', 'code']);
+/** Headings name what follows; code and table rows are not sentences a person would accept as an answer. */
+const UNQUOTABLE = new Set(['heading', 'table-header', 'table-row', 'code']);
 
 /** Last block starting at or before `offset` (blocks sorted by start), or undefined. */
 function blockAt<T extends { start: number }>(blocks: readonly T[], offset: number): T | undefined {
@@ -64,6 +67,7 @@ function unitsOfChunk(
   outline: Outline | undefined,
 ): QuotableUnit[] {
   const units: QuotableUnit[] = [];
+  const title = outline?.headings[0]?.heading ?? '';
   const push = (start: number, end: number, section: string) =>
     units.push({
       documentId: chunk.documentId,
@@ -73,6 +77,7 @@ function unitsOfChunk(
       quote: chunk.text.slice(start - chunk.start, end - chunk.start),
       chunkRank,
       section,
+      title,
     });
   for (const sentence of splitSentences(chunk.text)) {
     const start = chunk.start + sentence.start;
