@@ -29,14 +29,8 @@ export interface StoredDocument extends DocumentFields {
   createdAt: string;
 }
 
-/** A document in a listing: everything but its text. */
-export type DocumentSummary = Omit<StoredDocument, 'text'>;
-
-/** One page of a collection's documents, ordered by id; `next` is the cursor of the following page. */
-export interface DocumentPage {
-  documents: DocumentSummary[];
-  next: string | null;
-}
+/** A document in a listing: no text, no metadata. */
+export type DocumentSummary = Pick<StoredDocument, 'id' | 'title' | 'source' | 'chunks' | 'createdAt'>;
 
 export interface ChunkRecord {
   id: string;
@@ -191,6 +185,28 @@ export class DocumentStore {
     });
   }
 
+  /** A page of the collection's documents without their text, ordered by id, after `after` when given. */
+  async list(collectionId: string, limit: number, after?: string): Promise<DocumentSummary[]> {
+    const { rows } = await this.db.query<{
+      id: string;
+      title: string | null;
+      source: string | null;
+      chunk_count: number;
+      created_at: Date;
+    }>(
+      `SELECT id, title, source, chunk_count, created_at FROM documents
+        WHERE collection_id = $1 AND ($2::text IS NULL OR id > $2) ORDER BY id LIMIT $3`,
+      [collectionId, after ?? null, limit],
+    );
+    return rows.map((r) => ({
+      id: r.id,
+      title: r.title,
+      source: r.source,
+      chunks: r.chunk_count,
+      createdAt: r.created_at.toISOString(),
+    }));
+  }
+
   async get(collectionId: string, documentId: string): Promise<StoredDocument> {
     const { rows } = await this.db.query<{
       id: string;
@@ -216,31 +232,19 @@ export class DocumentStore {
     };
   }
 
-  /** A page of the collection's documents in id order, starting after the id `after` (keyset pagination). */
-  async list(collectionId: string, page: { limit: number; after?: string }): Promise<DocumentPage> {
+  /** Id, content hash, source and metadata of every document of a collection (for syncing it with a folder). */
+  async digests(
+    collectionId: string,
+  ): Promise<{ id: string; sha256: string; source: string | null; metadata: Record<string, unknown> }[]> {
     const { rows } = await this.db.query<{
       id: string;
-      title: string | null;
+      sha256: string;
       source: string | null;
       metadata: Record<string, unknown>;
-      sha256: string;
-      chunk_count: number;
-      created_at: Date;
-    }>(
-      `SELECT id, title, source, metadata, sha256, chunk_count, created_at FROM documents
-        WHERE collection_id = $1 AND ($2::text IS NULL OR id COLLATE "C" > $2) ORDER BY id COLLATE "C" LIMIT $3`,
-      [collectionId, page.after ?? null, page.limit + 1],
-    );
-    const documents = rows.slice(0, page.limit).map((row) => ({
-      id: row.id,
-      title: row.title,
-      source: row.source,
-      metadata: row.metadata,
-      sha256: row.sha256,
-      chunks: row.chunk_count,
-      createdAt: row.created_at.toISOString(),
-    }));
-    return { documents, next: rows.length > page.limit ? (documents.at(-1)?.id ?? null) : null };
+    }>(`SELECT id, sha256, source, metadata FROM documents WHERE collection_id = $1 ORDER BY id`, [
+      collectionId,
+    ]);
+    return rows;
   }
 
   /** Outlines of these documents (documents stored without one, or unknown ids, are left out). */

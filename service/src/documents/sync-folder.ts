@@ -25,14 +25,9 @@ async function storedFromFolder(
   origin: string,
 ): Promise<FolderDocument[]> {
   const found: FolderDocument[] = [];
-  let after: string | undefined;
-  do {
-    const page = await deps.documents.list(collection.id, { limit: 500, after });
-    for (const d of page.documents) {
-      if (d.metadata[SYNCED_FROM] === origin || d.source?.startsWith(origin)) found.push(d);
-    }
-    after = page.next ?? undefined;
-  } while (after);
+  for (const d of await deps.documents.digests(collection.id)) {
+    if (d.metadata[SYNCED_FROM] === origin || d.source?.startsWith(origin)) found.push(d);
+  }
   return found;
 }
 
