@@ -50,8 +50,16 @@ function argValue(args: readonly string[], flag: string): string | undefined {
   return index >= 0 ? args[index + 1] : undefined;
 }
 
+const usage = `Usage: npm run doctor -- [--repo OWNER/NAME] [--local-only]
+  Is this machine and this fork ready? Local prerequisites, then (with GITHUB_TOKEN or GH_TOKEN) the secrets,
+  variables and environments the workflows need (names only). Exit 1 when a required item is missing.`;
+
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
+  if (args.includes('--help') || args.includes('-h')) {
+    console.log(usage);
+    return 0;
+  }
   const local = evaluateLocal({
     nodeVersion: process.versions.node,
     npmVersion: versionOf('npm', ['--version']),

@@ -151,8 +151,33 @@ async function run(check: PlannedCheck, passed: Set<string>): Promise<CheckResul
   return { ...base, ...completed, seconds: (Date.now() - started) / 1000 };
 }
 
+const usage = `Usage: npm run preflight -- [--only a,b] [--skip a,b] [--env-file FILE] [--image-tag TAG]
+  The pre-deployment check as one report. Checks: env-example, env-file, secrets, shell-scripts,
+  alert-rules, tests, audit, image, scan. Each is PASS, FAIL or skipped with the reason; exit 1 when any fails.`;
+
+/** Flags that take a value; anything else but --help is a mistake worth saying so. */
+const VALUE_FLAGS = ['--only', '--skip', '--env-file', '--image-tag'];
+
+function badArgument(args: readonly string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    if (!VALUE_FLAGS.includes(args[i] as string)) return args[i];
+    if (args[i + 1] === undefined) return `${args[i]} (needs a value)`;
+    i++;
+  }
+  return undefined;
+}
+
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
+  if (args.includes('--help') || args.includes('-h')) {
+    console.log(usage);
+    return 0;
+  }
+  const bad = badArgument(args);
+  if (bad) {
+    console.error(`preflight: unknown argument ${bad}\n\n${usage}`);
+    return 2;
+  }
   const only = argValue(args, '--only');
   const skip = argValue(args, '--skip');
   const options: PreflightOptions = {

@@ -9,7 +9,7 @@ const usage = `Usage: npm run ingest -- --collection NAME [--base DIR] PATH...
   Ingests files and folders (${INGESTIBLE_EXTENSIONS.join(' ')}) into a collection, creating it if needed.
   A document's id is its path relative to the folder given (or, for a file given, its file name);
   --base DIR makes ids relative to DIR instead. Its title comes from its content (first heading, HTML <title>).
-  Content already stored under another id is refused (409), see docs/adr/0005-duplicate-content-under-a-new-id.md.
+  Content already stored under another id is refused (409), see docs/adr/0006-duplicate-content-under-a-new-id.md.
   Stores: DATABASE_URL and CHROMA_URL, or those of the running \`npm start\` (.data/stores.json).`;
 
 /** Ingests files and folders into a collection straight through the stores (no HTTP), creating it if needed. */

@@ -149,7 +149,7 @@ export async function ingestDocuments(
 }
 
 /**
- * The duplicate policy (docs/adr/0005-duplicate-content-under-a-new-id.md): content the collection already
+ * The duplicate policy (docs/adr/0006-duplicate-content-under-a-new-id.md): content the collection already
  * holds, sent again under an explicit id other than the stored one, is refused with 409 naming the stored
  * id — never silently answered with the old id. Without an explicit id the content decides the id, so a
  * re-send is the idempotent `duplicate: true`.
