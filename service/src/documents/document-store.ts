@@ -69,7 +69,27 @@ export class DocumentStore {
     private readonly db: pg.Pool,
     private readonly chroma: ChromaGateway,
   ) {
-    this.sweeper = new OrphanVectorSweeper(chroma);
+    this.sweeper = new OrphanVectorSweeper(chroma, 12, (collectionId, ids) =>
+      this.deleteUncommittedVectors(collectionId, ids),
+    );
+  }
+
+  /**
+   * Deletes the vectors of `ids` that no chunk row holds, under the collection row lock so that no write of
+   * the same ids runs meanwhile (a chunk id written again after a failed attempt is live, not an orphan).
+   */
+  private async deleteUncommittedVectors(collectionId: string, ids: string[]): Promise<void> {
+    const handle = await this.chroma.collection(collectionId);
+    await inTransaction(this.db, async (client) => {
+      await client.query(`SELECT 1 FROM collections WHERE id = $1 FOR UPDATE`, [collectionId]);
+      const { rows } = await client.query<{ id: string }>(
+        `SELECT id FROM chunks WHERE collection_id = $1 AND id = ANY($2::text[])`,
+        [collectionId, ids],
+      );
+      const live = new Set(rows.map((r) => r.id));
+      const orphans = ids.filter((id) => !live.has(id));
+      if (orphans.length > 0) await this.chroma.call(() => handle.delete({ ids: orphans }));
+    });
   }
 
   /** Existing documents of the collection with these content hashes: sha256 → {id, chunks}. */

@@ -1,5 +1,12 @@
 import type { ChromaGateway } from '../stores/chroma-gateway.js';
 
+/**
+ * Deletes those of `ids` that no committed chunk row holds, and must exclude a concurrent write of the same
+ * ids while it does (DocumentStore holds the collection row lock): a chunk id that failed once and was then
+ * written again successfully is live, not an orphan.
+ */
+export type DeleteUncommitted = (collectionId: string, ids: string[]) => Promise<void>;
+
 /** Pure: when to try deleting orphan candidates again after attempt `attempt` (0-based), in ms. */
 export function sweepDelayMs(attempt: number): number {
   return Math.min(15_000, 500 * 2 ** attempt);
@@ -17,6 +24,7 @@ export class OrphanVectorSweeper {
   constructor(
     private readonly chroma: ChromaGateway,
     private readonly maxAttempts = 12,
+    private readonly deleteUncommitted?: DeleteUncommitted,
   ) {}
 
   schedule(collectionId: string, ids: string[]): void {
@@ -35,8 +43,11 @@ export class OrphanVectorSweeper {
     for (let attempt = 0; attempt < this.maxAttempts && successes < 2; attempt++) {
       await new Promise((resolve) => setTimeout(resolve, sweepDelayMs(attempt)).unref());
       try {
-        const handle = await this.chroma.collection(collectionId);
-        await this.chroma.call(() => handle.delete({ ids }));
+        if (this.deleteUncommitted) await this.deleteUncommitted(collectionId, ids);
+        else {
+          const handle = await this.chroma.collection(collectionId);
+          await this.chroma.call(() => handle.delete({ ids }));
+        }
         successes++;
       } catch {
         successes = 0; // Chroma away (or the collection gone): try again later
