@@ -62,7 +62,7 @@ describe('score-answers', () => {
       headingQuotes: 1,
     });
     expect(answerGateFailures([{ name: 'tuning', summary }])).toEqual([
-      'tuning: first citation from an answering section 50% < 80%',
+      'tuning: first citation from an answering section 50% < 75%',
       'tuning: 25.0% of quotes cut off mid-sentence',
       'tuning: 1 heading(s) quoted as answers',
     ]);
