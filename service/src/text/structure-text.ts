@@ -224,3 +224,8 @@ export function structureDocument(input: string, format: DocumentFormat = 'text'
       return structurePlainText(input);
   }
 }
+
+/** THE stored text of a document, without its blocks. */
+export function normalizeDocument(input: string, format: DocumentFormat = 'text'): string {
+  return structureDocument(input, format).text;
+}
