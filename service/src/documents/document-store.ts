@@ -6,6 +6,9 @@ import type { ChromaGateway } from '../stores/chroma-gateway.js';
 import { inTransaction } from '../stores/postgres-pool.js';
 import { OrphanVectorSweeper } from './orphan-vector-sweeper.js';
 
+/** Vectors per Chroma add call. */
+const CHROMA_ADD_SLICE = 500;
+
 /** A document's own fields, as stored: `text` is the normalised text every offset refers to. */
 interface DocumentFields {
   id: string;
@@ -167,13 +170,19 @@ export class DocumentStore {
       const ids = fresh.flatMap((d) => d.chunks.map((c) => chunkId(d.id, c.ordinal)));
       // from here until the commit, a failure leaves vectors to sweep
       sendingToChroma(ids);
-      await this.chroma.call(() =>
-        chromaCollection.add({
-          ids,
-          embeddings: fresh.flatMap((d) => d.chunks.map((c) => c.embedding)),
-          metadatas: fresh.flatMap((d) => d.chunks.map(() => chromaMetadata(d.id, d.metadata))),
-        }),
-      );
+      const embeddings = fresh.flatMap((d) => d.chunks.map((c) => c.embedding));
+      const metadatas = fresh.flatMap((d) => d.chunks.map(() => chromaMetadata(d.id, d.metadata)));
+      // in slices, each with its own deadline: a large document is many calls, not one call over the deadline
+      for (let i = 0; i < ids.length; i += CHROMA_ADD_SLICE) {
+        const slice = { start: i, end: i + CHROMA_ADD_SLICE };
+        await this.chroma.call(() =>
+          chromaCollection.add({
+            ids: ids.slice(slice.start, slice.end),
+            embeddings: embeddings.slice(slice.start, slice.end),
+            metadatas: metadatas.slice(slice.start, slice.end),
+          }),
+        );
+      }
       return { stored: fresh.map((d) => d.id), duplicates };
     });
   }

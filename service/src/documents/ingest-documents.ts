@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { CollectionRef, CollectionStore } from '../collections/collection-store.js';
 import { validationFailed } from '../errors/app-error.js';
-import type { Embedder } from '../embeddings/embedder.js';
+import { yieldToEventLoop, type Embedder } from '../embeddings/embedder.js';
 import type { Metrics } from '../observability/metrics.js';
-import { chunkText, type ChunkOptions } from '../text/chunk-text.js';
+import { chunkText, type ChunkOptions, type TextChunk } from '../text/chunk-text.js';
 import { normalizeDocument, type DocumentFormat } from '../text/normalize-document.js';
 import type { DocumentStore, PreparedDocument } from './document-store.js';
 
@@ -53,7 +53,10 @@ export const sha256Hex = (text: string) => createHash('sha256').update(text).dig
 /** Pure: the stored text, hash, id and chunks of one input (no vectors yet). */
 export function prepareDocument(input: IngestInput, chunking?: ChunkOptions) {
   const text = normalizeDocument(input.text, input.format ?? 'text');
-  const sha256 = sha256Hex(text);
+  return preparedFrom(input, text, sha256Hex(text), chunkText(text, chunking));
+}
+
+function preparedFrom(input: IngestInput, text: string, sha256: string, chunks: TextChunk[]) {
   return {
     // without an id, the content decides it: re-sending the same document is idempotent
     id: input.id ?? `doc_${sha256.slice(0, 24)}`,
@@ -62,13 +65,25 @@ export function prepareDocument(input: IngestInput, chunking?: ChunkOptions) {
     metadata: input.metadata ?? {},
     text,
     sha256,
-    chunks: chunkText(text, chunking).map((c, ordinal) => ({
+    chunks: chunks.map((c, ordinal) => ({
       ordinal,
       text: c.text,
       start: c.start,
       end: c.end,
     })),
   };
+}
+
+/** `prepareDocument` with a turn of the event loop between its CPU-heavy steps (normalise, hash, chunk). */
+async function prepareDocumentInTurns(input: IngestInput, chunking?: ChunkOptions) {
+  await yieldToEventLoop();
+  const text = normalizeDocument(input.text, input.format ?? 'text');
+  await yieldToEventLoop();
+  const sha256 = sha256Hex(text);
+  await yieldToEventLoop();
+  const chunks = chunkText(text, chunking);
+  await yieldToEventLoop();
+  return preparedFrom(input, text, sha256, chunks);
 }
 
 /**
@@ -81,7 +96,11 @@ export async function ingestDocuments(
   inputs: IngestInput[],
   signal?: AbortSignal,
 ): Promise<IngestOutcome[]> {
-  const prepared = inputs.map((input) => prepareDocument(input, deps.chunking));
+  const prepared: ReturnType<typeof prepareDocument>[] = [];
+  for (const input of inputs) {
+    // a turn of the event loop between documents (and inside prepareDocumentInTurns for large ones)
+    prepared.push(await prepareDocumentInTurns(input, deps.chunking));
+  }
   const empty = prepared.flatMap((p, i) => (p.text.length === 0 ? [i] : []));
   if (empty.length > 0) {
     throw validationFailed(
