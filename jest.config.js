@@ -25,7 +25,7 @@ export default {
       ...common,
       displayName: 'unit',
       testMatch: [
-        '<rootDir>/{harness,service,devtools,actions/*}/test/**/*.unit.test.ts',
+        '<rootDir>/{harness,service,devtools,console,actions/*}/test/**/*.unit.test.ts',
         '<rootDir>/test/ops/**/*.unit.test.ts',
         '<rootDir>/test/workflows/**/*.unit.test.ts',
         '<rootDir>/scripts/**/test/**/*.unit.test.ts',
@@ -35,10 +35,11 @@ export default {
       ...common,
       displayName: 'integration',
       testMatch: [
-        '<rootDir>/{harness,service,devtools,actions/*}/test/**/*.int.test.ts',
+        '<rootDir>/{harness,service,devtools,console,actions/*}/test/**/*.int.test.ts',
         '<rootDir>/test/ops/**/*.int.test.ts',
         '<rootDir>/scripts/**/test/**/*.int.test.ts',
         '<rootDir>/bench/test/**/*.int.test.ts',
+        '<rootDir>/test/kubernetes/**/*.int.test.ts',
       ],
     },
     {

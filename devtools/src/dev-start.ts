@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { buildConsole } from '@slipway/console/build';
 import {
   startChromaServer,
   startEmbeddedPostgres,
@@ -85,6 +86,7 @@ export async function devStart(env: NodeJS.ProcessEnv = process.env): Promise<vo
     serviceEnv.BOOTSTRAP_ADMIN_KEY = adminKey;
     const shownKey = operatorKey ? '$BOOTSTRAP_ADMIN_KEY' : adminKey;
 
+    await buildConsole(); // ~0.1 s with esbuild: never stale after a checkout or an edit
     // on SIGTERM/SIGINT: the service drains first, then the stores it was using stop
     const running = await main(serviceEnv, { embeddedStores: children.length > 0, afterStop: stopChildren });
     await seedDocs(running.runtime, logger);
@@ -92,6 +94,7 @@ export async function devStart(env: NodeJS.ProcessEnv = process.env): Promise<vo
       [
         '',
         `  Slipway is running at ${running.url}`,
+        `  Web console:     ${running.url}/  (paste the dev admin key)`,
         `  API docs:        ${running.url}/docs`,
         operatorKey ? '  Admin key:       the BOOTSTRAP_ADMIN_KEY you set' : `  Dev admin key:   ${adminKey}`,
         `  Try:  curl -H "Authorization: Bearer ${shownKey}" -H 'content-type: application/json' \\`,

@@ -144,6 +144,7 @@ export function evaluateRepository(
     );
     for (const name of setting.environments) {
       const environment = observed.environments.find((candidate) => candidate.name === name);
+      if (setting.orchestratorTarget && !targetChosen(observed, name)) continue;
       const atEnvironment =
         environment !== undefined &&
         (setting.kind === 'secret' ? environment.secrets : environment.variables).includes(setting.name);
@@ -235,4 +236,11 @@ export function renderChecks(title: string, checks: readonly Check[]): string {
     if (check.fix) lines.push(`          fix: ${check.fix}`);
   }
   return lines.join('\n');
+}
+
+/** Whether DEPLOY_TARGET is set for the environment (its `-ops` twin follows the deploy environment). */
+function targetChosen(observed: ObservedRepository, environmentName: string): boolean {
+  const deployEnvironment = environmentName.replace(/-ops$/, '');
+  const environment = observed.environments.find((candidate) => candidate.name === deployEnvironment);
+  return observed.variables.includes('DEPLOY_TARGET') || !!environment?.variables.includes('DEPLOY_TARGET');
 }

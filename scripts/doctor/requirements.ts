@@ -29,6 +29,12 @@ export interface SettingRequirement {
   readonly purpose: string;
   /** Example value or command for the fix text (never a real secret). */
   readonly example: string;
+  /**
+   * Needed only by the swarm and kubernetes targets (and DEPLOY_TARGET itself: absent means ssh): checked
+   * in an environment only where DEPLOY_TARGET is set (the doctor reads names, never values, so it cannot
+   * tell which target is chosen; setting the variable is how a team opts in).
+   */
+  readonly orchestratorTarget?: true;
 }
 
 const MAIN_AND_RELEASE_TAGS: readonly RefPolicy[] = [
@@ -132,5 +138,71 @@ export const SETTINGS: readonly SettingRequirement[] = [
     required: false,
     purpose: 'JSON webhook (Slack, Teams, …) told about every deploy; the job summary is always written',
     example: '--body https://hooks.slack.com/services/…',
+  },
+  {
+    name: 'DEPLOY_TARGET',
+    kind: 'variable',
+    environments: BOTH,
+    required: false,
+    orchestratorTarget: true,
+    purpose: 'where the environment runs: ssh (default, one host), swarm or kubernetes (docs/scaling.md)',
+    example: '--body ssh',
+  },
+  {
+    name: 'DATABASE_URL',
+    kind: 'secret',
+    environments: BOTH,
+    required: false,
+    orchestratorTarget: true,
+    purpose:
+      'targets swarm and kubernetes: Postgres URL, stored as a Docker/Kubernetes secret the pods read as a file',
+    example: '--body postgres://slipway:…@db.example.com:5432/slipway',
+  },
+  {
+    name: 'REDIS_URL',
+    kind: 'secret',
+    environments: BOTH,
+    required: false,
+    orchestratorTarget: true,
+    purpose: 'targets swarm and kubernetes: Redis URL with its password',
+    example: '--body redis://:…@redis.example.com:6379',
+  },
+  {
+    name: 'API_KEY_PEPPER',
+    kind: 'secret',
+    environments: BOTH,
+    required: false,
+    orchestratorTarget: true,
+    purpose:
+      'targets swarm and kubernetes: the pepper API keys are hashed with (keep it: changing it revokes every key)',
+    example: '--body "$(openssl rand -hex 32)"',
+  },
+  {
+    name: 'CHROMA_URL',
+    kind: 'variable',
+    environments: BOTH,
+    required: false,
+    orchestratorTarget: true,
+    purpose: 'target swarm: the Chroma server the tasks use (kubernetes: set in the overlay)',
+    example: '--body http://data-host.internal:8000',
+  },
+  {
+    name: 'SWARM_HTTP_PORT',
+    kind: 'variable',
+    environments: BOTH,
+    required: false,
+    orchestratorTarget: true,
+    purpose: 'target swarm: the port nginx publishes on every node (default 80)',
+    example: '--body 80',
+  },
+  {
+    name: 'KUBE_CONFIG',
+    kind: 'secret',
+    environments: HOST,
+    required: false,
+    orchestratorTarget: true,
+    purpose:
+      "target kubernetes: kubeconfig of a service account allowed to deploy in the environment's namespace",
+    example: '< slipway-{environment}.kubeconfig',
   },
 ];

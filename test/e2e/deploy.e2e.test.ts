@@ -447,7 +447,14 @@ describe('SSH blue/green deploy to the provisioned host, as the deploy user, on 
     expect(ok.stdout.trim()).toBe('config ok (NODE_ENV=production)');
     expect(ok.code).toBe(0);
     const broken = path.join(main.appDir, 'env.broken');
-    await host.writeAsDeployUser(broken, 'NODE_ENV=production\nAPI_KEY_PEPPER=short\n', '0600');
+    // What production refuses: no Redis, a database without a password, a short pepper.
+    const insecure = [
+      'NODE_ENV=production',
+      'DATABASE_URL=postgres://slipway@127.0.0.1:5432/slipway',
+      'CHROMA_URL=http://127.0.0.1:8000',
+      'API_KEY_PEPPER=short',
+    ];
+    await host.writeAsDeployUser(broken, `${insecure.join('\n')}\n`, '0600');
     const refused = await host.runAsDeployUser([
       'docker',
       'run',
@@ -459,7 +466,8 @@ describe('SSH blue/green deploy to the provisioned host, as the deploy user, on 
     ]);
     expect(refused.code).toBe(78);
     expect(refused.stderr).toMatch(/API_KEY_PEPPER is shorter than 32 characters/);
-    expect(refused.stderr).toMatch(/DATABASE_URL/);
+    expect(refused.stderr).toMatch(/REDIS_URL is required in production/);
+    expect(refused.stderr).toMatch(/DATABASE_URL has no password/);
     // The keys CLI from the active colour's image (runbooks/rotate-secrets.md).
     const keys = await host.runAsDeployUser([
       'docker',

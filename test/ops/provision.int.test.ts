@@ -13,6 +13,9 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const provision = path.join(root, 'scripts/provision');
 let work: string;
 let keyFile: string;
+/** scripts/provision --deploy-key <key>.pub --dry-run EXTRA… */
+const dryRun = (...extra: string[]) =>
+  runCommand([provision, '--deploy-key', `${keyFile}.pub`, '--dry-run', ...extra]);
 const serverNames = [
   '--server-name',
   'staging=staging.example.com',
@@ -59,13 +62,7 @@ function parsePlan(output: string): Step[] {
 
 describe('scripts/provision --dry-run', () => {
   it('prints the whole plan in order and changes nothing', async () => {
-    const result = await runCommand([
-      provision,
-      '--deploy-key',
-      `${keyFile}.pub`,
-      '--dry-run',
-      ...serverNames,
-    ]);
+    const result = await dryRun(...serverNames);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     const steps = parsePlan(result.stdout);
@@ -146,13 +143,7 @@ describe('scripts/provision --dry-run', () => {
   });
 
   it('marks every step as guarded (skip-if), idempotent by nature, or content-compared writes', async () => {
-    const result = await runCommand([
-      provision,
-      '--deploy-key',
-      `${keyFile}.pub`,
-      '--dry-run',
-      ...serverNames,
-    ]);
+    const result = await dryRun(...serverNames);
     for (const step of parsePlan(result.stdout)) {
       const guarded = step.lines.some((l) => l.startsWith('skip-if:') || l.startsWith('idempotent:'));
       const onlyWrites = step.lines
@@ -189,34 +180,23 @@ describe('scripts/provision --dry-run', () => {
     const badKey = await runCommand([provision, '--deploy-key', keyFile, '--dry-run']); // the private key
     expect(badKey.code).toBe(1);
     expect(badKey.stderr).toContain('does not hold an OpenSSH public key');
-    const badEnv = await runCommand([
-      provision,
-      '--deploy-key',
-      `${keyFile}.pub`,
-      '--dry-run',
-      '--environments',
-      'Prod;rm',
-    ]);
+    const badEnv = await dryRun('--environments', 'Prod;rm');
     expect(badEnv.code).toBe(1);
   });
 
   it('two environments on one listen address need server names; --skip leaves parts out', async () => {
-    const shared = await runCommand([provision, '--deploy-key', `${keyFile}.pub`, '--dry-run']);
+    const shared = await dryRun();
     expect(shared.code).toBe(1);
     expect(shared.stderr).toContain('environments share listen 80: give each --server-name staging=HOST');
     expect(shared.stdout).toBe('');
-    const testHost = await runCommand([
-      provision,
-      '--deploy-key',
-      `${keyFile}.pub`,
-      '--dry-run',
+    const testHost = await dryRun(
       '--listen',
       'staging=127.0.0.1:8081',
       '--listen',
       'production=127.0.0.1:8082',
       '--skip',
       'firewall,certbot,unattended-upgrades,ssh-hardening,stores,services',
-    ]);
+    );
     expect(testHost.code).toBe(0);
     const steps = parsePlan(testHost.stdout).map((s) => s.name);
     for (const left of ['firewall', 'unattended-upgrades', 'ssh-hardening', 'certbot-hook']) {
@@ -224,14 +204,7 @@ describe('scripts/provision --dry-run', () => {
     }
     expect(testHost.stdout).not.toMatch(/docker compose .* up/);
     expect(testHost.stdout).toContain("--skip services: not running 'systemctl enable nginx'");
-    const unknown = await runCommand([
-      provision,
-      '--deploy-key',
-      `${keyFile}.pub`,
-      '--dry-run',
-      '--skip',
-      'nginx',
-    ]);
+    const unknown = await dryRun('--skip', 'nginx');
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain("unknown --skip part 'nginx'");
   });

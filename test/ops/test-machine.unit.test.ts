@@ -1,11 +1,12 @@
 // The suite runs as GitHub runs it: an unprivileged user with passwordless sudo (never root), on a machine
 // scripts/prepare-test-machine prepared — which, where it cannot install what is missing, says so at once.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from '@jest/globals';
+import { parse } from 'yaml';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const script = path.join(repoRoot, 'scripts/prepare-test-machine');
@@ -70,5 +71,37 @@ describe('the test machine', () => {
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('checked only (--check)');
     expect(result.stderr).toMatch(/packages: git curl jq/);
+  });
+});
+
+describe('one machine set-up for every path, safe on a GitHub runner', () => {
+  const scriptText = readFileSync(script, 'utf8');
+  const listed = (name: string) => {
+    const match = new RegExp(`^${name}=\\(([^)]*)\\)`, 'm').exec(scriptText);
+    return (match?.[1] ?? '').split(/\s+/).filter(Boolean);
+  };
+
+  test("never installs runc, podman or containerd (they conflict with the runner's containerd.io); installs redis-server", () => {
+    const packages = listed('packages');
+    expect(packages).toEqual(expect.arrayContaining(['nginx', 'openssh-server', 'redis-server', 'sudo']));
+    for (const conflicting of ['runc', 'podman', 'containerd', 'containerd.io', 'docker.io', 'crun']) {
+      expect(packages).not.toContain(conflicting);
+    }
+    // docker.io only where no engine is installed at all (a runner has dockerd: nothing is added).
+    expect(scriptText).toMatch(
+      /command -v dockerd[\s\S]*engine_state=absent\s+missing_packages\+=\(docker\.io\)/,
+    );
+  });
+
+  test("ci.yml's test job and .ci/run both prepare the machine with this script, and nothing else installs packages", () => {
+    const workflow = parse(readFileSync(path.join(repoRoot, '.github/workflows/ci.yml'), 'utf8')) as {
+      jobs: Record<string, { steps: Array<{ run?: string }> }>;
+    };
+    const runs = (workflow.jobs.test?.steps ?? []).map((step) => step.run ?? '');
+    expect(runs).toContain('scripts/prepare-test-machine');
+    expect(runs.join('\n')).not.toMatch(/apt-get install/);
+    const ciRun = readFileSync(path.join(repoRoot, '.ci/run'), 'utf8');
+    expect(ciRun).toMatch(/^scripts\/prepare-test-machine$/m);
+    expect(ciRun).toMatch(/sudo -u runner/);
   });
 });

@@ -110,7 +110,9 @@ const REQUIRED_SECRETS = SETTINGS.filter((setting) => setting.kind === 'secret' 
 const REQUIRED_VARIABLES = SETTINGS.filter((setting) => setting.kind === 'variable' && setting.required).map(
   (setting) => setting.name,
 );
-const OPTIONAL = SETTINGS.filter((setting) => !setting.required).map((setting) => setting.name);
+const OPTIONAL = SETTINGS.filter((setting) => !setting.required && !setting.orchestratorTarget).map(
+  (setting) => setting.name,
+);
 
 let server: Server;
 let baseUrl: string;
@@ -150,6 +152,18 @@ beforeAll(async () => {
       staging: full(false, 'protected'),
       production: { ...full(true), refs: undefined },
       'staging-ops': full(false, [...mainOnly, { name: 'feature/*', type: 'branch' }]),
+      'production-ops': full(false, mainOnly),
+    },
+  });
+  // The ssh settings are complete; DEPLOY_TARGET (repository level) opts into the swarm/kubernetes names.
+  repositories.set('acme/orchestrated', {
+    requiredChecks: ['all-green'],
+    secrets: ['DATABASE_URL'],
+    variables: ['DEPLOY_TARGET'],
+    environments: {
+      staging: full(false),
+      production: full(true),
+      'staging-ops': full(false, mainOnly),
       'production-ops': full(false, mainOnly),
     },
   });
@@ -201,7 +215,11 @@ describe('doctor against a GitHub REST API', () => {
     const checks = evaluateRepository(await readRepositorySettings(api(), 'acme/ready'));
     expect(statusOf(checks, 'missing')).toEqual([]);
     expect(statusOf(checks, 'warn')).toEqual([]);
-    const settingChecks = SETTINGS.reduce((sum, setting) => sum + setting.environments.length, 0);
+    // Settings only the swarm and kubernetes targets need are checked where DEPLOY_TARGET is set: not here.
+    const settingChecks = SETTINGS.filter((setting) => !setting.orchestratorTarget).reduce(
+      (sum, setting) => sum + setting.environments.length,
+      0,
+    );
     // Per environment: it exists, and its branch policy; per setting and environment; branch protection.
     expect(checks.length).toBe(ENVIRONMENTS.length * 2 + settingChecks + 1);
     expect(checks.filter((check) => check.what.includes('deploys only from')).map((c) => c.what)).toEqual([
@@ -235,6 +253,19 @@ describe('doctor against a GitHub REST API', () => {
     const fix = checks.find((check) => check.what.startsWith('environment production can be used'))?.fix;
     expect(fix).toContain(
       "gh api -X POST repos/acme/open/environments/production/deployment-branch-policies -f name='v*' -f type=tag",
+    );
+  });
+
+  it('with DEPLOY_TARGET set, the swarm and kubernetes settings are checked too', async () => {
+    const checks = evaluateRepository(await readRepositorySettings(api(), 'acme/orchestrated'));
+    expect(statusOf(checks, 'missing')).toEqual([]);
+    const warned = statusOf(checks, 'warn').map((check) => check.what.split(' (')[0]);
+    expect(warned).toContain('optional secret KUBE_CONFIG for production-ops');
+    expect(warned).toContain('optional variable CHROMA_URL for staging');
+    expect(warned).not.toContain('optional secret DATABASE_URL for staging');
+    const ok = statusOf(checks, 'ok').map((check) => check.what.split(' (')[0]);
+    expect(ok).toEqual(
+      expect.arrayContaining(['secret DATABASE_URL for staging', 'variable DEPLOY_TARGET for production']),
     );
   });
 

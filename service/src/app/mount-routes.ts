@@ -13,8 +13,10 @@ import { createFailedAuthThrottle, createRateLimiter } from '../http/rate-limit.
 import { generateOpenApiDocument } from '../openapi/openapi-registry.js';
 import { answerRoutes } from '../routes/answer-routes.js';
 import { collectionRoutes } from '../routes/collection-routes.js';
+import { consoleRoutes } from '../routes/console-routes.js';
 import { documentRoutes } from '../routes/document-routes.js';
 import { createReadinessCheck, healthRoutes } from '../routes/health-routes.js';
+import { keyRoutes } from '../routes/key-routes.js';
 import { searchRoutes } from '../routes/search-routes.js';
 import type { AppDeps } from './app-deps.js';
 import { readinessProbe } from './readiness-probe.js';
@@ -36,6 +38,7 @@ export function mountPublicRoutes(app: Express, deps: AppDeps): void {
     });
     app.use('/docs', swaggerUi.serve, swaggerUi.setup(document, { customSiteTitle: 'Slipway API' }));
   }
+  app.use(consoleRoutes()); // the web console at / (a client of the public API below)
 }
 
 /**
@@ -58,6 +61,7 @@ export function mountApiRoutes(app: Express, deps: AppDeps): void {
       type: ['application/json', 'application/*+json'],
     }),
   );
+  app.use(keyRoutes());
   app.use(collectionRoutes(deps.collections, (id) => deps.cache.forgetCollection(id).then(() => undefined)));
   app.use(
     documentRoutes({

@@ -30,6 +30,9 @@ export interface StoredDocument extends DocumentFields {
   createdAt: string;
 }
 
+/** A document in a listing: no text, no metadata. */
+export type DocumentSummary = Pick<StoredDocument, 'id' | 'title' | 'source' | 'chunks' | 'createdAt'>;
+
 export interface ChunkRecord {
   id: string;
   documentId: string;
@@ -185,6 +188,28 @@ export class DocumentStore {
       }
       return { stored: fresh.map((d) => d.id), duplicates };
     });
+  }
+
+  /** A page of the collection's documents without their text, ordered by id, after `after` when given. */
+  async list(collectionId: string, limit: number, after?: string): Promise<DocumentSummary[]> {
+    const { rows } = await this.db.query<{
+      id: string;
+      title: string | null;
+      source: string | null;
+      chunk_count: number;
+      created_at: Date;
+    }>(
+      `SELECT id, title, source, chunk_count, created_at FROM documents
+        WHERE collection_id = $1 AND ($2::text IS NULL OR id > $2) ORDER BY id LIMIT $3`,
+      [collectionId, after ?? null, limit],
+    );
+    return rows.map((r) => ({
+      id: r.id,
+      title: r.title,
+      source: r.source,
+      chunks: r.chunk_count,
+      createdAt: r.created_at.toISOString(),
+    }));
   }
 
   async get(collectionId: string, documentId: string): Promise<StoredDocument> {

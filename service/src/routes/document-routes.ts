@@ -63,6 +63,24 @@ const StoredDocument = apiRegistry.register(
   }),
 );
 
+const DocumentSummary = apiRegistry.register(
+  'DocumentSummary',
+  z.object({
+    id: z.string(),
+    title: z.string().nullable(),
+    source: z.string().nullable(),
+    chunks: z.number().int(),
+    createdAt: z.string(),
+  }),
+);
+
+const ListQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  after: documentId
+    .optional()
+    .openapi({ description: 'Continue after this id (the previous page’s `next`).' }),
+});
+
 const security = [{ [bearerAuth.name]: [] }];
 
 /** One document, or a batch (its size is capped by MAX_DOCUMENTS_PER_REQUEST when the route runs). */
@@ -81,6 +99,24 @@ apiRegistry.registerPath({
       content: { 'application/json': { schema: IngestResult } },
     },
     ...problemResponses(400, 401, 403, 404, 409, 413, 415, 422, 429, 503),
+  },
+});
+apiRegistry.registerPath({
+  method: 'get',
+  path: '/v1/collections/{name}/documents',
+  summary: 'List documents without their text, ordered by id, a page at a time (scope: read).',
+  security,
+  request: { params: CollectionParams, query: ListQuery },
+  responses: {
+    200: {
+      description: 'A page of documents; `next` is set when more follow',
+      content: {
+        'application/json': {
+          schema: z.object({ documents: z.array(DocumentSummary), next: z.string().optional() }),
+        },
+      },
+    },
+    ...problemResponses(401, 403, 404, 422, 429),
   },
 });
 apiRegistry.registerPath({
@@ -122,6 +158,14 @@ export function documentRoutes(deps: {
     const collection = await deps.collections.resolve(name);
     const documents = await ingestDocuments(deps.ingest, collection, inputs, res.locals.signal);
     res.status(201).json({ documents });
+  });
+  router.get('/v1/collections/:name/documents', requireScope('read'), async (req, res) => {
+    const { name } = parseParams(CollectionParams, req.params);
+    const { limit, after } = parseParams(ListQuery, req.query);
+    const collection = await deps.collections.resolve(name);
+    const documents = await deps.documents.list(collection.id, limit, after);
+    const next = documents.length === limit ? documents[documents.length - 1]?.id : undefined;
+    res.json(next === undefined ? { documents } : { documents, next });
   });
   router.get('/v1/collections/:name/documents/:id', requireScope('read'), async (req, res) => {
     const { name, id } = parseParams(DocumentParams, req.params);

@@ -8,6 +8,7 @@ import { execFile } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { buildConsole } from '../../../console/build/build-console.js';
 import type { DockerEngine } from './docker-engine.js';
 
 const execFileAsync = promisify(execFile);
@@ -79,6 +80,7 @@ export async function prepareImageContext(repoRoot: string, contextDir: string):
   );
   cpSync(path.join(repoRoot, 'service/package.json'), path.join(app, 'service/package.json'));
   cpSync(path.join(repoRoot, 'migrations'), path.join(app, 'migrations'), { recursive: true });
+  await buildConsole(path.join(app, 'console/dist')); // the web console the service serves at /
   for (const dir of await productionDependencyDirs(repoRoot)) {
     cpSync(path.join(repoRoot, dir), path.join(app, dir), { recursive: true, verbatimSymlinks: true });
   }

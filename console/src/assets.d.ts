@@ -1,0 +1,2 @@
+// esbuild bundles the stylesheet that main.tsx imports into its own hashed file.
+declare module '*.css';
