@@ -75,7 +75,7 @@ function preparedFrom(input: IngestInput, text: string, sha256: string, chunks: 
 }
 
 /** `prepareDocument` with a turn of the event loop between its CPU-heavy steps (normalise, hash, chunk). */
-async function prepareDocumentInTurns(input: IngestInput, chunking?: ChunkOptions) {
+export async function prepareDocumentInTurns(input: IngestInput, chunking?: ChunkOptions) {
   await yieldToEventLoop();
   const text = normalizeDocument(input.text, input.format ?? 'text');
   await yieldToEventLoop();
