@@ -101,7 +101,7 @@ export class DocumentStore {
         sentToChroma = ids;
       });
     } catch (error) {
-      this.sweeper.schedule(collection.id, sentToChroma);
+      await this.sweeper.forget(collection.id, sentToChroma);
       throw error;
     }
   }

@@ -19,9 +19,14 @@ export class OrphanVectorSweeper {
     private readonly maxAttempts = 12,
   ) {}
 
-  schedule(collectionId: string, ids: string[]): void {
+  /**
+   * Deletes `ids` at once (awaited: the failed request answers after it, as before), then again in the
+   * background until two deletes in a row have succeeded.
+   */
+  async forget(collectionId: string, ids: string[]): Promise<void> {
     if (ids.length === 0) return;
-    const run = this.sweep(collectionId, ids).finally(() => this.pending.delete(run));
+    const first = await this.tryDelete(collectionId, ids);
+    const run = this.sweep(collectionId, ids, first ? 1 : 0).finally(() => this.pending.delete(run));
     this.pending.add(run);
   }
 
@@ -30,17 +35,21 @@ export class OrphanVectorSweeper {
     while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
   }
 
-  private async sweep(collectionId: string, ids: string[]): Promise<void> {
-    let successes = 0;
+  private async sweep(collectionId: string, ids: string[], successes: number): Promise<void> {
     for (let attempt = 0; attempt < this.maxAttempts && successes < 2; attempt++) {
       await new Promise((resolve) => setTimeout(resolve, sweepDelayMs(attempt)).unref());
-      try {
-        const handle = await this.chroma.collection(collectionId);
-        await this.chroma.call(() => handle.delete({ ids }));
-        successes++;
-      } catch {
-        successes = 0; // Chroma away (or the collection gone): try again later
-      }
+      // a failure (Chroma away, or the collection gone) starts the count again
+      successes = (await this.tryDelete(collectionId, ids)) ? successes + 1 : 0;
+    }
+  }
+
+  private async tryDelete(collectionId: string, ids: string[]): Promise<boolean> {
+    try {
+      const handle = await this.chroma.collection(collectionId);
+      await this.chroma.call(() => handle.delete({ ids }));
+      return true;
+    } catch {
+      return false;
     }
   }
 }

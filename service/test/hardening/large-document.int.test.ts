@@ -13,7 +13,11 @@ describe('a large ingest', () => {
   let server: Server;
   let base: string;
   beforeAll(async () => {
-    svc = await startServiceUnderTest({ MAX_BODY_BYTES: String(4 * 1024 * 1024) });
+    // a generous request timeout: on a loaded machine the whole ingest can take longer than the default 30 s
+    svc = await startServiceUnderTest({
+      MAX_BODY_BYTES: String(4 * 1024 * 1024),
+      REQUEST_TIMEOUT_MS: '180000',
+    });
     server = svc.app.listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
