@@ -5,13 +5,12 @@
  * degraded answers are never cached, so a recovered dependency is used at once.
  */
 import type { Logger } from 'pino';
-import type pg from 'pg';
 import type { ServiceCache } from '../caches/cache-store.js';
 import type { Citation } from '../llm/cite-passages.js';
 import type { AnswerMode, LlmAnswerer } from '../llm/llm-answerer.js';
 import type { Metrics } from '../observability/metrics.js';
 import { answerExtractively } from './answer-extractively.js';
-import { recordQueryAudit, type AuditContext } from '../retrieval/query-audit.js';
+import type { AuditContext, QueryAuditWriter } from '../retrieval/query-audit.js';
 import { requestDigest, type SearchMode } from '../retrieval/search-plan.js';
 import type { CollectionRef, CollectionSearch, SearchResponse } from '../retrieval/search-collection.js';
 
@@ -39,7 +38,7 @@ export interface AnswerDeps {
   search: CollectionSearch;
   /** Absent when no LLM is configured: answers are extractive. */
   llm?: LlmAnswerer;
-  db: pg.Pool;
+  audit: QueryAuditWriter;
   cache: ServiceCache;
   metrics: Metrics;
   logger: Logger;
@@ -174,7 +173,7 @@ export class QuestionAnswerer {
     cached: boolean,
   ): void {
     this.deps.metrics.answers.inc({ mode: answer.mode, cached: String(cached) });
-    recordQueryAudit(this.deps.db, this.deps.logger, {
+    this.deps.audit.record({
       apiKeyId: context.apiKeyId,
       requestId: context.requestId,
       collectionId: collection.id,
