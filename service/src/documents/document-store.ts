@@ -70,7 +70,7 @@ export class DocumentStore {
     private readonly db: pg.Pool,
     private readonly chroma: ChromaGateway,
   ) {
-    this.sweeper = new OrphanVectorSweeper(chroma);
+    this.sweeper = new OrphanVectorSweeper(db, chroma);
   }
 
   /** Existing documents of the collection with these content hashes: sha256 → {id, chunks}. */

@@ -1,4 +1,6 @@
+import type pg from 'pg';
 import type { ChromaGateway } from '../stores/chroma-gateway.js';
+import { inTransaction } from '../stores/postgres-pool.js';
 
 /** Pure: when to try deleting orphan candidates again after attempt `attempt` (0-based), in ms. */
 export function sweepDelayMs(attempt: number): number {
@@ -8,13 +10,14 @@ export function sweepDelayMs(attempt: number): number {
 /**
  * Vectors whose Postgres write did not commit (Chroma failed or answered late, or Postgres went away
  * before the commit) are deleted again in the background until two deletes in a row succeed — the second
- * one catches an add that Chroma applied late. While Chroma is down the attempts back off. Only a crash of
+ * one catches an add that Chroma applied late. Only ids without a chunk row are deleted. While Chroma is down the attempts back off. Only a crash of
  * the process leaves work for `reconcile`.
  */
 export class OrphanVectorSweeper {
   private readonly pending = new Set<Promise<void>>();
 
   constructor(
+    private readonly db: pg.Pool,
     private readonly chroma: ChromaGateway,
     private readonly maxAttempts = 12,
   ) {}
@@ -43,13 +46,31 @@ export class OrphanVectorSweeper {
     }
   }
 
+  /**
+   * Deletes those of `ids` that have no chunk row, under the collection row lock: a write holds that lock
+   * from its Postgres rows through its Chroma add to its commit, so a vector a later write stored under the
+   * same id (the client retried) is never taken away.
+   */
   private async tryDelete(collectionId: string, ids: string[]): Promise<boolean> {
     try {
-      const handle = await this.chroma.collection(collectionId);
-      await this.chroma.call(() => handle.delete({ ids }));
+      await inTransaction(this.db, async (client) => {
+        const locked = await client.query(`SELECT 1 FROM collections WHERE id = $1 FOR UPDATE`, [
+          collectionId,
+        ]);
+        if (!locked.rowCount) return; // the collection is gone, and its Chroma collection with it
+        const { rows } = await client.query<{ id: string }>(
+          `SELECT id FROM chunks WHERE collection_id = $1 AND id = ANY($2::text[])`,
+          [collectionId, ids],
+        );
+        const stored = new Set(rows.map((r) => r.id));
+        const orphans = ids.filter((id) => !stored.has(id));
+        if (orphans.length === 0) return;
+        const handle = await this.chroma.collection(collectionId);
+        await this.chroma.call(() => handle.delete({ ids: orphans }));
+      });
       return true;
     } catch {
-      return false;
+      return false; // Postgres or Chroma away: try again later
     }
   }
 }
