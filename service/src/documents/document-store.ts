@@ -4,6 +4,7 @@ import type { CollectionRef } from '../collections/collection-store.js';
 import { conflict, notFound } from '../errors/app-error.js';
 import type { ChromaGateway } from '../stores/chroma-gateway.js';
 import { inTransaction } from '../stores/postgres-pool.js';
+import { readOutline, type OutlineBlock, type StoredOutline } from '../text/document-outline.js';
 import { OrphanVectorSweeper } from './orphan-vector-sweeper.js';
 
 /** Vectors per Chroma add call. */
@@ -19,8 +20,9 @@ interface DocumentFields {
   sha256: string;
 }
 
-/** A document ready to store: its fields, its chunks and their vectors. */
+/** A document ready to store: its fields, its outline, its chunks and their vectors. */
 export interface PreparedDocument extends DocumentFields {
+  outline: StoredOutline;
   chunks: { ordinal: number; text: string; start: number; end: number; embedding: number[] }[];
 }
 
@@ -132,10 +134,11 @@ export class DocumentStore {
       if (fresh.length === 0) return { stored: [], duplicates };
 
       await client.query(
-        `INSERT INTO documents (collection_id, id, title, source, metadata, text, sha256, chunk_count)
-         SELECT $1, d.id, d.title, d.source, d.metadata, d.text, d.sha256, d.chunk_count
+        `INSERT INTO documents (collection_id, id, title, source, metadata, text, sha256, chunk_count, outline)
+         SELECT $1, d.id, d.title, d.source, d.metadata, d.text, d.sha256, d.chunk_count, d.outline
            FROM jsonb_to_recordset($2::jsonb)
-             AS d(id text, title text, source text, metadata jsonb, text text, sha256 text, chunk_count int)`,
+             AS d(id text, title text, source text, metadata jsonb, text text, sha256 text, chunk_count int,
+                  outline jsonb)`,
         [
           collection.id,
           JSON.stringify(
@@ -147,6 +150,7 @@ export class DocumentStore {
               text: d.text,
               sha256: d.sha256,
               chunk_count: d.chunks.length,
+              outline: d.outline,
             })),
           ),
         ],
@@ -235,6 +239,36 @@ export class DocumentStore {
       chunks: row.chunk_count,
       createdAt: row.created_at.toISOString(),
     };
+  }
+
+  /** Id, content hash, source and metadata of every document of a collection (for syncing it with a folder). */
+  async digests(
+    collectionId: string,
+  ): Promise<{ id: string; sha256: string; source: string | null; metadata: Record<string, unknown> }[]> {
+    const { rows } = await this.db.query<{
+      id: string;
+      sha256: string;
+      source: string | null;
+      metadata: Record<string, unknown>;
+    }>(`SELECT id, sha256, source, metadata FROM documents WHERE collection_id = $1 ORDER BY id`, [
+      collectionId,
+    ]);
+    return rows;
+  }
+
+  /** Outlines of these documents (documents stored without one, or unknown ids, are left out). */
+  async outlines(collectionId: string, documentIds: string[]): Promise<Map<string, OutlineBlock[]>> {
+    if (documentIds.length === 0) return new Map();
+    const { rows } = await this.db.query<{ id: string; outline: unknown }>(
+      `SELECT id, outline FROM documents WHERE collection_id = $1 AND id = ANY($2::text[]) AND outline IS NOT NULL`,
+      [collectionId, documentIds],
+    );
+    const outlines = new Map<string, OutlineBlock[]>();
+    for (const row of rows) {
+      const outline = readOutline(row.outline);
+      if (outline) outlines.set(row.id, outline);
+    }
+    return outlines;
   }
 
   /** Deletes a document's rows and vectors, both or neither. */

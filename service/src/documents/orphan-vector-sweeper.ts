@@ -2,6 +2,13 @@ import type pg from 'pg';
 import type { ChromaGateway } from '../stores/chroma-gateway.js';
 import { inTransaction } from '../stores/postgres-pool.js';
 
+/**
+ * Deletes those of `ids` that no committed chunk row holds, and must exclude a concurrent write of the same
+ * ids while it does (DocumentStore holds the collection row lock): a chunk id that failed once and was then
+ * written again successfully is live, not an orphan.
+ */
+export type DeleteUncommitted = (collectionId: string, ids: string[]) => Promise<void>;
+
 /** Pure: when to try deleting orphan candidates again after attempt `attempt` (0-based), in ms. */
 export function sweepDelayMs(attempt: number): number {
   return Math.min(15_000, 500 * 2 ** attempt);
@@ -20,6 +27,7 @@ export class OrphanVectorSweeper {
     private readonly db: pg.Pool,
     private readonly chroma: ChromaGateway,
     private readonly maxAttempts = 12,
+    private readonly deleteUncommitted?: DeleteUncommitted,
   ) {}
 
   /**
