@@ -7,6 +7,9 @@ import { inTransaction } from '../stores/postgres-pool.js';
 import { readOutline, type OutlineBlock, type StoredOutline } from '../text/document-outline.js';
 import { OrphanVectorSweeper } from './orphan-vector-sweeper.js';
 
+/** Vectors per Chroma add call. */
+const CHROMA_ADD_SLICE = 500;
+
 /** A document's own fields, as stored: `text` is the normalised text every offset refers to. */
 interface DocumentFields {
   id: string;
@@ -69,27 +72,7 @@ export class DocumentStore {
     private readonly db: pg.Pool,
     private readonly chroma: ChromaGateway,
   ) {
-    this.sweeper = new OrphanVectorSweeper(chroma, 12, (collectionId, ids) =>
-      this.deleteUncommittedVectors(collectionId, ids),
-    );
-  }
-
-  /**
-   * Deletes the vectors of `ids` that no chunk row holds, under the collection row lock so that no write of
-   * the same ids runs meanwhile (a chunk id written again after a failed attempt is live, not an orphan).
-   */
-  private async deleteUncommittedVectors(collectionId: string, ids: string[]): Promise<void> {
-    const handle = await this.chroma.collection(collectionId);
-    await inTransaction(this.db, async (client) => {
-      await client.query(`SELECT 1 FROM collections WHERE id = $1 FOR UPDATE`, [collectionId]);
-      const { rows } = await client.query<{ id: string }>(
-        `SELECT id FROM chunks WHERE collection_id = $1 AND id = ANY($2::text[])`,
-        [collectionId, ids],
-      );
-      const live = new Set(rows.map((r) => r.id));
-      const orphans = ids.filter((id) => !live.has(id));
-      if (orphans.length > 0) await this.chroma.call(() => handle.delete({ ids: orphans }));
-    });
+    this.sweeper = new OrphanVectorSweeper(db, chroma);
   }
 
   /** Existing documents of the collection with these content hashes: sha256 → {id, chunks}. */
@@ -120,7 +103,7 @@ export class DocumentStore {
         sentToChroma = ids;
       });
     } catch (error) {
-      this.sweeper.schedule(collection.id, sentToChroma);
+      await this.sweeper.forget(collection.id, sentToChroma);
       throw error;
     }
   }
@@ -194,13 +177,19 @@ export class DocumentStore {
       const ids = fresh.flatMap((d) => d.chunks.map((c) => chunkId(d.id, c.ordinal)));
       // from here until the commit, a failure leaves vectors to sweep
       sendingToChroma(ids);
-      await this.chroma.call(() =>
-        chromaCollection.add({
-          ids,
-          embeddings: fresh.flatMap((d) => d.chunks.map((c) => c.embedding)),
-          metadatas: fresh.flatMap((d) => d.chunks.map(() => chromaMetadata(d.id, d.metadata))),
-        }),
-      );
+      const embeddings = fresh.flatMap((d) => d.chunks.map((c) => c.embedding));
+      const metadatas = fresh.flatMap((d) => d.chunks.map(() => chromaMetadata(d.id, d.metadata)));
+      // in slices, each with its own deadline: a large document is many calls, not one call over the deadline
+      for (let i = 0; i < ids.length; i += CHROMA_ADD_SLICE) {
+        const slice = { start: i, end: i + CHROMA_ADD_SLICE };
+        await this.chroma.call(() =>
+          chromaCollection.add({
+            ids: ids.slice(slice.start, slice.end),
+            embeddings: embeddings.slice(slice.start, slice.end),
+            metadatas: metadatas.slice(slice.start, slice.end),
+          }),
+        );
+      }
       return { stored: fresh.map((d) => d.id), duplicates };
     });
   }

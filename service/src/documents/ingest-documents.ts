@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { CollectionRef, CollectionStore } from '../collections/collection-store.js';
 import { conflict, validationFailed } from '../errors/app-error.js';
-import type { Embedder } from '../embeddings/embedder.js';
+import { yieldToEventLoop, type Embedder } from '../embeddings/embedder.js';
 import type { Metrics } from '../observability/metrics.js';
-import { chunkText, type ChunkOptions } from '../text/chunk-text.js';
+import { chunkText, type ChunkOptions, type TextChunk } from '../text/chunk-text.js';
 import { outlineOf } from '../text/document-outline.js';
 import type { DocumentFormat } from '../text/normalize-document.js';
 import { structureDocument, titleFromContent } from '../text/structure-text.js';
@@ -58,10 +58,31 @@ export const sha256Hex = (text: string) => createHash('sha256').update(text).dig
  * whether it arrives through the API or the ingest CLI.
  */
 export function prepareDocument(input: IngestInput, chunking?: ChunkOptions) {
+  const structured = structureDocument(input.text, input.format ?? 'text');
+  const sha256 = sha256Hex(structured.text);
+  return preparedFrom(input, structured, sha256, chunkText(structured.text, chunking));
+}
+
+/** `prepareDocument` with a turn of the event loop between its CPU-heavy steps (normalise, hash, chunk). */
+export async function prepareDocumentInTurns(input: IngestInput, chunking?: ChunkOptions) {
+  await yieldToEventLoop();
+  const structured = structureDocument(input.text, input.format ?? 'text');
+  await yieldToEventLoop();
+  const sha256 = sha256Hex(structured.text);
+  await yieldToEventLoop();
+  const chunks = chunkText(structured.text, chunking);
+  await yieldToEventLoop();
+  return preparedFrom(input, structured, sha256, chunks);
+}
+
+function preparedFrom(
+  input: IngestInput,
+  structured: ReturnType<typeof structureDocument>,
+  sha256: string,
+  chunks: TextChunk[],
+) {
   const format = input.format ?? 'text';
-  const structured = structureDocument(input.text, format);
   const text = structured.text;
-  const sha256 = sha256Hex(text);
   return {
     // without an id, the content decides it: re-sending the same document is idempotent
     id: input.id ?? `doc_${sha256.slice(0, 24)}`,
@@ -71,7 +92,7 @@ export function prepareDocument(input: IngestInput, chunking?: ChunkOptions) {
     text,
     outline: outlineOf(structured),
     sha256,
-    chunks: chunkText(text, chunking).map((c, ordinal) => ({
+    chunks: chunks.map((c, ordinal) => ({
       ordinal,
       text: c.text,
       start: c.start,
@@ -90,7 +111,11 @@ export async function ingestDocuments(
   inputs: IngestInput[],
   signal?: AbortSignal,
 ): Promise<IngestOutcome[]> {
-  const prepared = inputs.map((input) => prepareDocument(input, deps.chunking));
+  const prepared: ReturnType<typeof prepareDocument>[] = [];
+  for (const input of inputs) {
+    // turns of the event loop inside: a large document never stalls other requests
+    prepared.push(await prepareDocumentInTurns(input, deps.chunking));
+  }
   const empty = prepared.flatMap((p, i) => (p.text.length === 0 ? [i] : []));
   if (empty.length > 0) {
     throw validationFailed(
