@@ -48,7 +48,7 @@ export function roomBoundaryConfigs(srcDir = 'service/src') {
     if (higherRooms.length > 0) {
       patterns.push({
         regex: `^${escape(fromRoom)}(${higherRooms.map(escape).join('|')})(/|$)`,
-        message: `${room === '.' ? 'service/src' : room}/ sits below this room: a lower room must not import a higher one (service/room-boundaries.js).`,
+        message: `${room === '.' ? 'runtime.ts and server.ts' : `${room}/`} must not import a room above it: a lower room must not import a higher one (service/room-boundaries.js).`,
       });
     }
     if (room !== '.' && above.includes('.')) {

@@ -70,6 +70,7 @@ export async function createRuntime(
     search,
     llm: createLlmAnswerer(config, metrics, logger),
     cacheTtlSeconds: config.CACHE_TTL_SECONDS,
+    outlines: (collectionId, documentIds) => stores.documents.outlines(collectionId, documentIds),
   });
   const deps: AppDeps = { ...stores, search, answers };
   const app = createApp(deps);

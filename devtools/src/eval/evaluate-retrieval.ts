@@ -6,7 +6,7 @@ import {
   createHashingEmbedder,
   type HashingEmbedderOptions,
 } from '@slipway/service/embeddings/hashing-embedder';
-import { normalizeDocument } from '@slipway/service/text/normalize-document';
+import { normalizeDocument } from '@slipway/service/text/structure-text';
 import {
   feedbackChunkIds,
   fuseHybrid,

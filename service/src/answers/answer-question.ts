@@ -9,6 +9,7 @@ import type { ServiceCache } from '../caches/cache-store.js';
 import type { Citation } from '../llm/cite-passages.js';
 import type { AnswerMode, LlmAnswerer } from '../llm/llm-answerer.js';
 import type { Metrics } from '../observability/metrics.js';
+import type { OutlineBlock } from '../text/document-outline.js';
 import { answerExtractively } from './answer-extractively.js';
 import type { AuditContext, QueryAuditWriter } from '../retrieval/query-audit.js';
 import { requestDigest, type SearchMode } from '../retrieval/search-plan.js';
@@ -43,11 +44,13 @@ export interface AnswerDeps {
   metrics: Metrics;
   logger: Logger;
   cacheTtlSeconds: number;
+  /** Outlines of the retrieved documents, so the extractive answerer quotes whole sentences (document-store.ts). */
+  outlines?: (collectionId: string, documentIds: string[]) => Promise<Map<string, OutlineBlock[]>>;
 }
 
 type CachedAnswer = Omit<AnswerResponse, 'cached' | 'degraded'>;
 
-const passagesOf = (retrieval: SearchResponse) =>
+const passagesOf = (retrieval: SearchResponse, outlines: ReadonlyMap<string, OutlineBlock[]>) =>
   retrieval.results.map((r) => ({
     documentId: r.documentId,
     chunkId: r.chunkId,
@@ -55,6 +58,7 @@ const passagesOf = (retrieval: SearchResponse) =>
     start: r.span.start,
     end: r.span.end,
     title: r.title ?? undefined,
+    outline: outlines.get(r.documentId),
   }));
 
 const withDegraded = <T extends object>(value: T, degraded: string[]): T & { degraded?: string[] } =>
@@ -77,7 +81,7 @@ export class QuestionAnswerer {
       { query: request.question, topK: request.topK, mode: request.mode },
       context.signal,
     );
-    const passages = passagesOf(retrieval);
+    const passages = passagesOf(retrieval, await this.outlinesOf(collection, retrieval));
     const answered = this.deps.llm
       ? await this.deps.llm.answer(request.question, passages, { signal: context.signal })
       : { ...answerExtractively(request.question, passages), mode: 'extractive' as const, degraded: [] };
@@ -109,7 +113,7 @@ export class QuestionAnswerer {
       { query: request.question, topK: request.topK, mode: request.mode },
       context.signal,
     );
-    const passages = passagesOf(retrieval);
+    const passages = passagesOf(retrieval, await this.outlinesOf(collection, retrieval));
     const degraded = [...(retrieval.degraded ?? [])];
     if (!this.deps.llm) {
       const extractive = answerExtractively(request.question, passages);
@@ -146,6 +150,19 @@ export class QuestionAnswerer {
           degraded,
         );
       }
+    }
+  }
+
+  /** Outlines of the retrieved documents; without them answers are still given, line by line. */
+  private async outlinesOf(collection: CollectionRef, retrieval: SearchResponse) {
+    if (!this.deps.outlines || retrieval.results.length === 0) return new Map<string, OutlineBlock[]>();
+    try {
+      return await this.deps.outlines(collection.id, [
+        ...new Set(retrieval.results.map((r) => r.documentId)),
+      ]);
+    } catch (error) {
+      this.deps.logger.warn({ err: error }, 'could not read document outlines; answering without them');
+      return new Map<string, OutlineBlock[]>();
     }
   }
 

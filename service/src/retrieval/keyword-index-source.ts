@@ -7,7 +7,7 @@
 import type pg from 'pg';
 import { Bm25Index, type IndexedChunk } from '../ranking/bm25-index.js';
 import { parseTsvector } from '../ranking/parse-tsvector.js';
-import { inTransaction } from '../stores/postgres-pool.js';
+import { withClient } from '../stores/postgres-pool.js';
 
 export interface VersionedIndex {
   collectionId: string;
@@ -44,22 +44,29 @@ const IDF_SQL = `
  * Builds the index of `collectionId` from one consistent snapshot. Returns undefined when the collection no
  * longer exists.
  */
-export function loadKeywordIndex(db: pg.Pool, collectionId: string): Promise<VersionedIndex | undefined> {
-  // inTransaction: a connection lost mid-build fails the build, never the process
-  return inTransaction(db, async (client) => {
-    await client.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    const version = await client.query<{ version: string }>('SELECT version FROM collections WHERE id = $1', [
-      collectionId,
-    ]);
-    if (!version.rows[0]) return undefined;
-    const stats = await client.query<{ n: number; avg_length: number }>(STATS_SQL, [collectionId]);
-    const chunks = await client.query<ChunkRow>(CHUNKS_SQL, [collectionId]);
-    const { n, avg_length: avgLength } = stats.rows[0]!;
-    const index = await Bm25Index.build(chunks.rows.map(toIndexedChunk), { n, avgLength }, async (dfs) => {
-      const { rows } = await client.query<{ idf: number }>(IDF_SQL, [n, dfs]);
-      return rows.map((r) => r.idf);
-    });
-    return { collectionId, version: Number(version.rows[0].version), index };
+export async function loadKeywordIndex(
+  db: pg.Pool,
+  collectionId: string,
+): Promise<VersionedIndex | undefined> {
+  return withClient(db, async (client) => {
+    try {
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      const version = await client.query<{ version: string }>(
+        'SELECT version FROM collections WHERE id = $1',
+        [collectionId],
+      );
+      if (!version.rows[0]) return undefined;
+      const stats = await client.query<{ n: number; avg_length: number }>(STATS_SQL, [collectionId]);
+      const chunks = await client.query<ChunkRow>(CHUNKS_SQL, [collectionId]);
+      const { n, avg_length: avgLength } = stats.rows[0]!;
+      const index = await Bm25Index.build(chunks.rows.map(toIndexedChunk), { n, avgLength }, async (dfs) => {
+        const { rows } = await client.query<{ idf: number }>(IDF_SQL, [n, dfs]);
+        return rows.map((r) => r.idf);
+      });
+      return { collectionId, version: Number(version.rows[0].version), index };
+    } finally {
+      await client.query('ROLLBACK').catch(() => undefined);
+    }
   });
 }
 
