@@ -7,10 +7,12 @@ import { renderTable, writeResult } from './lib/bench-report.js';
 import {
   callJson,
   counterDelta,
+  metricValue,
   startBenchServer,
   startBenchStack,
   type BenchServer,
   type BenchStack,
+  waitForKeywordIndex,
   waitUntilSettled,
 } from './lib/bench-stack.js';
 import { ingestCorpus } from './lib/ingest-corpus.js';
@@ -37,17 +39,31 @@ async function main() {
   const corpus = await loadBenchCorpus(args.docs, args.variants);
   let stack: BenchStack | undefined;
   let bare: BenchServer | undefined;
+  let sqlOnly: BenchServer | undefined;
   try {
     stack = await startBenchStack();
     bare = await startBenchServer('bare', { NODE_ENV: 'test' });
-    const { service, adminKey } = stack;
-    await callJson(service.url, adminKey, 'POST', '/v1/collections', { name: COLLECTION });
+    const { adminKey } = stack;
+    await callJson(stack.service.url, adminKey, 'POST', '/v1/collections', { name: COLLECTION });
     console.log(`ingesting ${corpus.documents.length} documents through POST /documents …`);
-    const ingested = await ingestCorpus(service.url, adminKey, COLLECTION, corpus.documents);
+    const ingested = await ingestCorpus(stack.service.url, adminKey, COLLECTION, corpus.documents);
     console.log(
       `corpus: ${ingested.documents} documents, ${ingested.chunks} chunks in ${ingested.seconds} s`,
     );
 
+    // a fresh service process builds its in-process keyword index at start (before it is ready); a sibling
+    // process on the same stores with KEYWORD_INDEX_ENABLED=false measures the SQL path side by side, and
+    // the two fresh processes' RSS give the index's memory
+    const restarted = performance.now();
+    const service = await stack.restartService();
+    await waitForKeywordIndex(service.url, ingested.chunks);
+    const indexBuildMs = Math.round(performance.now() - restarted);
+    console.log(
+      `fresh service with its keyword index (${ingested.chunks} chunks) ready in ${indexBuildMs} ms`,
+    );
+    sqlOnly = await startBenchServer('service', { ...stack.serviceEnv, KEYWORD_INDEX_ENABLED: 'false' });
+    const memory = { ...(await measureMemory(service.url, sqlOnly.url, ingested.chunks)), indexBuildMs };
+    const sqlSearchUrl = `${sqlOnly.url}/v1/collections/${COLLECTION}/search`;
     const headers = { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' };
     const questions = [...new Set(corpus.queries.map((q) => q.text))];
     let counter = 0;
@@ -164,6 +180,37 @@ async function main() {
         }),
       );
     }
+    // the same, keyword side from SQL (sibling process, no in-process index), measured in the same run
+    await runLoad({
+      ...base,
+      name: 'warm-up',
+      url: sqlSearchUrl,
+      method: 'POST',
+      headers,
+      body: () => JSON.stringify({ query: nextQuestion(), mode: 'hybrid', topK: 10 }),
+      connections: 1,
+      durationS: 1,
+    });
+    for (const mode of ['keyword', 'hybrid'] as const) {
+      const before = await waitUntilSettled(sqlOnly.url);
+      const result = await runLoad({
+        ...base,
+        name: `search ${mode}, cache miss, c=1, SQL path`,
+        url: sqlSearchUrl,
+        method: 'POST',
+        headers,
+        body: () => JSON.stringify({ query: nextQuestion(), mode, topK: 10 }),
+        connections: 1,
+        durationS: Math.min(3, args.durationS),
+      });
+      const after = await waitUntilSettled(sqlOnly.url);
+      log({
+        ...result,
+        route: `POST /search ${mode} (SQL path)`,
+        cache: 'miss',
+        cacheLookups: counterDelta(before, after),
+      });
+    }
     const ratio = (r: ServiceRun | undefined) => Math.round(((r?.rps ?? 0) / bareRun.rps) * 1000) / 1000;
     const fixed = fixedRate!;
     const goals = {
@@ -182,6 +229,7 @@ async function main() {
     };
     const result = {
       benchmark: 'search-answer',
+      memory,
       machine,
       loadAverageAtEnd: currentLoadAverage(),
       setup: {
@@ -253,11 +301,35 @@ async function main() {
       `/answer cache miss at ${FIXED_RATE} rps: ${fixed.rps} rps achieved, p99 ${fixed.latencyMs.p99} ms ` +
         `(goal < ${P99_GOAL_MS} ms: ${goals.answerP99At200RpsUnder50Ms.met ? 'met' : 'not met'})`,
     );
+    console.log(
+      `keyword index: ${memory.indexChunks} chunks, typed arrays ${memory.indexMiB} MiB ` +
+        `(${memory.indexMiBPer10kChunks} MiB per 10k chunks); fresh processes' RSS with index ${memory.rssWithIndexMiB} MiB, ` +
+        `without (SQL-only sibling) ${memory.rssWithoutIndexMiB} MiB: ${memory.rssDifferenceMiBPer10kChunks} MiB per 10k chunks; ` +
+        `start to ready with the index ${memory.indexBuildMs} ms`,
+    );
     console.log(`wall time ${result.wallSeconds} s; JSON: ${path}`);
   } finally {
+    await sqlOnly?.stop();
     await bare?.stop();
     await stack?.stop();
   }
+}
+
+/** Index bytes and RSS of the service with its index, against the SQL-only sibling, per 10k chunks. */
+async function measureMemory(withIndexUrl: string, withoutIndexUrl: string, chunks: number) {
+  const mib = (bytes: number | undefined) => Math.round(((bytes ?? 0) / 2 ** 20) * 10) / 10;
+  const per10k = (value: number) => Math.round((value / chunks) * 10_000 * 10) / 10;
+  const indexBytes = await metricValue(withIndexUrl, 'slipway_keyword_index_bytes');
+  const rssWith = await metricValue(withIndexUrl, 'process_resident_memory_bytes');
+  const rssWithout = await metricValue(withoutIndexUrl, 'process_resident_memory_bytes');
+  return {
+    indexChunks: (await metricValue(withIndexUrl, 'slipway_keyword_index_chunks')) ?? 0,
+    indexMiB: mib(indexBytes),
+    indexMiBPer10kChunks: per10k(mib(indexBytes)),
+    rssWithIndexMiB: mib(rssWith),
+    rssWithoutIndexMiB: mib(rssWithout),
+    rssDifferenceMiBPer10kChunks: per10k(mib(rssWith) - mib(rssWithout)),
+  };
 }
 
 main().then(

@@ -9,14 +9,14 @@ export const serviceRooms = [
   ['openai-client', 'OpenAI-compatible requests: retries, circuit breaker, server-sent events'],
   ['embeddings', 'the Embedder interface, hashing (local) and OpenAI-compatible embedders'],
   ['llm', 'the chat client and the cited LLM answerer'],
-  ['ranking', 'pure: rank fusion, MMR, near-duplicate suppression, the BM25 SQL'],
+  ['ranking', 'pure: rank fusion, MMR, near-duplicate suppression, the BM25 SQL and in-memory index'],
   ['stores', 'the Postgres pool, the Chroma gateway, the Redis connection'],
   ['caches', 'embedding, retrieval and response caches (Redis or memory)'],
   ['keys', 'API key format and store'],
   ['migrations', 'the migration runner'],
   ['collections', 'the collection store'],
   ['documents', 'the document store, ingest, reconcile'],
-  ['retrieval', 'searching a collection: plan, hybrid retrieval, audit'],
+  ['retrieval', 'searching a collection: plan, keyword indexes, the data-access adapter, audit'],
   ['answers', 'answering a question: extractive answerer, LLM with extractive fallback'],
   ['openapi', 'the OpenAPI registry'],
   ['http', 'middleware: auth, rate limit, request context, timeout, metrics, problem rendering'],
@@ -48,7 +48,7 @@ export function roomBoundaryConfigs(srcDir = 'service/src') {
     if (higherRooms.length > 0) {
       patterns.push({
         regex: `^${escape(fromRoom)}(${higherRooms.map(escape).join('|')})(/|$)`,
-        message: `${room === '.' ? 'service/src' : room}/ sits below this room: a lower room must not import a higher one (service/room-boundaries.js).`,
+        message: `${room === '.' ? 'runtime.ts and server.ts' : `${room}/`} must not import a room above it: a lower room must not import a higher one (service/room-boundaries.js).`,
       });
     }
     if (room !== '.' && above.includes('.')) {

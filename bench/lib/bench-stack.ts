@@ -64,10 +64,14 @@ export async function startBenchServer(
 
 export interface BenchStack {
   service: BenchServer;
+  /** The environment the service runs with (a sibling on the same stores starts from it). */
+  serviceEnv: NodeJS.ProcessEnv;
   adminKey: string;
   postgres: ProvidedPostgres;
   chroma: ProvidedChroma;
   redis: ProvidedRedis;
+  /** Stops the service process and starts a fresh one on the same stores (`service` then names it). */
+  restartService(): Promise<BenchServer>;
   stop(): Promise<void>;
 }
 
@@ -80,7 +84,7 @@ export async function startBenchStack(env: NodeJS.ProcessEnv = {}): Promise<Benc
   try {
     await runMigrations(postgres.url, createLogger('silent'));
     const adminKey = `bench_${randomBytes(24).toString('base64url')}`;
-    const service = await startBenchServer('service', {
+    const serviceEnv = {
       NODE_ENV: 'test',
       LOG_LEVEL: 'warn',
       DATABASE_URL: postgres.url,
@@ -91,18 +95,25 @@ export async function startBenchStack(env: NodeJS.ProcessEnv = {}): Promise<Benc
       BOOTSTRAP_ADMIN_KEY: adminKey,
       RATE_LIMIT_PER_MINUTE: '1000000',
       ...env,
-    });
-    return {
-      service,
+    };
+    const stack: BenchStack = {
+      service: await startBenchServer('service', serviceEnv),
+      serviceEnv,
       adminKey,
       postgres,
       chroma,
       redis,
+      async restartService() {
+        await stack.service.stop();
+        stack.service = await startBenchServer('service', serviceEnv);
+        return stack.service;
+      },
       async stop() {
-        await service.stop();
+        await stack.service.stop();
         await Promise.allSettled([postgres.stop(), chroma.stop(), redis.stop()]);
       },
     };
+    return stack;
   } catch (error) {
     await Promise.allSettled([postgres.stop(), chroma.stop(), redis.stop()]);
     throw error;
@@ -152,6 +163,26 @@ export async function waitUntilSettled(baseUrl: string, timeoutMs = 10_000): Pro
     const text = JSON.stringify(now);
     if (text === last || Date.now() > deadline) return now;
     last = text;
+  }
+}
+
+/** One sample's value from the service's /metrics (first series of that name), or undefined. */
+export async function metricValue(baseUrl: string, name: string): Promise<number | undefined> {
+  const text = await (await fetch(`${baseUrl}/metrics`)).text();
+  const match = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text);
+  return match ? Number(match[1]) : undefined;
+}
+
+/** Waits until the service's in-process keyword indexes hold `chunks` chunks (built after the last ingest). */
+export async function waitForKeywordIndex(
+  baseUrl: string,
+  chunks: number,
+  timeoutMs = 120_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while ((await metricValue(baseUrl, 'slipway_keyword_index_chunks')) !== chunks) {
+    if (Date.now() > deadline) throw new Error(`keyword index did not reach ${chunks} chunks`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
   }
 }
 

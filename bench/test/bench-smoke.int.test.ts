@@ -47,6 +47,11 @@ describe('bench smoke', () => {
       machine: machineShape,
       setup: { answerMode: 'extractive', connections: 4, durationS: 2 },
       corpus: { documents: 40, chunks: expect.any(Number) },
+      memory: {
+        indexChunks: expect.any(Number),
+        indexMiBPer10kChunks: expect.any(Number),
+        rssDifferenceMiBPer10kChunks: expect.any(Number),
+      },
       goals: {
         answerP99At200RpsUnder50Ms: { p99Ms: expect.any(Number), met: expect.any(Boolean) },
         cacheHitVsBare: { searchHitRatio: expect.any(Number), answerHitRatio: expect.any(Number) },
@@ -72,6 +77,8 @@ describe('bench smoke', () => {
       'search keyword, cache miss, c=1',
       'search vector, cache miss, c=1',
       'search hybrid, cache miss, c=1',
+      'search keyword, cache miss, c=1, SQL path',
+      'search hybrid, cache miss, c=1, SQL path',
     ]);
     for (const r of runs) {
       expect(r.requests).toBeGreaterThan(0);

@@ -8,8 +8,15 @@ import {
   type EmbeddedPostgresServer,
 } from '@slipway/harness';
 import type { Logger } from 'pino';
+import { basename, dirname } from 'node:path';
 import { ingestDepsOf } from '@slipway/service/documents/ingest-documents';
-import { collectFiles, ingestFiles } from '@slipway/service/documents/ingest-files';
+import { collectFiles } from '@slipway/service/documents/ingest-files';
+import { syncFolder } from '@slipway/service/documents/sync-folder';
+import {
+  removeRunningStores,
+  runningStoresFile,
+  writeRunningStores,
+} from '@slipway/service/cli/running-stores';
 import { generateApiKey } from '@slipway/service/keys/api-key-format';
 import type { Runtime } from '@slipway/service/runtime';
 import { runMigrations } from '@slipway/service/migrations';
@@ -49,7 +56,9 @@ export async function devStart(env: NodeJS.ProcessEnv = process.env): Promise<vo
   const children: SupervisedStore[] = [];
   const stops = new Map<string, () => Promise<void>>();
   let supervisor: { stop(): void } | undefined;
+  const storesFile = runningStoresFile(env);
   const stopChildren = async () => {
+    removeRunningStores(storesFile);
     supervisor?.stop();
     await Promise.allSettled(children.reverse().map((c) => stops.get(c.name)?.()));
   };
@@ -89,14 +98,17 @@ export async function devStart(env: NodeJS.ProcessEnv = process.env): Promise<vo
     await buildConsole(); // ~0.1 s with esbuild: never stale after a checkout or an edit
     // on SIGTERM/SIGINT: the service drains first, then the stores it was using stop
     const running = await main(serviceEnv, { embeddedStores: children.length > 0, afterStop: stopChildren });
-    await seedDocs(running.runtime, logger);
+    writeRunningStores(storesFile, serviceEnv);
+    await seedDocs(running.runtime, logger, env);
     console.log(
       [
         '',
         `  Slipway is running at ${running.url}`,
         `  Web console:     ${running.url}/  (paste the dev admin key)`,
-        `  API docs:        ${running.url}/docs`,
+        `  API docs:        ${running.url}/docs   health: /health/live, /health/ready`,
         operatorKey ? '  Admin key:       the BOOTSTRAP_ADMIN_KEY you set' : `  Dev admin key:   ${adminKey}`,
+        `  Answers:         ${answerMode(serviceEnv)}`,
+        `  Stores file:     ${storesFile} (npm run ingest, keys and reconcile use it)`,
         `  Try:  curl -H "Authorization: Bearer ${shownKey}" -H 'content-type: application/json' \\`,
         `          -d '{"question":"How do I roll back a deploy?"}' ${running.url}/v1/collections/docs/answer`,
         '',
@@ -109,19 +121,46 @@ export async function devStart(env: NodeJS.ProcessEnv = process.env): Promise<vo
   }
 }
 
+/** The banner's line on answers: extractive unless an LLM is configured, and how to configure one. */
+function answerMode(env: NodeJS.ProcessEnv): string {
+  if (env.LLM_URL) return `LLM at ${new URL(env.LLM_URL).host} (extractive quotes when it fails)`;
+  return 'extractive (whole sentences quoted from the docs); for written answers set LLM_URL, LLM_API_KEY, LLM_MODEL';
+}
+
 /**
- * Ingests the repository's docs/ into a `docs` collection, so a new user can ask the runbooks questions at
- * once. Content-hash dedup makes restarts cheap; only changed files are re-embedded.
+ * Keeps a `docs` collection in step with the repository's docs/ (or SEED_DOCS_DIR), so a new user can ask the
+ * runbooks questions at once: each start replaces changed files, adds new ones and removes deleted ones; a
+ * file that fails is logged and the rest carry on. Unchanged files cost a hash, nothing is re-embedded.
  */
-async function seedDocs(runtime: Runtime, logger: Logger): Promise<void> {
-  if (process.env.SEED_DOCS === 'false') return;
+async function seedDocs(runtime: Runtime, logger: Logger, env: NodeJS.ProcessEnv): Promise<void> {
+  if (env.SEED_DOCS === 'false') return;
+  const dir = (env.SEED_DOCS_DIR ?? `${repoRoot}docs`).replace(/\/$/, '');
   try {
-    const files = await collectFiles([`${repoRoot}docs`]);
-    const { outcomes } = await ingestFiles(ingestDepsOf(runtime.deps), 'docs', files, repoRoot);
-    const stored = outcomes.filter((o) => !o.duplicate).length;
-    logger.info({ files: outcomes.length, stored }, 'seeded the docs collection from docs/');
+    const { files } = await collectFiles([dir]);
+    const report = await syncFolder(
+      ingestDepsOf(runtime.deps),
+      'docs',
+      files.map((f) => f.path),
+      dirname(dir),
+      `${basename(dir)}/`,
+    );
+    for (const failed of report.failed)
+      logger.warn(
+        { document: failed.id, error: failed.error },
+        'could not sync a file of the docs collection',
+      );
+    logger.info(
+      {
+        added: report.added.length,
+        replaced: report.replaced.length,
+        removed: report.removed.length,
+        unchanged: report.unchanged.length,
+        failed: report.failed.length,
+      },
+      `synced the docs collection with ${basename(dir)}/`,
+    );
   } catch (error) {
-    logger.warn({ err: { message: (error as Error).message } }, 'could not seed the docs collection');
+    logger.warn({ err: { message: (error as Error).message } }, 'could not sync the docs collection');
   }
 }
 

@@ -177,11 +177,39 @@ export function evaluateRepository(
   return checks;
 }
 
+export interface ContainerEngineFacts {
+  readonly cli: string;
+  readonly daemonAnswers: boolean;
+  /** First line of what `info` printed when it failed. */
+  readonly error?: string;
+}
+
+function containerEngineCheck(engine: ContainerEngineFacts | undefined): Check {
+  if (!engine)
+    return {
+      status: 'warn',
+      what: 'no docker/podman: compose/compose.dev.yml needs one (npm start and npm test do not)',
+      fix: 'install Docker or Podman if you want containers locally',
+    };
+  if (engine.daemonAnswers)
+    return {
+      status: 'ok',
+      what: `container engine: ${engine.cli} (the daemon answers \`${engine.cli} info\`)`,
+      fix: '',
+    };
+  return {
+    status: 'warn',
+    what: `${engine.cli} is installed but no daemon answers \`${engine.cli} info\`${engine.error ? ` (${engine.error})` : ''}`,
+    fix: `start the ${engine.cli} daemon, or point DOCKER_HOST at a running one`,
+  };
+}
+
 export interface LocalFacts {
   readonly nodeVersion: string;
   readonly npmVersion: string | undefined;
   readonly gitVersion: string | undefined;
-  readonly containerEngine: string | undefined;
+  /** The container CLI found (docker, else podman), and whether its daemon answered `info`. */
+  readonly containerEngine: ContainerEngineFacts | undefined;
   readonly ghVersion: string | undefined;
 }
 
@@ -205,13 +233,7 @@ export function evaluateLocal(facts: LocalFacts): Check[] {
     facts.gitVersion
       ? { status: 'ok', what: `git ${facts.gitVersion}`, fix: '' }
       : { status: 'missing', what: 'git', fix: 'install git' },
-    facts.containerEngine
-      ? { status: 'ok', what: `container engine: ${facts.containerEngine}`, fix: '' }
-      : {
-          status: 'warn',
-          what: 'no docker/podman: compose/compose.dev.yml needs one (npm start and npm test do not)',
-          fix: 'install Docker or Podman if you want containers locally',
-        },
+    containerEngineCheck(facts.containerEngine),
     facts.ghVersion
       ? { status: 'ok', what: `gh ${facts.ghVersion}`, fix: '' }
       : {

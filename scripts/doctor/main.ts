@@ -5,14 +5,14 @@
 //   --repo OWNER/NAME   repository to check (default: GITHUB_REPOSITORY, else the origin remote)
 //   --local-only        skip the GitHub checks
 // GITHUB_API_URL overrides https://api.github.com (GitHub Enterprise Server, tests).
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import {
   evaluateLocal,
   evaluateRepository,
   renderChecks,
   repositoryFromRemote,
 } from './evaluate-readiness.js';
-import type { Check } from './evaluate-readiness.js';
+import type { Check, ContainerEngineFacts } from './evaluate-readiness.js';
 import { GitHubApiError, readRepositorySettings } from './read-github-settings.js';
 
 function versionOf(command: string, args: string[]): string | undefined {
@@ -28,18 +28,43 @@ function versionOf(command: string, args: string[]): string | undefined {
   }
 }
 
+/** The container CLI on PATH (docker first) and whether its daemon answers `info` within 10 s. */
+function containerEngine(): ContainerEngineFacts | undefined {
+  const cli = ['docker', 'podman'].find((engine) => versionOf(engine, ['--version']) !== undefined);
+  if (!cli) return undefined;
+  const info = spawnSync(cli, ['info', '--format', '{{.ServerVersion}}'], {
+    encoding: 'utf8',
+    timeout: 10_000,
+  });
+  if (info.status === 0) return { cli, daemonAnswers: true };
+  const error = `${info.stderr ?? ''}`.split('\n').find((line) => line.trim() !== '');
+  return {
+    cli,
+    daemonAnswers: false,
+    error: error?.trim().slice(0, 160) ?? (info.error ? 'timed out' : undefined),
+  };
+}
+
 function argValue(args: readonly string[], flag: string): string | undefined {
   const index = args.indexOf(flag);
   return index >= 0 ? args[index + 1] : undefined;
 }
 
+const usage = `Usage: npm run doctor -- [--repo OWNER/NAME] [--local-only]
+  Is this machine and this fork ready? Local prerequisites, then (with GITHUB_TOKEN or GH_TOKEN) the secrets,
+  variables and environments the workflows need (names only). Exit 1 when a required item is missing.`;
+
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
+  if (args.includes('--help') || args.includes('-h')) {
+    console.log(usage);
+    return 0;
+  }
   const local = evaluateLocal({
     nodeVersion: process.versions.node,
     npmVersion: versionOf('npm', ['--version']),
     gitVersion: versionOf('git', ['--version']),
-    containerEngine: ['docker', 'podman'].find((engine) => versionOf(engine, ['--version']) !== undefined),
+    containerEngine: containerEngine(),
     ghVersion: versionOf('gh', ['--version']),
   });
   console.log(renderChecks('Local prerequisites', local));

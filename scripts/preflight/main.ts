@@ -17,7 +17,11 @@ import {
   renderReport,
   unknownSettings,
   type CheckAction,
+  commandOutcome,
+  progressLine,
+  type CheckId,
   type CheckResult,
+  type Outcome,
   type PlannedCheck,
   type PreflightOptions,
 } from './preflight-plan.js';
@@ -59,7 +63,10 @@ function shellScripts(): string[] {
     });
 }
 
-type Completed = { outcome: 'pass' | 'fail'; detail: string; output: string };
+type Completed = { outcome: Outcome; detail: string; output: string };
+
+/** How often a running check reports that it is still running (npm test takes minutes). */
+const PROGRESS_EVERY_MS = 15_000;
 
 function runBuiltin(action: Extract<CheckAction, { kind: 'builtin' }>): Completed {
   if (action.name === 'env-example') {
@@ -87,24 +94,42 @@ function runBuiltin(action: Extract<CheckAction, { kind: 'builtin' }>): Complete
       };
 }
 
-function runCommand(action: Extract<CheckAction, { kind: 'command' }>): Promise<Completed> {
+const lastLine = (output: string) =>
+  output
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean)
+    .at(-1) ?? '';
+
+function runCommand(id: CheckId, action: Extract<CheckAction, { kind: 'command' }>): Promise<Completed> {
   return new Promise((resolve) => {
     const [command, ...args] = action.argv;
+    const started = Date.now();
     const child = spawn(command as string, args, {
       cwd: path.join(root, action.cwd ?? '.'),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
+    const progress = setInterval(() => {
+      process.stderr.write(
+        `${progressLine(id, (Date.now() - started) / 1000, lastLine(output.slice(-2000)))}\n`,
+      );
+    }, PROGRESS_EVERY_MS);
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.on('error', (error) => resolve({ outcome: 'fail', detail: error.message, output }));
-    child.on('close', (code) =>
-      resolve(
-        code === 0
-          ? { outcome: 'pass', detail: '', output }
-          : { outcome: 'fail', detail: `exit ${code}: ${action.argv.slice(0, 4).join(' ')}`, output },
-      ),
-    );
+    child.on('error', (error) => {
+      clearInterval(progress);
+      resolve({ outcome: 'fail', detail: error.message, output });
+    });
+    child.on('close', (code) => {
+      clearInterval(progress);
+      const { outcome, detail } = commandOutcome(id, code, output);
+      resolve({
+        outcome,
+        detail: outcome === 'fail' ? `${detail}: ${action.argv.slice(0, 4).join(' ')}` : detail,
+        output,
+      });
+    });
   });
 }
 
@@ -117,7 +142,8 @@ async function run(check: PlannedCheck, passed: Set<string>): Promise<CheckResul
   const started = Date.now();
   let completed: Completed;
   try {
-    completed = check.action.kind === 'builtin' ? runBuiltin(check.action) : await runCommand(check.action);
+    completed =
+      check.action.kind === 'builtin' ? runBuiltin(check.action) : await runCommand(check.id, check.action);
   } catch (error) {
     completed = { outcome: 'fail', detail: (error as Error).message, output: '' };
   }
@@ -125,8 +151,33 @@ async function run(check: PlannedCheck, passed: Set<string>): Promise<CheckResul
   return { ...base, ...completed, seconds: (Date.now() - started) / 1000 };
 }
 
+const usage = `Usage: npm run preflight -- [--only a,b] [--skip a,b] [--env-file FILE] [--image-tag TAG]
+  The pre-deployment check as one report. Checks: env-example, env-file, secrets, shell-scripts,
+  alert-rules, tests, audit, image, scan. Each is PASS, FAIL or skipped with the reason; exit 1 when any fails.`;
+
+/** Flags that take a value; anything else but --help is a mistake worth saying so. */
+const VALUE_FLAGS = ['--only', '--skip', '--env-file', '--image-tag'];
+
+function badArgument(args: readonly string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    if (!VALUE_FLAGS.includes(args[i] as string)) return args[i];
+    if (args[i + 1] === undefined) return `${args[i]} (needs a value)`;
+    i++;
+  }
+  return undefined;
+}
+
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
+  if (args.includes('--help') || args.includes('-h')) {
+    console.log(usage);
+    return 0;
+  }
+  const bad = badArgument(args);
+  if (bad) {
+    console.error(`preflight: unknown argument ${bad}\n\n${usage}`);
+    return 2;
+  }
   const only = argValue(args, '--only');
   const skip = argValue(args, '--skip');
   const options: PreflightOptions = {

@@ -215,6 +215,35 @@ export function renderReport(results: readonly CheckResult[]): string {
   ].join('\n');
 }
 
+/** npm's words for an audit it could not ask (no network, proxy, a registry without the audit endpoint). */
+const AUDIT_UNREACHABLE =
+  /audit endpoint returned an error|E(?:NOTFOUND|AI_AGAIN|CONNREFUSED|CONNRESET|TIMEDOUT|NETUNREACH|HOSTUNREACH)|network request to .* failed/;
+
+/**
+ * Pure: the outcome of a finished command check. An audit that could not reach its endpoint found nothing
+ * either way, so it is skipped (with the reason), not failed.
+ */
+export function commandOutcome(
+  id: CheckId,
+  exitCode: number | null,
+  output: string,
+): { outcome: Outcome; detail: string } {
+  if (exitCode === 0) return { outcome: 'pass', detail: '' };
+  if (id === 'audit' && AUDIT_UNREACHABLE.test(output))
+    return { outcome: 'skipped', detail: 'skipped: audit endpoint unreachable' };
+  return { outcome: 'fail', detail: `exit ${exitCode}` };
+}
+
+/** Pure: the progress line printed while a long check runs. */
+export function progressLine(id: CheckId, seconds: number, lastOutputLine: string): string {
+  const elapsed =
+    seconds >= 60
+      ? `${Math.floor(seconds / 60)}m${String(Math.floor(seconds % 60)).padStart(2, '0')}s`
+      : `${Math.floor(seconds)}s`;
+  const last = lastOutputLine.trim().slice(0, 100);
+  return `preflight: ${id} running ${elapsed}${last ? ` — ${last}` : ''}`;
+}
+
 export function exitCodeFor(results: readonly CheckResult[]): number {
   return results.some((r) => r.outcome === 'fail') ? 1 : 0;
 }

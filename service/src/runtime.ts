@@ -10,6 +10,9 @@ import { ApiKeyStore } from './keys/api-key-store.js';
 import { createMetrics } from './observability/metrics.js';
 import { QuestionAnswerer } from './answers/answer-question.js';
 import { createLlmAnswerer } from './answers/create-llm-answerer.js';
+import { KeywordIndexes } from './retrieval/keyword-indexes.js';
+import { QueryAuditWriter } from './retrieval/query-audit.js';
+import { RetrievalStore } from './retrieval/retrieval-store.js';
 import { CollectionSearch } from './retrieval/search-collection.js';
 import { ChromaGateway } from './stores/chroma-gateway.js';
 import { createPostgresPool, waitForQuietPool } from './stores/postgres-pool.js';
@@ -30,7 +33,7 @@ export async function createRuntime(
   const db = overrides.db ?? createPostgresPool(config.DATABASE_URL, config.DATABASE_POOL_MAX, logger);
   const chroma = new ChromaGateway(config.CHROMA_URL, config.CHROMA_COLLECTION_PREFIX);
   const redis = config.REDIS_URL ? await connectRedis(config.REDIS_URL, logger) : undefined;
-  const keys = new ApiKeyStore(db, config.API_KEY_PEPPER);
+  const keys = new ApiKeyStore(db, config.API_KEY_PEPPER, config.API_KEY_CACHE_MS);
   if (config.BOOTSTRAP_ADMIN_KEY) {
     if (await keys.bootstrapAdmin(config.BOOTSTRAP_ADMIN_KEY))
       logger.info('stored BOOTSTRAP_ADMIN_KEY as the first admin key');
@@ -41,6 +44,10 @@ export async function createRuntime(
     config.REDIS_KEY_PREFIX,
     metrics,
   );
+  const keywordIndexes = config.KEYWORD_INDEX_ENABLED
+    ? new KeywordIndexes(db, logger, { maxChunks: config.KEYWORD_INDEX_MAX_CHUNKS, metrics })
+    : undefined;
+  const audit = new QueryAuditWriter(db, logger);
   const stores = {
     config,
     logger,
@@ -49,24 +56,33 @@ export async function createRuntime(
     chroma,
     redis,
     keys,
-    collections: new CollectionStore(db, chroma),
+    collections: new CollectionStore(db, chroma, (id) => keywordIndexes?.forget(id)),
     documents: new DocumentStore(db, chroma),
     embedder: createEmbedder(config, metrics),
     cache,
+    keywordIndexes,
   };
-  const search = new CollectionSearch({ ...stores, cacheTtlSeconds: config.CACHE_TTL_SECONDS });
+  const store = new RetrievalStore({ ...stores, audit });
+  const search = new CollectionSearch({ ...stores, store, cacheTtlSeconds: config.CACHE_TTL_SECONDS });
   const answers = new QuestionAnswerer({
     ...stores,
+    audit,
     search,
     llm: createLlmAnswerer(config, metrics, logger),
     cacheTtlSeconds: config.CACHE_TTL_SECONDS,
+    outlines: (collectionId, documentIds) => stores.documents.outlines(collectionId, documentIds),
   });
   const deps: AppDeps = { ...stores, search, answers };
   const app = createApp(deps);
+  // a new colour builds its indexes before readiness says ready (bounded; app/readiness-probe.ts)
+  void keywordIndexes?.warm(config.KEYWORD_INDEX_WARM_TIMEOUT_MS).then((warm) => {
+    logger.info(warm, `keyword indexes at start: ${warm.state}`);
+  });
   return {
     deps,
     app,
     async close() {
+      await audit.close();
       if (!overrides.db) await waitForQuietPool(db, Math.min(config.SHUTDOWN_TIMEOUT_MS, 5000));
       await Promise.allSettled([
         redis?.isOpen ? redis.quit() : Promise.resolve(),

@@ -38,9 +38,9 @@ import { buildE2eImages, type E2eImages } from './support/service-images.js';
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const actionEntry = path.join(repoRoot, 'actions/deploy/dist/index.js');
 const runTag = randomBytes(3).toString('hex');
-// Unique per run: container names (slipway-<environment>-<colour>) are global to the engine, and the sites
-// and users provisioning creates are global to the machine.
-const deployUser = 'slipway-e2e';
+// Unique per run: container names (slipway-<environment>-<colour>) are global to the engine, and the sites,
+// users, sudoers and cron entries provisioning creates are global to the machine (runs may overlap).
+const deployUser = `slipway-e2e-${runTag}`;
 const environmentNames = [`stg-${runTag}`, `prd-${runTag}`];
 
 interface EnvironmentStores {

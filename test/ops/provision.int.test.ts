@@ -130,7 +130,9 @@ describe('scripts/provision --dry-run', () => {
         `ln -sfn ../sites-available/slipway-${env}.conf /etc/nginx/sites-enabled/slipway-${env}.conf`,
       );
     }
-    expect(commands.some((c) => c.startsWith('write /etc/cron.d/slipway-rollback-window'))).toBe(true);
+    expect(commands.some((c) => c.startsWith('write /etc/cron.d/slipway-rollback-window-deploy '))).toBe(
+      true,
+    );
     expect(commands.some((c) => c.startsWith('write /etc/apt/apt.conf.d/20auto-upgrades'))).toBe(true);
     expect(commands.some((c) => c.startsWith('write /etc/nginx/slipway-tls/ssl-params.conf'))).toBe(true);
     expect(commands.some((c) => c.startsWith('write /etc/nginx/slipway-metrics.d/production.conf'))).toBe(

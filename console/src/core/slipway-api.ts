@@ -56,6 +56,9 @@ export class ApiFailure extends Error {
   }
 }
 
+/** How many documents the console lists (the API pages by id; the console shows the first page). */
+export const DOCUMENT_PAGE = 200;
+
 const path = (...parts: string[]) => `/v1/${parts.map(encodeURIComponent).join('/')}`;
 
 /**
@@ -105,9 +108,11 @@ export class SlipwayApi {
   createCollection(name: string) {
     return this.json<Collection>('POST', path('collections'), { name });
   }
+  /** The first page of a collection's documents; `more` when the collection holds more than the page. */
   async documents(collection: string) {
-    const url = `${path('collections', collection, 'documents')}?limit=200`;
-    return (await this.json<{ documents: DocumentSummary[] }>('GET', url)).documents;
+    const url = `${path('collections', collection, 'documents')}?limit=${DOCUMENT_PAGE}`;
+    const page = await this.json<{ documents: DocumentSummary[]; next?: string }>('GET', url);
+    return { documents: page.documents, more: page.next !== undefined };
   }
   document(collection: string, id: string) {
     return this.json<StoredDocument>('GET', path('collections', collection, 'documents', id));

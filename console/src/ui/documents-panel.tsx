@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { KeyAbilities } from '../core/key-abilities.js';
-import type { DocumentSummary, SlipwayApi } from '../core/slipway-api.js';
+import { DOCUMENT_PAGE, type DocumentSummary, type SlipwayApi } from '../core/slipway-api.js';
 import type { Report } from './console-app.js';
 import { IngestForms } from './ingest-forms.js';
 
@@ -14,12 +14,15 @@ export function DocumentsPanel(props: {
 }) {
   const { api, collection, report } = props;
   const [documents, setDocuments] = useState<DocumentSummary[] | null>(null);
+  const [more, setMore] = useState(false);
   const [status, setStatus] = useState('');
 
   const load = async () => {
     if (!collection) return;
     try {
-      setDocuments(await api.documents(collection));
+      const page = await api.documents(collection);
+      setDocuments(page.documents);
+      setMore(page.more);
     } catch (error) {
       report(error);
     }
@@ -54,6 +57,7 @@ export function DocumentsPanel(props: {
       </p>
       <DocumentTable
         documents={documents}
+        more={more}
         collection={collection}
         onDelete={props.abilities.ingest ? remove : undefined}
       />
@@ -63,6 +67,7 @@ export function DocumentsPanel(props: {
 
 function DocumentTable(props: {
   documents: DocumentSummary[] | null;
+  more: boolean;
   collection: string;
   onDelete?: (doc: DocumentSummary) => void;
 }) {
@@ -73,7 +78,8 @@ function DocumentTable(props: {
     <div class="table-scroll" role="region" aria-labelledby="documents-caption" tabIndex={0}>
       <table class="documents">
         <caption id="documents-caption">
-          Documents in {props.collection} ({documents.length})
+          Documents in {props.collection} (
+          {props.more ? `the first ${DOCUMENT_PAGE}, by id` : documents.length})
         </caption>
         <thead>
           <tr>

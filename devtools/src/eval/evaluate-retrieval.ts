@@ -6,7 +6,7 @@ import {
   createHashingEmbedder,
   type HashingEmbedderOptions,
 } from '@slipway/service/embeddings/hashing-embedder';
-import { normalizeDocument } from '@slipway/service/text/normalize-document';
+import { normalizeDocument } from '@slipway/service/text/structure-text';
 import {
   feedbackChunkIds,
   fuseHybrid,
@@ -19,7 +19,8 @@ import { loadCranfield, relevantDocumentsByQuery } from './cranfield-loader.js';
 import { meanMetrics, ndcgAtK, type RankingMetrics } from './ranking-metrics.js';
 import { createPostgresKeywordIndex, type PostgresVersion } from './postgres-keyword-index.js';
 
-export type EvalMode = 'keyword' | 'keyword-cover-density' | 'vector' | 'hybrid' | 'hybrid+mmr' | 'bm25';
+export type EvalMode =
+  'keyword' | 'keyword-index' | 'keyword-cover-density' | 'vector' | 'hybrid' | 'hybrid+mmr' | 'bm25';
 
 export interface EvalOptions {
   /** An empty Postgres database: the eval runs the repository's migrations in it and fills one collection. */
@@ -61,6 +62,12 @@ export interface EvalReport {
   machine: { node: string; cpus: number; cpuModel: string };
   /** The Postgres server the keyword modes ran on. */
   postgres: PostgresVersion;
+  /**
+   * The service's two keyword paths side by side: the SQL BM25 (`keyword`) and the in-process index built
+   * from the same tsvectors (`keyword-index`). Queries whose top k chunk ids (in order) are identical, and
+   * the largest score difference among chunks both paths put at the same rank.
+   */
+  keywordPaths: { identicalTopK: number; queries: number; maxScoreDifference: number };
 }
 
 export const DEFAULT_EVAL_CONFIG: EvalReport['config'] = {
@@ -163,6 +170,19 @@ export async function evaluateRetrieval(options: EvalOptions): Promise<EvalRepor
       toDocuments(chunkIds.map((id) => chunkDocument.get(id)!));
     score('keyword', new Map(queries.map((q, i) => [q.id, documentsOf(keywordChunkIds[i]!)])), keywordMs);
 
+    // keyword-index: the same BM25 from the service's in-process index (what a current index serves).
+    lap = stopwatch();
+    const indexHits = await index.searchInMemory(
+      queries.map((q) => q.text),
+      candidates,
+    );
+    score(
+      'keyword-index',
+      new Map(queries.map((q, i) => [q.id, documentsOf(indexHits[i]!.map((h) => h.id))])),
+      lap(),
+    );
+    const keywordPaths = compareKeywordPaths(keywordHits, indexHits, k);
+
     // For comparison: ts_rank_cd over an OR-ed websearch_to_tsquery (no IDF).
     if (options.compareCoverDensity !== false) {
       lap = stopwatch();
@@ -257,10 +277,31 @@ export async function evaluateRetrieval(options: EvalOptions): Promise<EvalRepor
       timings: { loadMs, embedMs, indexMs, totalMs: total() },
       machine: { node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown' },
       postgres: await index.serverVersion(),
+      keywordPaths,
     };
   } finally {
     await index.close();
   }
+}
+
+/** How far the two keyword paths agree (see EvalReport.keywordPaths). */
+export function compareKeywordPaths(
+  sql: readonly (readonly { id: string; score: number }[])[],
+  memory: readonly (readonly { id: string; score: number }[])[],
+  k: number,
+): EvalReport['keywordPaths'] {
+  let identicalTopK = 0;
+  let maxScoreDifference = 0;
+  sql.forEach((hits, i) => {
+    const other = memory[i] ?? [];
+    const ids = (list: readonly { id: string }[]) => list.slice(0, k).map((h) => h.id);
+    if (JSON.stringify(ids(hits)) === JSON.stringify(ids(other))) identicalTopK++;
+    hits.forEach((hit, rank) => {
+      if (other[rank]?.id === hit.id)
+        maxScoreDifference = Math.max(maxScoreDifference, Math.abs(hit.score - other[rank]!.score));
+    });
+  });
+  return { identicalTopK, queries: sql.length, maxScoreDifference };
 }
 
 export function resultFor(report: EvalReport, mode: EvalMode): ModeResult {
@@ -310,6 +351,8 @@ export function formatReportTable(report: EvalReport): string {
     line(header),
     line(widths.map((w) => '-'.repeat(w))),
     ...rows.map(line),
+    `keyword paths: top ${report.k} identical (SQL vs in-process index) for ${report.keywordPaths.identicalTopK} of ` +
+      `${report.keywordPaths.queries} queries; largest score difference ${report.keywordPaths.maxScoreDifference.toExponential(1)}`,
     `load ${report.timings.loadMs} ms, embed ${report.timings.embedMs} ms, index ${report.timings.indexMs} ms, ` +
       `total ${report.timings.totalMs} ms (${report.machine.cpus} × ${report.machine.cpuModel}, Node ${report.machine.node}, ` +
       `Postgres ${report.postgres.version})`,

@@ -3,6 +3,7 @@ import pg from 'pg';
 import { pino } from 'pino';
 import { runMigrations } from '@slipway/service/migrations';
 import { buildKeywordSearchSql, type KeywordSqlOptions } from '@slipway/service/ranking/keyword-query-sql';
+import { loadKeywordIndex, queryLexemes } from '@slipway/service/retrieval/keyword-index-source';
 
 export interface IndexedDocument {
   id: string;
@@ -28,6 +29,11 @@ export interface PostgresKeywordIndex {
     limit: number,
     options?: { ranking?: KeywordSqlOptions['ranking']; concurrency?: number },
   ): Promise<KeywordHit[][]>;
+  /**
+   * The same BM25 from the service's in-process index (built from this collection's tsvectors, query
+   * lexemes from the server's `to_tsvector`), as the service serves a current index.
+   */
+  searchInMemory(queries: readonly string[], limit: number): Promise<KeywordHit[][]>;
   /** The server's version: the eval baseline records the Postgres majors it was measured on. */
   serverVersion(): Promise<PostgresVersion>;
   close(): Promise<void>;
@@ -56,6 +62,7 @@ export async function createPostgresKeywordIndex(databaseUrl: string): Promise<P
     [name],
   );
   const collectionId = rows[0]!.id;
+  const documentOf = new Map<string, string>();
   const scope = { where: 'c.collection_id = $3', lengthExpression: 'c.end_offset - c.start_offset' };
 
   return {
@@ -77,6 +84,7 @@ export async function createPostgresKeywordIndex(databaseUrl: string): Promise<P
           ],
         );
         const chunks = batch.flatMap((d) => d.chunks.map((c) => ({ ...c, documentId: d.id })));
+        for (const c of chunks) documentOf.set(c.id, c.documentId);
         await pool.query(
           `INSERT INTO chunks (collection_id, id, document_id, ordinal, text, start_offset, end_offset)
            SELECT $1, * FROM unnest($2::text[], $3::text[], $4::int[], $5::text[], $6::int[], $7::int[])`,
@@ -109,6 +117,14 @@ export async function createPostgresKeywordIndex(databaseUrl: string): Promise<P
       };
       await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker));
       return results;
+    },
+    async searchInMemory(queries, limit) {
+      const built = await loadKeywordIndex(pool, collectionId);
+      if (!built) throw new Error('the eval collection is gone');
+      const lexemes = await Promise.all(queries.map((query) => queryLexemes(pool, query)));
+      return lexemes.map((l) =>
+        built.index.search(l, limit).map((hit) => ({ ...hit, documentId: documentOf.get(hit.id)! })),
+      );
     },
     async serverVersion() {
       const { rows: version } = await pool.query<{ version: string; num: string }>(

@@ -23,6 +23,13 @@ describe('Cranfield golden set', () => {
     expect(resultFor(report, 'hybrid').ndcg).toBeGreaterThanOrEqual(resultFor(report, 'bm25').ndcg);
   });
 
+  it("serves the SQL path's exact top 10 from the in-process BM25 index, for every Cranfield question", () => {
+    expect(report.keywordPaths).toMatchObject({ identicalTopK: 225, queries: 225 });
+    // the same float8 terms, summed in another order
+    expect(report.keywordPaths.maxScoreDifference).toBeLessThan(1e-9);
+    expect(resultFor(report, 'keyword-index').ndcg).toBe(resultFor(report, 'keyword').ndcg);
+  });
+
   it('scores every query with judgements, in every mode', () => {
     expect(report.documents).toBe(1400);
     expect(report.queries).toBe(225);

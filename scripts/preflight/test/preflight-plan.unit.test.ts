@@ -1,6 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import {
   allCheckIds,
+  commandOutcome,
+  progressLine,
   exitCodeFor,
   parseCheckList,
   parseEnvFile,
@@ -92,6 +94,35 @@ describe('renderReport', () => {
   it('fails only when a check failed', () => {
     expect(exitCodeFor(results)).toBe(1);
     expect(exitCodeFor(results.filter((r) => r.outcome !== 'fail'))).toBe(0);
+  });
+});
+
+describe('commandOutcome', () => {
+  it('skips an audit whose endpoint could not be reached, instead of failing it', () => {
+    const output =
+      'npm warn audit 405 Method Not Allowed - POST https://registry.npmjs.org/-/npm/v1/security/advisories/bulk\n' +
+      'npm error audit endpoint returned an error\n';
+    expect(commandOutcome('audit', 1, output)).toEqual({
+      outcome: 'skipped',
+      detail: 'skipped: audit endpoint unreachable',
+    });
+    expect(commandOutcome('audit', 1, 'npm error code ENOTFOUND\n').outcome).toBe('skipped');
+  });
+
+  it('fails an audit that found vulnerabilities, and any other failed command', () => {
+    expect(commandOutcome('audit', 1, '3 high severity vulnerabilities\n')).toEqual({
+      outcome: 'fail',
+      detail: 'exit 1',
+    });
+    expect(commandOutcome('tests', 1, 'npm error audit endpoint returned an error').outcome).toBe('fail');
+    expect(commandOutcome('tests', 0, '').outcome).toBe('pass');
+  });
+
+  it('prints progress with the elapsed time and the last line of output', () => {
+    expect(progressLine('tests', 95.4, '  PASS unit service/test/a.unit.test.ts ')).toBe(
+      'preflight: tests running 1m35s — PASS unit service/test/a.unit.test.ts',
+    );
+    expect(progressLine('audit', 15, '')).toBe('preflight: audit running 15s');
   });
 });
 

@@ -5,13 +5,13 @@
  * degraded answers are never cached, so a recovered dependency is used at once.
  */
 import type { Logger } from 'pino';
-import type pg from 'pg';
 import type { ServiceCache } from '../caches/cache-store.js';
 import type { Citation } from '../llm/cite-passages.js';
 import type { AnswerMode, LlmAnswerer } from '../llm/llm-answerer.js';
 import type { Metrics } from '../observability/metrics.js';
+import type { OutlineBlock } from '../text/document-outline.js';
 import { answerExtractively } from './answer-extractively.js';
-import { recordQueryAudit, type AuditContext } from '../retrieval/query-audit.js';
+import type { AuditContext, QueryAuditWriter } from '../retrieval/query-audit.js';
 import { requestDigest, type SearchMode } from '../retrieval/search-plan.js';
 import type { CollectionRef, CollectionSearch, SearchResponse } from '../retrieval/search-collection.js';
 
@@ -39,16 +39,18 @@ export interface AnswerDeps {
   search: CollectionSearch;
   /** Absent when no LLM is configured: answers are extractive. */
   llm?: LlmAnswerer;
-  db: pg.Pool;
+  audit: QueryAuditWriter;
   cache: ServiceCache;
   metrics: Metrics;
   logger: Logger;
   cacheTtlSeconds: number;
+  /** Outlines of the retrieved documents, so the extractive answerer quotes whole sentences (document-store.ts). */
+  outlines?: (collectionId: string, documentIds: string[]) => Promise<Map<string, OutlineBlock[]>>;
 }
 
 type CachedAnswer = Omit<AnswerResponse, 'cached' | 'degraded'>;
 
-const passagesOf = (retrieval: SearchResponse) =>
+const passagesOf = (retrieval: SearchResponse, outlines: ReadonlyMap<string, OutlineBlock[]>) =>
   retrieval.results.map((r) => ({
     documentId: r.documentId,
     chunkId: r.chunkId,
@@ -56,6 +58,7 @@ const passagesOf = (retrieval: SearchResponse) =>
     start: r.span.start,
     end: r.span.end,
     title: r.title ?? undefined,
+    outline: outlines.get(r.documentId),
   }));
 
 const withDegraded = <T extends object>(value: T, degraded: string[]): T & { degraded?: string[] } =>
@@ -78,7 +81,7 @@ export class QuestionAnswerer {
       { query: request.question, topK: request.topK, mode: request.mode },
       context.signal,
     );
-    const passages = passagesOf(retrieval);
+    const passages = passagesOf(retrieval, await this.outlinesOf(collection, retrieval));
     const answered = this.deps.llm
       ? await this.deps.llm.answer(request.question, passages, { signal: context.signal })
       : { ...answerExtractively(request.question, passages), mode: 'extractive' as const, degraded: [] };
@@ -110,7 +113,7 @@ export class QuestionAnswerer {
       { query: request.question, topK: request.topK, mode: request.mode },
       context.signal,
     );
-    const passages = passagesOf(retrieval);
+    const passages = passagesOf(retrieval, await this.outlinesOf(collection, retrieval));
     const degraded = [...(retrieval.degraded ?? [])];
     if (!this.deps.llm) {
       const extractive = answerExtractively(request.question, passages);
@@ -150,6 +153,19 @@ export class QuestionAnswerer {
     }
   }
 
+  /** Outlines of the retrieved documents; without them answers are still given, line by line. */
+  private async outlinesOf(collection: CollectionRef, retrieval: SearchResponse) {
+    if (!this.deps.outlines || retrieval.results.length === 0) return new Map<string, OutlineBlock[]>();
+    try {
+      return await this.deps.outlines(collection.id, [
+        ...new Set(retrieval.results.map((r) => r.documentId)),
+      ]);
+    } catch (error) {
+      this.deps.logger.warn({ err: error }, 'could not read document outlines; answering without them');
+      return new Map<string, OutlineBlock[]>();
+    }
+  }
+
   private cacheKey(collection: CollectionRef, request: AnswerRequest): string {
     return this.deps.cache.key(
       'response',
@@ -174,7 +190,7 @@ export class QuestionAnswerer {
     cached: boolean,
   ): void {
     this.deps.metrics.answers.inc({ mode: answer.mode, cached: String(cached) });
-    recordQueryAudit(this.deps.db, this.deps.logger, {
+    this.deps.audit.record({
       apiKeyId: context.apiKeyId,
       requestId: context.requestId,
       collectionId: collection.id,

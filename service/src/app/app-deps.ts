@@ -8,6 +8,7 @@ import type { DocumentStore } from '../documents/document-store.js';
 import type { Embedder } from '../embeddings/embedder.js';
 import type { ApiKeyStore } from '../keys/api-key-store.js';
 import type { Metrics } from '../observability/metrics.js';
+import type { KeywordIndexes } from '../retrieval/keyword-indexes.js';
 import type { CollectionSearch } from '../retrieval/search-collection.js';
 import type { ChromaGateway } from '../stores/chroma-gateway.js';
 import type { RedisConnection } from '../stores/redis-connection.js';
@@ -26,5 +27,7 @@ export interface AppDeps {
   embedder: Embedder;
   cache: ServiceCache;
   search: CollectionSearch;
+  /** Absent when KEYWORD_INDEX_ENABLED=false. */
+  keywordIndexes?: KeywordIndexes;
   answers: QuestionAnswerer;
 }

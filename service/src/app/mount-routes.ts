@@ -23,12 +23,14 @@ import { readinessProbe } from './readiness-probe.js';
 
 export function mountPublicRoutes(app: Express, deps: AppDeps): void {
   const { config, metrics } = deps;
-  const checkReadiness = createReadinessCheck(readinessProbe(deps), metrics);
-  app.use(healthRoutes(checkReadiness, { version: config.APP_VERSION, commit: config.GIT_COMMIT }));
+  // /health/ready needs no key: calls within a second share one check. Scrapes (allowlisted) check afresh.
+  const sharedReadiness = createReadinessCheck(readinessProbe(deps), metrics, 1000);
+  const freshReadiness = createReadinessCheck(readinessProbe(deps), metrics, 0);
+  app.use(healthRoutes(sharedReadiness, { version: config.APP_VERSION, commit: config.GIT_COMMIT }));
   app.get(
     '/metrics',
     metricsEndpoint(metrics, buildMetricsAllowList(config.METRICS_ALLOW), async () => {
-      await checkReadiness();
+      await freshReadiness();
     }),
   );
   if (config.DOCS_ENABLED) {

@@ -3,7 +3,10 @@ import type { RedisConnection } from '../stores/redis-connection.js';
 import type { AppDeps } from './app-deps.js';
 
 /** What /health/ready checks: Postgres and Chroma are required, Redis is reported when configured. */
-export function readinessProbe(deps: Pick<AppDeps, 'db' | 'chroma' | 'redis'>): ReadinessProbe {
+export function readinessProbe(
+  deps: Pick<AppDeps, 'db' | 'chroma' | 'redis' | 'keywordIndexes'>,
+): ReadinessProbe {
+  const indexes = deps.keywordIndexes;
   return {
     timeoutMs: 2000,
     checks: [
@@ -17,6 +20,21 @@ export function readinessProbe(deps: Pick<AppDeps, 'db' | 'chroma' | 'redis'>): 
               const redis = deps.redis as RedisConnection;
               if (!redis.isReady) throw new Error('not connected');
               await redis.ping();
+            }
+          : undefined,
+      },
+      {
+        // required while a new process builds its indexes (bounded by KEYWORD_INDEX_WARM_TIMEOUT_MS); past
+        // the timeout, or when the build failed, the process is ready and serves keyword search from SQL
+        name: 'keyword_index',
+        required: () => indexes?.warmStatus === 'building',
+        run: indexes
+          ? async () => {
+              const state = indexes.warmStatus;
+              if (state === 'ready') return;
+              if (state === 'building' || state === 'not-started')
+                throw new Error('building the keyword indexes');
+              throw new Error(`serving keyword search from SQL: the start-up index build ${state}`);
             }
           : undefined,
       },

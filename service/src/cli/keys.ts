@@ -1,16 +1,19 @@
-import { parseArgs } from 'node:util';
 import { ConfigError, parseSettings } from '../config/load-config.js';
 import { scopes, type Scope } from '../keys/api-key-format.js';
 import { ApiKeyStore } from '../keys/api-key-store.js';
 import { createLogger } from '../observability/logger.js';
 import { createPostgresPool } from '../stores/postgres-pool.js';
 import { isEntryPoint } from '../is-entry-point.js';
+import { parseCommandLine } from './command-line.js';
+import { withRunningStores } from './running-stores.js';
 
 const usage = `Usage:
   npm run keys -- create --name NAME --scopes read[,ingest][,admin]
   npm run keys -- list
   npm run keys -- revoke ID_OR_PREFIX
-Reads DATABASE_URL and API_KEY_PEPPER (or their _FILE variants).`;
+  --json   machine-readable output
+Reads DATABASE_URL and API_KEY_PEPPER (or their _FILE variants); without DATABASE_URL, those of the
+running \`npm start\` (.data/stores.json).`;
 
 /** The API key CLI. Prints the new key once; only its hash is stored. */
 export async function keysCommand(
@@ -18,15 +21,22 @@ export async function keysCommand(
   env: NodeJS.ProcessEnv = process.env,
   out = console,
 ): Promise<number> {
-  const { positionals, values } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { name: { type: 'string' }, scopes: { type: 'string' }, json: { type: 'boolean' } },
-  });
+  const parsed = parseCommandLine(
+    argv,
+    { name: { type: 'string' }, scopes: { type: 'string' }, json: { type: 'boolean' } },
+    usage,
+    out,
+  );
+  if (!parsed.ok) return parsed.exitCode;
+  const { positionals, values } = parsed;
   const [command, target] = positionals;
+  if (!['create', 'list', 'revoke'].includes(command ?? '')) {
+    out.error(command ? `unknown command: ${command}\n\n${usage}` : usage);
+    return 2;
+  }
   let settings;
   try {
-    settings = parseSettings(env, ['DATABASE_URL', 'API_KEY_PEPPER', 'LOG_LEVEL']);
+    settings = parseSettings(withRunningStores(env, out), ['DATABASE_URL', 'API_KEY_PEPPER', 'LOG_LEVEL']);
   } catch (error) {
     out.error(error instanceof ConfigError ? error.message : String(error));
     return 2;

@@ -3,8 +3,19 @@ import { runMigrations } from '../migrations/run-migrations.js';
 import { createLogger } from '../observability/logger.js';
 import { isEntryPoint } from '../is-entry-point.js';
 
+const usage = `Usage: npm run migrate   (or node service/dist/cli/migrate.js)
+  Applies pending migrations in migrations/ to DATABASE_URL (or DATABASE_URL_FILE). Takes no arguments.`;
+
 /** `npm run migrate` / `node dist/cli/migrate.js`: applies pending migrations to DATABASE_URL. */
-export async function migrateCommand(env: NodeJS.ProcessEnv = process.env): Promise<number> {
+export async function migrateCommand(
+  env: NodeJS.ProcessEnv = process.env,
+  argv: string[] = [],
+): Promise<number> {
+  if (argv.length > 0) {
+    const help = argv.includes('--help') || argv.includes('-h');
+    (help ? console.log : console.error)(help ? usage : `unexpected argument: ${argv[0]}\n\n${usage}`);
+    return help ? 0 : 2;
+  }
   try {
     const { DATABASE_URL, LOG_LEVEL } = parseSettings(env, ['DATABASE_URL', 'LOG_LEVEL']);
     const logger = createLogger(LOG_LEVEL);
@@ -21,4 +32,5 @@ export async function migrateCommand(env: NodeJS.ProcessEnv = process.env): Prom
   }
 }
 
-if (isEntryPoint(import.meta.url)) process.exitCode = await migrateCommand();
+if (isEntryPoint(import.meta.url))
+  process.exitCode = await migrateCommand(process.env, process.argv.slice(2));

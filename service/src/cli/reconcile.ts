@@ -1,7 +1,13 @@
-import { parseArgs } from 'node:util';
 import { reconcileCollection, type CollectionDrift } from '../documents/reconcile-stores.js';
 import { isEntryPoint } from '../is-entry-point.js';
+import { parseCommandLine } from './command-line.js';
+import { withRunningStores } from './running-stores.js';
 import { withRuntime } from './with-runtime.js';
+
+const usage = `Usage: npm run reconcile -- [--collection NAME] [--fix] [--json]
+  Reports drift between Postgres chunks and Chroma vectors (all collections, or one); --fix repairs it.
+  Exit 0 when there is none (or --fix repaired it), 1 when drift remains.
+  Stores: DATABASE_URL and CHROMA_URL, or those of the running \`npm start\` (.data/stores.json).`;
 
 /**
  * `npm run reconcile -- [--collection NAME] [--fix] [--json]`: reports drift between Postgres chunks and
@@ -12,11 +18,19 @@ export async function reconcileCommand(
   env: NodeJS.ProcessEnv = process.env,
   out = console,
 ): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: { collection: { type: 'string' }, fix: { type: 'boolean' }, json: { type: 'boolean' } },
-  });
-  return withRuntime('reconcile', env, out, async ({ deps }) => {
+  const parsed = parseCommandLine(
+    argv,
+    { collection: { type: 'string' }, fix: { type: 'boolean' }, json: { type: 'boolean' } },
+    usage,
+    out,
+  );
+  if (!parsed.ok) return parsed.exitCode;
+  const { values, positionals } = parsed;
+  if (positionals.length > 0) {
+    out.error(`unexpected argument: ${positionals[0]}\n\n${usage}`);
+    return 2;
+  }
+  return withRuntime('reconcile', withRunningStores(env, out), out, async ({ deps }) => {
     const collections = values.collection
       ? [await deps.collections.get(values.collection)]
       : await deps.collections.list();

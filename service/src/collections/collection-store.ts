@@ -51,6 +51,8 @@ export class CollectionStore {
   constructor(
     private readonly db: pg.Pool,
     private readonly chroma: ChromaGateway,
+    /** Told the id of every collection this process deleted (drops in-memory state kept for it). */
+    private readonly onDeleted: (collectionId: string) => void = () => {},
   ) {}
 
   async create(name: string): Promise<CollectionRecord> {
@@ -96,7 +98,7 @@ export class CollectionStore {
 
   /** Deletes the row (cascading to documents and chunks) and the Chroma collection; both or neither. */
   async delete(name: string): Promise<CollectionRecord> {
-    return inTransaction(this.db, async (client) => {
+    const deleted = await inTransaction(this.db, async (client) => {
       const { rows } = await client.query<Row>(`${selectWithCounts} WHERE c.name = $1 FOR UPDATE OF c`, [
         name,
       ]);
@@ -106,5 +108,7 @@ export class CollectionStore {
       await this.chroma.deleteCollection(row.id);
       return toRecord(row);
     });
+    this.onDeleted(deleted.id);
+    return deleted;
   }
 }

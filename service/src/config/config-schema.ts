@@ -104,6 +104,10 @@ export const configShape = {
   CHUNK_OVERLAP: intInRange(0, 2000).default(120),
   CACHE_TTL_SECONDS: intInRange(1, 7 * 24 * 3600).default(3600),
   MAX_DOCUMENTS_PER_REQUEST: intInRange(1, 1000).default(100),
+  KEYWORD_INDEX_ENABLED: booleanFromText.default(true),
+  KEYWORD_INDEX_MAX_CHUNKS: intInRange(0, 100_000_000).default(2_000_000),
+  KEYWORD_INDEX_WARM_TIMEOUT_MS: intInRange(0, 600_000).default(30_000),
+  API_KEY_CACHE_MS: intInRange(0, 60_000).default(2000),
 } as const;
 
 export const configSchema = z.object(configShape);
@@ -281,6 +285,26 @@ export const settingDocs: Record<SettingName, Omit<SettingDoc, 'name'>> = {
   MAX_DOCUMENTS_PER_REQUEST: {
     description: 'Most documents in one batch ingest request.',
     defaultText: '100',
+  },
+  KEYWORD_INDEX_ENABLED: {
+    description:
+      'Keep an exact BM25 index per collection in memory (same scores as the SQL path; a stale or cold index falls back to SQL). `false`: every keyword search runs in Postgres.',
+    defaultText: 'true',
+  },
+  KEYWORD_INDEX_MAX_CHUNKS: {
+    description:
+      'Most chunks held in memory over all keyword indexes; the least recently used collections beyond it are searched in SQL (docs/scaling.md).',
+    defaultText: '2000000',
+  },
+  KEYWORD_INDEX_WARM_TIMEOUT_MS: {
+    description:
+      "At start, how long readiness waits for every collection's keyword index; past it the process is ready, serves the SQL path, and says so in /health/ready.",
+    defaultText: '30000',
+  },
+  API_KEY_CACHE_MS: {
+    description:
+      'How long a verified API key is trusted without asking Postgres: a key revoked elsewhere is refused within this time (at once in the process that revoked it). 0 disables the cache.',
+    defaultText: '2000',
   },
 };
 

@@ -4,7 +4,11 @@ import type { CollectionRef } from '../collections/collection-store.js';
 import { conflict, notFound } from '../errors/app-error.js';
 import type { ChromaGateway } from '../stores/chroma-gateway.js';
 import { inTransaction } from '../stores/postgres-pool.js';
+import { readOutline, type OutlineBlock, type StoredOutline } from '../text/document-outline.js';
 import { OrphanVectorSweeper } from './orphan-vector-sweeper.js';
+
+/** Vectors per Chroma add call. */
+const CHROMA_ADD_SLICE = 500;
 
 /** A document's own fields, as stored: `text` is the normalised text every offset refers to. */
 interface DocumentFields {
@@ -16,8 +20,9 @@ interface DocumentFields {
   sha256: string;
 }
 
-/** A document ready to store: its fields, its chunks and their vectors. */
+/** A document ready to store: its fields, its outline, its chunks and their vectors. */
 export interface PreparedDocument extends DocumentFields {
+  outline: StoredOutline;
   chunks: { ordinal: number; text: string; start: number; end: number; embedding: number[] }[];
 }
 
@@ -67,7 +72,7 @@ export class DocumentStore {
     private readonly db: pg.Pool,
     private readonly chroma: ChromaGateway,
   ) {
-    this.sweeper = new OrphanVectorSweeper(chroma);
+    this.sweeper = new OrphanVectorSweeper(db, chroma);
   }
 
   /** Existing documents of the collection with these content hashes: sha256 → {id, chunks}. */
@@ -98,7 +103,7 @@ export class DocumentStore {
         sentToChroma = ids;
       });
     } catch (error) {
-      this.sweeper.schedule(collection.id, sentToChroma);
+      await this.sweeper.forget(collection.id, sentToChroma);
       throw error;
     }
   }
@@ -129,10 +134,11 @@ export class DocumentStore {
       if (fresh.length === 0) return { stored: [], duplicates };
 
       await client.query(
-        `INSERT INTO documents (collection_id, id, title, source, metadata, text, sha256, chunk_count)
-         SELECT $1, d.id, d.title, d.source, d.metadata, d.text, d.sha256, d.chunk_count
+        `INSERT INTO documents (collection_id, id, title, source, metadata, text, sha256, chunk_count, outline)
+         SELECT $1, d.id, d.title, d.source, d.metadata, d.text, d.sha256, d.chunk_count, d.outline
            FROM jsonb_to_recordset($2::jsonb)
-             AS d(id text, title text, source text, metadata jsonb, text text, sha256 text, chunk_count int)`,
+             AS d(id text, title text, source text, metadata jsonb, text text, sha256 text, chunk_count int,
+                  outline jsonb)`,
         [
           collection.id,
           JSON.stringify(
@@ -144,6 +150,7 @@ export class DocumentStore {
               text: d.text,
               sha256: d.sha256,
               chunk_count: d.chunks.length,
+              outline: d.outline,
             })),
           ),
         ],
@@ -170,13 +177,19 @@ export class DocumentStore {
       const ids = fresh.flatMap((d) => d.chunks.map((c) => chunkId(d.id, c.ordinal)));
       // from here until the commit, a failure leaves vectors to sweep
       sendingToChroma(ids);
-      await this.chroma.call(() =>
-        chromaCollection.add({
-          ids,
-          embeddings: fresh.flatMap((d) => d.chunks.map((c) => c.embedding)),
-          metadatas: fresh.flatMap((d) => d.chunks.map(() => chromaMetadata(d.id, d.metadata))),
-        }),
-      );
+      const embeddings = fresh.flatMap((d) => d.chunks.map((c) => c.embedding));
+      const metadatas = fresh.flatMap((d) => d.chunks.map(() => chromaMetadata(d.id, d.metadata)));
+      // in slices, each with its own deadline: a large document is many calls, not one call over the deadline
+      for (let i = 0; i < ids.length; i += CHROMA_ADD_SLICE) {
+        const slice = { start: i, end: i + CHROMA_ADD_SLICE };
+        await this.chroma.call(() =>
+          chromaCollection.add({
+            ids: ids.slice(slice.start, slice.end),
+            embeddings: embeddings.slice(slice.start, slice.end),
+            metadatas: metadatas.slice(slice.start, slice.end),
+          }),
+        );
+      }
       return { stored: fresh.map((d) => d.id), duplicates };
     });
   }
@@ -226,6 +239,36 @@ export class DocumentStore {
       chunks: row.chunk_count,
       createdAt: row.created_at.toISOString(),
     };
+  }
+
+  /** Id, content hash, source and metadata of every document of a collection (for syncing it with a folder). */
+  async digests(
+    collectionId: string,
+  ): Promise<{ id: string; sha256: string; source: string | null; metadata: Record<string, unknown> }[]> {
+    const { rows } = await this.db.query<{
+      id: string;
+      sha256: string;
+      source: string | null;
+      metadata: Record<string, unknown>;
+    }>(`SELECT id, sha256, source, metadata FROM documents WHERE collection_id = $1 ORDER BY id`, [
+      collectionId,
+    ]);
+    return rows;
+  }
+
+  /** Outlines of these documents (documents stored without one, or unknown ids, are left out). */
+  async outlines(collectionId: string, documentIds: string[]): Promise<Map<string, OutlineBlock[]>> {
+    if (documentIds.length === 0) return new Map();
+    const { rows } = await this.db.query<{ id: string; outline: unknown }>(
+      `SELECT id, outline FROM documents WHERE collection_id = $1 AND id = ANY($2::text[]) AND outline IS NOT NULL`,
+      [collectionId, documentIds],
+    );
+    const outlines = new Map<string, OutlineBlock[]>();
+    for (const row of rows) {
+      const outline = readOutline(row.outline);
+      if (outline) outlines.set(row.id, outline);
+    }
+    return outlines;
   }
 
   /** Deletes a document's rows and vectors, both or neither. */

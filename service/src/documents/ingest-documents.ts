@@ -1,10 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { CollectionRef, CollectionStore } from '../collections/collection-store.js';
-import { validationFailed } from '../errors/app-error.js';
-import type { Embedder } from '../embeddings/embedder.js';
+import { conflict, validationFailed } from '../errors/app-error.js';
+import { yieldToEventLoop, type Embedder } from '../embeddings/embedder.js';
 import type { Metrics } from '../observability/metrics.js';
-import { chunkText, type ChunkOptions } from '../text/chunk-text.js';
-import { normalizeDocument, type DocumentFormat } from '../text/normalize-document.js';
+import { chunkText, type ChunkOptions, type TextChunk } from '../text/chunk-text.js';
+import { outlineOf } from '../text/document-outline.js';
+import type { DocumentFormat } from '../text/normalize-document.js';
+import { structureDocument, titleFromContent } from '../text/structure-text.js';
 import type { DocumentStore, PreparedDocument } from './document-store.js';
 
 export interface IngestInput {
@@ -50,19 +52,47 @@ export function ingestDepsOf(deps: {
 
 export const sha256Hex = (text: string) => createHash('sha256').update(text).digest('hex');
 
-/** Pure: the stored text, hash, id and chunks of one input (no vectors yet). */
+/**
+ * Pure: the stored text, outline, hash, id and chunks of one input (no vectors yet). Without a title, a
+ * Markdown or HTML document is titled by its content (HTML `<title>`, else its first heading), the same
+ * whether it arrives through the API or the ingest CLI.
+ */
 export function prepareDocument(input: IngestInput, chunking?: ChunkOptions) {
-  const text = normalizeDocument(input.text, input.format ?? 'text');
-  const sha256 = sha256Hex(text);
+  const structured = structureDocument(input.text, input.format ?? 'text');
+  const sha256 = sha256Hex(structured.text);
+  return preparedFrom(input, structured, sha256, chunkText(structured.text, chunking));
+}
+
+/** `prepareDocument` with a turn of the event loop between its CPU-heavy steps (normalise, hash, chunk). */
+export async function prepareDocumentInTurns(input: IngestInput, chunking?: ChunkOptions) {
+  await yieldToEventLoop();
+  const structured = structureDocument(input.text, input.format ?? 'text');
+  await yieldToEventLoop();
+  const sha256 = sha256Hex(structured.text);
+  await yieldToEventLoop();
+  const chunks = chunkText(structured.text, chunking);
+  await yieldToEventLoop();
+  return preparedFrom(input, structured, sha256, chunks);
+}
+
+function preparedFrom(
+  input: IngestInput,
+  structured: ReturnType<typeof structureDocument>,
+  sha256: string,
+  chunks: TextChunk[],
+) {
+  const format = input.format ?? 'text';
+  const text = structured.text;
   return {
     // without an id, the content decides it: re-sending the same document is idempotent
     id: input.id ?? `doc_${sha256.slice(0, 24)}`,
-    title: input.title ?? null,
+    title: input.title ?? titleFromContent(input.text, format, structured) ?? null,
     source: input.source ?? null,
     metadata: input.metadata ?? {},
     text,
+    outline: outlineOf(structured),
     sha256,
-    chunks: chunkText(text, chunking).map((c, ordinal) => ({
+    chunks: chunks.map((c, ordinal) => ({
       ordinal,
       text: c.text,
       start: c.start,
@@ -81,7 +111,11 @@ export async function ingestDocuments(
   inputs: IngestInput[],
   signal?: AbortSignal,
 ): Promise<IngestOutcome[]> {
-  const prepared = inputs.map((input) => prepareDocument(input, deps.chunking));
+  const prepared: ReturnType<typeof prepareDocument>[] = [];
+  for (const input of inputs) {
+    // turns of the event loop inside: a large document never stalls other requests
+    prepared.push(await prepareDocumentInTurns(input, deps.chunking));
+  }
   const empty = prepared.flatMap((p, i) => (p.text.length === 0 ? [i] : []));
   if (empty.length > 0) {
     throw validationFailed(
@@ -100,6 +134,7 @@ export async function ingestDocuments(
     firstOfHash.set(p.sha256, i);
     toStore.push(p);
   });
+  refuseDuplicatesUnderNewIds(inputs, prepared, known, firstOfHash);
 
   const texts = toStore.flatMap((p) => p.chunks.map((c) => c.text));
   const vectors = await embedInBatches(deps, texts, signal);
@@ -135,6 +170,29 @@ export async function ingestDocuments(
       return { id: original.id, chunks: original.chunks, duplicate: true };
     }
     return { id: p.id, chunks: p.chunks.length, duplicate: false };
+  });
+}
+
+/**
+ * The duplicate policy (docs/adr/0006-duplicate-content-under-a-new-id.md): content the collection already
+ * holds, sent again under an explicit id other than the stored one, is refused with 409 naming the stored
+ * id — never silently answered with the old id. Without an explicit id the content decides the id, so a
+ * re-send is the idempotent `duplicate: true`.
+ */
+function refuseDuplicatesUnderNewIds(
+  inputs: readonly IngestInput[],
+  prepared: readonly { id: string; sha256: string }[],
+  known: ReadonlyMap<string, { id: string }>,
+  firstOfHash: ReadonlyMap<string, number>,
+): void {
+  prepared.forEach((p, i) => {
+    if (inputs[i]?.id === undefined) return;
+    const storedId = known.get(p.sha256)?.id ?? prepared[firstOfHash.get(p.sha256) as number]?.id;
+    if (storedId !== undefined && storedId !== p.id) {
+      throw conflict(
+        `The content of document "${p.id}" is already stored as "${storedId}"; delete that one first to store it under a new id.`,
+      );
+    }
   });
 }
 

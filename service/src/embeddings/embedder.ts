@@ -15,14 +15,30 @@ export interface SingleTextEmbedder {
   embed(text: string): number[];
 }
 
-/** Adapts a synchronous one-text embedder to the batch `Embedder` interface. */
+/** Texts embedded between two turns of the event loop (about 1–3 ms each for the hashing embedder). */
+const TEXTS_PER_TURN = 8;
+
+/** Resolves on a later turn of the event loop, after pending I/O: other requests are served in between. */
+export const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * Adapts a synchronous one-text embedder to the batch `Embedder` interface. It gives the event loop a turn
+ * every few texts, so embedding a large document never stalls other requests.
+ */
 export function embedderFromSingleText(single: SingleTextEmbedder): Embedder {
   return {
     name: single.model,
     dimensions: single.dimension,
     embed: async (texts, signal) => {
-      signal?.throwIfAborted();
-      return texts.map((text) => single.embed(text));
+      const vectors: number[][] = [];
+      for (let i = 0; i < texts.length; i++) {
+        if (i % TEXTS_PER_TURN === 0) {
+          if (i > 0) await yieldToEventLoop();
+          signal?.throwIfAborted();
+        }
+        vectors.push(single.embed(texts[i] as string));
+      }
+      return vectors;
     },
   };
 }

@@ -34,9 +34,19 @@ const toRecord = (r: Row): ApiKeyRecord => ({
 
 /** API keys in Postgres. Keys are stored as HMAC hashes; the plaintext exists only in `create`'s return value. */
 export class ApiKeyStore {
+  /** Verified keys by hash, trusted until `until` (ms since the epoch); oldest first. */
+  private readonly verified = new Map<string, { record: ApiKeyRecord; until: number }>();
+
+  /**
+   * `cacheMs`: how long a verified key is trusted without asking Postgres again — the bound within which a
+   * key revoked by another process is refused (a revoke through this store takes effect here at once).
+   * Unknown and revoked keys are never cached. 0 asks Postgres on every request.
+   */
   constructor(
     private readonly db: Pool,
     private readonly pepper: string,
+    private readonly cacheMs = 0,
+    private readonly maxCached = 10_000,
   ) {}
 
   async create(
@@ -52,16 +62,24 @@ export class ApiKeyStore {
   }
 
   /**
-   * The active key matching this plaintext, or undefined: one indexed lookup per request. last_used_at is
-   * stamped at most once a minute, without making the request wait for it.
+   * The active key matching this plaintext, or undefined: one indexed lookup, or none while a verified key is
+   * cached (see `cacheMs`). last_used_at is stamped at most once a minute, without making the request wait.
    */
   async verify(key: string): Promise<ApiKeyRecord | undefined> {
+    const hash = hashApiKey(key, this.pepper);
+    const cached = this.verified.get(hash);
+    if (cached && Date.now() < cached.until) return cached.record;
     const { rows } = await this.db.query<Row>(
       `SELECT * FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL`,
-      [hashApiKey(key, this.pepper)],
+      [hash],
     );
     const row = rows[0];
+    this.verified.delete(hash);
     if (!row) return undefined;
+    if (this.cacheMs > 0) {
+      if (this.verified.size >= this.maxCached) this.verified.delete(this.verified.keys().next().value!);
+      this.verified.set(hash, { record: toRecord(row), until: Date.now() + this.cacheMs });
+    }
     if (!row.last_used_at || Date.now() - row.last_used_at.getTime() > 60_000) {
       this.db
         .query(`UPDATE api_keys SET last_used_at = now() WHERE id = $1`, [row.id])
@@ -77,11 +95,13 @@ export class ApiKeyStore {
 
   /** Revokes by id or by displayed prefix; returns how many keys were revoked. */
   async revoke(idOrPrefix: string): Promise<number> {
+    this.verified.clear();
     const { rowCount } = await this.db.query(
       `UPDATE api_keys SET revoked_at = now()
          WHERE revoked_at IS NULL AND (id::text = $1 OR key_prefix = $1)`,
       [idOrPrefix],
     );
+    this.verified.clear(); // and again: a verify between the first clear and the commit may have cached it
     return rowCount ?? 0;
   }
 

@@ -33,6 +33,22 @@ export function createMetrics() {
       buckets: latencyBuckets,
       registers: [registry],
     }),
+    keywordSearches: new Counter({
+      name: 'slipway_keyword_searches_total',
+      help: 'Keyword retrievals by path: memory (the in-process BM25 index) or sql (stale/cold index, or a filter).',
+      labelNames: ['path'] as const,
+      registers: [registry],
+    }),
+    keywordIndexChunks: new Gauge({
+      name: 'slipway_keyword_index_chunks',
+      help: 'Chunks held by the in-process BM25 indexes.',
+      registers: [registry],
+    }),
+    keywordIndexBytes: new Gauge({
+      name: 'slipway_keyword_index_bytes',
+      help: 'Bytes of the typed arrays of the in-process BM25 indexes (ids and the term map come on top).',
+      registers: [registry],
+    }),
     retrievalDegraded: new Counter({
       name: 'slipway_retrieval_degraded_total',
       help: 'Searches answered without one of their retrievers (label: the missing part).',

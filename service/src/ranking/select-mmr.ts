@@ -1,4 +1,4 @@
-import { cosineSimilarity } from '../embeddings/hashing-embedder.js';
+import { cosineSimilarity } from './cosine-similarity.js';
 
 export interface MmrCandidate {
   id: string;

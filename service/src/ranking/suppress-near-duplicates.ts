@@ -1,5 +1,5 @@
 import { tokenizeWords } from '../text/analyze-text.js';
-import { cosineSimilarity } from '../embeddings/hashing-embedder.js';
+import { cosineSimilarity } from './cosine-similarity.js';
 
 export interface DuplicateCandidate {
   id: string;

@@ -1,16 +1,16 @@
 /**
- * Search over one collection: keyword (BM25 in Postgres), vector (Chroma, cosine) or hybrid (the shared
- * pipeline of ranking/hybrid-retrieval.ts, as evaluated). Decisions live in search-plan.ts and ranking/; this file
- * does the I/O: SQL, Chroma, the embedder, the retrieval cache, metrics and the query audit.
+ * Search over one collection: keyword (BM25: the in-process index, or the SQL path), vector (Chroma, cosine)
+ * or hybrid (the shared pipeline of ranking/hybrid-retrieval.ts, as evaluated). Decisions live in
+ * search-plan.ts and ranking/; data access in retrieval-store.ts; this file orchestrates them with the
+ * embedder, the retrieval cache and metrics.
  *
  * When the vector side fails (Chroma down, or the embedding endpoint), vector and hybrid searches are
  * answered from the keyword side with `degraded: ["vector"]` — a search never fails because of Chroma.
  */
 import type { CollectionRef, CollectionStore } from '../collections/collection-store.js';
 import type { Logger } from 'pino';
-import type pg from 'pg';
 import type { ServiceCache } from '../caches/cache-store.js';
-import type { ChunkRecord, DocumentStore } from '../documents/document-store.js';
+import type { ChunkRecord } from '../documents/document-store.js';
 import type { Embedder } from '../embeddings/embedder.js';
 import { isModelError } from '../errors/model-error.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -21,13 +21,12 @@ import {
   hybridQueryVector,
   type HybridConfig,
 } from '../ranking/hybrid-retrieval.js';
-import { ChromaUnavailableError, type ChromaGateway } from '../stores/chroma-gateway.js';
-import { recordQueryAudit, type AuditContext } from './query-audit.js';
+import { ChromaUnavailableError } from '../stores/chroma-gateway.js';
+import type { AuditContext } from './query-audit.js';
+import type { Ranked, RetrievalStore } from './retrieval-store.js';
 import {
   candidateCount,
-  chromaWhere,
   hydrationCount,
-  keywordSearchStatement,
   requestDigest,
   selectResults,
   type SearchMode,
@@ -54,22 +53,14 @@ export interface SearchResponse {
 export type { CollectionRef };
 
 export interface SearchDeps {
-  db: pg.Pool;
   collections: CollectionStore;
-  chroma: ChromaGateway;
-  documents: DocumentStore;
+  store: RetrievalStore;
   embedder: Embedder;
   cache: ServiceCache;
   metrics: Metrics;
   logger: Logger;
   cacheTtlSeconds: number;
   hybrid?: HybridConfig;
-}
-
-interface Ranked {
-  id: string;
-  score: number;
-  vector?: number[];
 }
 
 /** The vector side could not be used: Chroma unavailable, or the embedding model failed. */
@@ -94,7 +85,7 @@ export class CollectionSearch {
     const response = await this.searchIn(collection, request, audit.signal);
     const seconds = (performance.now() - started) / 1000;
     this.deps.metrics.retrievalDuration.observe({ mode: request.mode }, seconds);
-    recordQueryAudit(this.deps.db, this.deps.logger, {
+    this.deps.store.audit({
       ...audit,
       collectionId: collection.id,
       kind: 'search',
@@ -118,7 +109,7 @@ export class CollectionSearch {
     );
     const cached = await cache.getJson<SearchResponse>('retrieval', key);
     if (cached) return cached;
-    const response = await this.retrieve(collection.id, request, signal);
+    const response = await this.retrieve(collection, request, signal);
     if (!response.degraded) {
       cache.setJson(key, response, this.deps.cacheTtlSeconds).catch((error: unknown) => {
         this.deps.logger.warn({ err: error }, 'could not cache a retrieval result');
@@ -129,20 +120,21 @@ export class CollectionSearch {
 
   /** Uncached retrieval: rank, hydrate, suppress near-duplicates, MMR, top K. */
   async retrieve(
-    collectionId: string,
+    collection: CollectionRef,
     request: SearchRequest,
     signal?: AbortSignal,
   ): Promise<SearchResponse> {
+    const collectionId = collection.id;
     const degraded: string[] = [];
     let ranked: Ranked[];
     if (request.mode === 'keyword') {
-      ranked = await this.keyword(collectionId, request, candidateCount(request, this.hybrid));
+      ranked = await this.keyword(collection, request, candidateCount(request, this.hybrid));
     } else {
       try {
         ranked =
           request.mode === 'vector'
             ? await this.vector(collectionId, request, signal)
-            : await this.hybridRanking(collectionId, request, signal);
+            : await this.hybridRanking(collection, request, signal);
       } catch (error) {
         if (!isVectorOutage(error)) throw error;
         this.deps.logger.warn(
@@ -152,7 +144,7 @@ export class CollectionSearch {
         this.deps.metrics.retrievalDegraded.inc({ missing: 'vector' });
         degraded.push('vector');
         ranked = await this.keyword(
-          collectionId,
+          collection,
           request,
           candidateCount({ ...request, mode: 'keyword' }, this.hybrid),
         );
@@ -180,10 +172,8 @@ export class CollectionSearch {
     return response;
   }
 
-  private async keyword(collectionId: string, request: SearchRequest, limit: number): Promise<Ranked[]> {
-    const statement = keywordSearchStatement(request.query, limit, collectionId, request.filter);
-    const { rows } = await this.deps.db.query<{ id: string; score: number }>(statement);
-    return rows.map((r) => ({ id: r.id, score: Number(r.score) }));
+  private keyword(collection: CollectionRef, request: SearchRequest, limit: number): Promise<Ranked[]> {
+    return this.deps.store.keyword(collection, request.query, limit, request.filter);
   }
 
   /**
@@ -207,27 +197,8 @@ export class CollectionSearch {
     return vector!;
   }
 
-  private async nearest(
-    collectionId: string,
-    vector: number[],
-    limit: number,
-    request: SearchRequest,
-  ): Promise<Ranked[]> {
-    const collection = await this.deps.chroma.collection(collectionId);
-    const result = await this.deps.chroma.call(() =>
-      collection.query({
-        queryEmbeddings: [vector],
-        nResults: limit,
-        where: chromaWhere(request.filter) as never,
-        include: request.mmr ? ['distances', 'embeddings'] : ['distances'],
-      }),
-    );
-    const ids = result.ids[0] ?? [];
-    return ids.map((id, i) => ({
-      id,
-      score: 1 - (result.distances[0]?.[i] ?? 1),
-      vector: request.mmr ? (result.embeddings[0]?.[i] ?? undefined) : undefined,
-    }));
+  private nearest(collectionId: string, vector: number[], limit: number, request: SearchRequest) {
+    return this.deps.store.nearest(collectionId, vector, limit, request.filter, !!request.mmr);
   }
 
   private async vector(collectionId: string, request: SearchRequest, signal?: AbortSignal) {
@@ -236,17 +207,18 @@ export class CollectionSearch {
   }
 
   /** Keyword list, feedback-expanded vector list, weighted RRF — exactly as the evaluation ranks. */
-  private async hybridRanking(collectionId: string, request: SearchRequest, signal?: AbortSignal) {
+  private async hybridRanking(collection: CollectionRef, request: SearchRequest, signal?: AbortSignal) {
+    const collectionId = collection.id;
     const limit = candidateCount(request, this.hybrid);
     const [keyword, queryVector] = await Promise.all([
-      this.keyword(collectionId, request, limit),
+      this.keyword(collection, request, limit),
       this.embedQuery(request.query, signal),
     ]);
     const feedbackIds = feedbackChunkIds(
       keyword.map((k) => k.id),
       this.hybrid,
     );
-    const feedback = await this.vectorsOf(collectionId, feedbackIds);
+    const feedback = await this.deps.store.vectorsOf(collectionId, feedbackIds);
     const vectorList = await this.nearest(
       collectionId,
       hybridQueryVector(
@@ -269,19 +241,11 @@ export class CollectionSearch {
     ).map((f) => ({ id: f.id, score: f.score, vector: vectors.get(f.id) }));
   }
 
-  /** Stored vectors by chunk id (ids Chroma does not hold are absent). */
-  private async vectorsOf(collectionId: string, ids: string[]): Promise<Map<string, number[]>> {
-    if (ids.length === 0) return new Map();
-    const collection = await this.deps.chroma.collection(collectionId);
-    const result = await this.deps.chroma.call(() => collection.get({ ids, include: ['embeddings'] }));
-    return new Map(result.ids.map((id, i) => [id, result.embeddings[i]!]));
-  }
-
   private async hydrate(
     collectionId: string,
     ranked: Ranked[],
   ): Promise<(Ranked & { text: string; chunk: ChunkRecord })[]> {
-    const chunks = await this.deps.documents.chunks(
+    const chunks = await this.deps.store.chunks(
       collectionId,
       ranked.map((r) => r.id),
     );
@@ -305,7 +269,7 @@ export class CollectionSearch {
     if (missing.length === 0) return;
     let found = new Map<string, number[]>();
     try {
-      found = await this.vectorsOf(
+      found = await this.deps.store.vectorsOf(
         collectionId,
         missing.map((c) => c.id),
       );

@@ -56,6 +56,17 @@ apiRegistry.registerPath({
   },
 });
 apiRegistry.registerPath({
+  method: 'get',
+  path: '/v1/collections/{name}',
+  summary: 'One collection with its document and chunk counts (scope: read).',
+  security,
+  request: { params: CollectionParams },
+  responses: {
+    200: { description: 'The collection', content: { 'application/json': { schema: Collection } } },
+    ...problemResponses(401, 403, 404, 422, 429, 503),
+  },
+});
+apiRegistry.registerPath({
   method: 'delete',
   path: '/v1/collections/{name}',
   summary: 'Delete a collection with its documents, vectors and cached results (scope: admin).',
@@ -90,6 +101,10 @@ export function collectionRoutes(
   });
   router.get('/v1/collections', requireScope('read'), async (_req, res) => {
     res.json({ collections: (await collections.list()).map(present) });
+  });
+  router.get('/v1/collections/:name', requireScope('read'), async (req, res) => {
+    const { name } = parseParams(CollectionParams, req.params);
+    res.json(present(await collections.get(name)));
   });
   router.delete('/v1/collections/:name', requireScope('admin'), async (req, res) => {
     const { name } = parseParams(CollectionParams, req.params);

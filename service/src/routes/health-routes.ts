@@ -11,7 +11,7 @@ export interface DependencyCheck {
 
 export interface ReadinessProbe {
   /** Required dependencies make the service unready when down; optional ones only degrade it. */
-  checks: { name: string; required: boolean; run?: () => Promise<unknown> }[];
+  checks: { name: string; required: boolean | (() => boolean); run?: () => Promise<unknown> }[];
   timeoutMs: number;
 }
 
@@ -122,7 +122,7 @@ export function createReadinessCheck(
     const results = await Promise.all(
       probe.checks.map(async ({ name, required, run }) => ({
         name,
-        required,
+        required: typeof required === 'function' ? required() : required,
         check: run
           ? await runCheck(run, probe.timeoutMs)
           : ({ ok: 'skipped', latencyMs: 0 } as DependencyCheck),

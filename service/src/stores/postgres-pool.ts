@@ -16,11 +16,14 @@ export function createPostgresPool(url: string, max: number, logger: Logger): pg
 }
 
 /**
- * Runs `fn` in a transaction, rolling back on any error. While the client is checked out, a lost
- * connection surfaces as the next query's error (the pool only listens on idle clients: an unheard
- * 'error' event would end the process), and a broken client is discarded rather than returned.
+ * Runs `fn` with a client checked out of the pool. While it is checked out, a lost connection surfaces as the
+ * next query's error (the pool only listens on idle clients: an unheard 'error' event would end the
+ * process), and a broken client is discarded rather than returned to the pool.
  */
-export async function inTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+export async function withClient<T>(
+  pool: pg.Pool,
+  fn: (client: pg.PoolClient, connectionLost: () => boolean) => Promise<T>,
+): Promise<T> {
   const client = await pool.connect();
   let lost: Error | undefined;
   const onError = (error: Error) => {
@@ -28,17 +31,30 @@ export async function inTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient
   };
   client.on('error', onError);
   try {
-    await client.query('BEGIN');
-    const result = await fn(client);
-    await client.query('COMMIT');
-    return result;
-  } catch (error) {
-    if (!lost) await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
+    return await fn(client, () => lost !== undefined);
   } finally {
     client.off('error', onError);
     client.release(lost);
   }
+}
+
+/** Runs `fn` in a transaction (`begin` starts it), rolling back on any error. */
+export async function inTransaction<T>(
+  pool: pg.Pool,
+  fn: (client: pg.PoolClient) => Promise<T>,
+  begin = 'BEGIN',
+): Promise<T> {
+  return withClient(pool, async (client, connectionLost) => {
+    try {
+      await client.query(begin);
+      const result = await fn(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      if (!connectionLost()) await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+  });
 }
 
 /**

@@ -116,6 +116,28 @@ describe('documents: ingest, dedup, read, delete — across Postgres and Chroma'
     expect(await rowCounts()).toEqual(before);
   });
 
+  it('refuses known content under a new explicit id with 409 naming the stored id (ADR 0006)', async () => {
+    const before = await rowCounts();
+    const res = await request(svc.app)
+      .post('/v1/collections/runbooks/documents')
+      .set(svc.auth('ingest'))
+      .send({ id: 'rollback-copy', text: markdown, format: 'markdown' });
+    expect(res.status).toBe(409);
+    expect(res.body.detail).toContain('already stored as "rollback"');
+    const batch = await request(svc.app)
+      .post('/v1/collections/runbooks/documents')
+      .set(svc.auth('ingest'))
+      .send({
+        documents: [
+          { id: 'twin-a', text: 'Twins share one text.' },
+          { id: 'twin-b', text: 'Twins share one text.' },
+        ],
+      });
+    expect(batch.status).toBe(409);
+    expect(batch.body.detail).toContain('already stored as "twin-a"');
+    expect(await rowCounts()).toEqual(before);
+  });
+
   it('validates documents: 422 with field errors, 404 for an unknown collection', async () => {
     const bad = await request(svc.app)
       .post('/v1/collections/runbooks/documents')
@@ -177,6 +199,8 @@ describe('documents: ingest, dedup, read, delete — across Postgres and Chroma'
       log: (s: string) => lines.push(s),
       error: (s: string) => lines.push(s),
     } as unknown as Console;
+    // Vectors a write sent to Chroma before it failed are swept in the background once Chroma is back.
+    await svc.runtime.deps.documents.sweeper.settled();
     expect(await reconcileCommand(['--json'], env, out)).toBe(0);
     expect(JSON.parse(lines.pop() as string)).toMatchObject({ drift: 0 });
 

@@ -1,11 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { analyzeTerms, tokenizeWords } from '../../src/text/analyze-text.js';
-import {
-  cosineSimilarity,
-  createHashingEmbedder,
-  hashFeature,
-} from '../../src/embeddings/hashing-embedder.js';
+import { createHashingEmbedder, hashFeature } from '../../src/embeddings/hashing-embedder.js';
+import { cosineSimilarity } from '../../src/ranking/cosine-similarity.js';
 
 describe('analyzeTerms', () => {
   it('lowercases, folds accents, drops stopwords and stems', () => {
@@ -67,13 +64,5 @@ describe('createHashingEmbedder', () => {
     expect(hashFeature('a')).not.toBe(hashFeature('b'));
     expect(hashFeature('w:x')).toBeGreaterThanOrEqual(0);
     expect(hashFeature('w:x')).toBeLessThan(2 ** 32);
-  });
-});
-
-describe('cosineSimilarity', () => {
-  it('is 0 for zero vectors', () => {
-    expect(cosineSimilarity([0, 0], [1, 0])).toBe(0);
-    expect(cosineSimilarity([1, 0], [0, 2])).toBe(0);
-    expect(cosineSimilarity([1, 1], [2, 2])).toBeCloseTo(1);
   });
 });

@@ -33,7 +33,11 @@ async function loadWhile(stack: OutageStack, collection: string, outage: () => P
     }
   };
   const workers = [0, 1, 2].map(worker);
-  await new Promise((resolve) => setTimeout(resolve, 500));
+  // The outage starts once some writes were acknowledged (a fixed delay saw none on a loaded machine).
+  const deadline = Date.now() + 30_000;
+  while (acknowledged.length < 3 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
   await outage();
   running = false;
   await Promise.all(workers);

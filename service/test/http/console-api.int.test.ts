@@ -1,6 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { buildConsole, type ConsoleBuild } from '@slipway/console/build';
+import express from 'express';
 import request from 'supertest';
+import { problemErrorHandler } from '../../src/http/problem-response.js';
+import { createLogger } from '../../src/observability/logger.js';
+import { consoleRoutes } from '../../src/routes/console-routes.js';
 import { startServiceUnderTest, type ServiceUnderTest } from '../support/service-under-test.js';
 
 /** What the web console needs from the service: its own files, GET /v1/keys/me, and a document listing. */
@@ -54,6 +58,17 @@ describe('the console’s part of the HTTP contract', () => {
     expect(missing.status).toBe(404);
     expect(missing.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect((await request(svc.app).get('/assets/../package.json')).status).toBe(404);
+  });
+
+  it('answers a 404 problem naming the build command when the console is not built', async () => {
+    const app = express();
+    app.use(consoleRoutes('/nonexistent/console/dist'));
+    app.use(problemErrorHandler(createLogger('silent')));
+    const res = await request(app).get('/');
+    expect(res.status).toBe(404);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(res.body.detail).toContain('npm run build -w console');
+    expect(JSON.stringify(res.body)).not.toContain('/nonexistent'); // no server paths to clients
   });
 
   it('GET /v1/keys/me tells any valid key its scopes, and 401 without one', async () => {

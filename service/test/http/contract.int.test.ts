@@ -132,6 +132,34 @@ describe('HTTP contract', () => {
     problemShape(gone.body, 404);
   });
 
+  it('gets one collection with its counts; 404 problem for an unknown one; 422 for a bad name; read scope', async () => {
+    await request(svc.app).post('/v1/collections').set(svc.auth('admin')).send({ name: 'single' });
+    await request(svc.app)
+      .post('/v1/collections/single/documents')
+      .set(svc.auth('ingest'))
+      .send({ id: 'one', text: 'One sentence about rollbacks.' });
+    const res = await request(svc.app).get('/v1/collections/single').set(svc.auth('read'));
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({
+      name: 'single',
+      version: expect.any(Number),
+      documents: 1,
+      chunks: 1,
+      createdAt: expect.any(String),
+    });
+    const missing = await request(svc.app).get('/v1/collections/nowhere').set(svc.auth('read'));
+    expect(missing.status).toBe(404);
+    problemShape(missing.body, 404);
+    const bad = await request(svc.app).get('/v1/collections/A!').set(svc.auth('read'));
+    expect(bad.status).toBe(422);
+    expect((await request(svc.app).get('/v1/collections/single')).status).toBe(401);
+    const openapi = await request(svc.app).get('/openapi.json');
+    expect(Object.keys(openapi.body.paths['/v1/collections/{name}'])).toEqual(
+      expect.arrayContaining(['get', 'delete']),
+    );
+    expect(openapi.body.paths['/v1/collections/{name}'].get.responses['200']).toBeDefined();
+  });
+
   it('answers unknown routes with a 404 problem', async () => {
     const res = await request(svc.app).get('/v1/nothing-here').set(svc.auth('read'));
     expect(res.status).toBe(404);

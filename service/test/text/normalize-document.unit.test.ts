@@ -1,12 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import {
-  formatFromFileName,
-  htmlToPlainText,
-  markdownToText,
-  normalizeDocument,
-  normalizeWhitespace,
-} from '../../src/text/normalize-document.js';
+import { formatFromFileName, normalizeWhitespace } from '../../src/text/normalize-document.js';
+import { normalizeDocument } from '../../src/text/structure-text.js';
+
+const markdownToText = (markdown: string) => normalizeDocument(markdown, 'markdown');
+const htmlToPlainText = (html: string) => normalizeDocument(html, 'html');
 
 describe('normalizeWhitespace', () => {
   it('collapses spaces, trims lines and keeps one blank line between paragraphs', () => {

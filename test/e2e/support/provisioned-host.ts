@@ -304,7 +304,7 @@ export async function startProvisionedHost(options: ProvisionOptions): Promise<P
  */
 export async function removeProvisionedHost(options: ProvisionOptions): Promise<void> {
   const files = [
-    '/etc/cron.d/slipway-rollback-window',
+    `/etc/cron.d/slipway-rollback-window-${options.deployUser}`,
     `/etc/sudoers.d/slipway-${options.deployUser}`,
     ...options.environments.flatMap((name) => [
       `/etc/nginx/sites-enabled/slipway-${name}.conf`,

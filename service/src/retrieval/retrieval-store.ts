@@ -1,0 +1,100 @@
+/**
+ * The one data-access adapter of retrieval: keyword candidates (the in-process BM25 index when it is current,
+ * else the SQL path), nearest vectors and stored vectors (Chroma), chunk hydration (Postgres) and the query
+ * audit. search-collection.ts orchestrates through it and holds no SQL or Chroma calls of its own.
+ */
+import type { Logger } from 'pino';
+import type pg from 'pg';
+import type { CollectionRef } from '../collections/collection-store.js';
+import type { ChunkRecord, DocumentStore } from '../documents/document-store.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { ChromaGateway } from '../stores/chroma-gateway.js';
+import type { KeywordIndexes } from './keyword-indexes.js';
+import type { QueryAuditEntry, QueryAuditWriter } from './query-audit.js';
+import { chromaWhere, keywordSearchStatement, type MetadataFilter } from './search-plan.js';
+
+export interface Ranked {
+  id: string;
+  score: number;
+  vector?: number[];
+}
+
+export interface RetrievalStoreDeps {
+  db: pg.Pool;
+  chroma: ChromaGateway;
+  documents: DocumentStore;
+  metrics: Metrics;
+  logger: Logger;
+  audit: QueryAuditWriter;
+  /** Absent: every keyword search takes the SQL path. */
+  keywordIndexes?: KeywordIndexes;
+}
+
+export class RetrievalStore {
+  constructor(private readonly deps: RetrievalStoreDeps) {}
+
+  /**
+   * Keyword candidates, best first. Unfiltered searches use this process's index when it is at exactly the
+   * collection's version; filtered ones, and any search the index is not current for, run the SQL (same
+   * BM25 scores; a filter changes the statistics, so it is computed there).
+   */
+  async keyword(
+    collection: CollectionRef,
+    query: string,
+    limit: number,
+    filter: MetadataFilter | undefined,
+  ): Promise<Ranked[]> {
+    const unfiltered = !filter || Object.keys(filter).length === 0;
+    const hits = unfiltered ? await this.deps.keywordIndexes?.search(collection, query, limit) : undefined;
+    if (hits) {
+      this.deps.metrics.keywordSearches.inc({ path: 'memory' });
+      return hits;
+    }
+    this.deps.metrics.keywordSearches.inc({ path: 'sql' });
+    const statement = keywordSearchStatement(query, limit, collection.id, filter);
+    const { rows } = await this.deps.db.query<{ id: string; score: number }>(statement);
+    return rows.map((r) => ({ id: r.id, score: Number(r.score) }));
+  }
+
+  /** Nearest chunks by cosine (score = 1 − distance), with their vectors when asked. */
+  async nearest(
+    collectionId: string,
+    vector: number[],
+    limit: number,
+    filter: MetadataFilter | undefined,
+    withVectors: boolean,
+  ): Promise<Ranked[]> {
+    const collection = await this.deps.chroma.collection(collectionId);
+    const result = await this.deps.chroma.call(() =>
+      collection.query({
+        queryEmbeddings: [vector],
+        nResults: limit,
+        where: chromaWhere(filter) as never,
+        include: withVectors ? ['distances', 'embeddings'] : ['distances'],
+      }),
+    );
+    const ids = result.ids[0] ?? [];
+    return ids.map((id, i) => ({
+      id,
+      score: 1 - (result.distances[0]?.[i] ?? 1),
+      vector: withVectors ? (result.embeddings[0]?.[i] ?? undefined) : undefined,
+    }));
+  }
+
+  /** Stored vectors by chunk id (ids Chroma does not hold are absent). */
+  async vectorsOf(collectionId: string, ids: string[]): Promise<Map<string, number[]>> {
+    if (ids.length === 0) return new Map();
+    const collection = await this.deps.chroma.collection(collectionId);
+    const result = await this.deps.chroma.call(() => collection.get({ ids, include: ['embeddings'] }));
+    return new Map(result.ids.map((id, i) => [id, result.embeddings[i]!]));
+  }
+
+  /** Chunks with their document's title and source, in the order of `ids` (unknown ids are skipped). */
+  chunks(collectionId: string, ids: string[]): Promise<ChunkRecord[]> {
+    return this.deps.documents.chunks(collectionId, ids);
+  }
+
+  audit(entry: QueryAuditEntry): void {
+    this.deps.audit.record(entry);
+  }
+}

@@ -1,0 +1,167 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import {
+  provideChroma,
+  providePostgres,
+  provideRedis,
+  type ProvidedChroma,
+  type ProvidedPostgres,
+  type ProvidedRedis,
+} from '@slipway/harness';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { ApiKeyStore } from '../../src/keys/api-key-store.js';
+import { runMigrations } from '../../src/migrations/run-migrations.js';
+import { createLogger } from '../../src/observability/logger.js';
+import { startServiceProcess, type ServiceProcess } from '../support/service-process.js';
+
+// Two service processes on the same Postgres, Chroma and Redis, as two colours or two replicas run. Each keeps
+// its own in-memory keyword index; Postgres is the only source of truth, so a committed write in one process
+// is what the next search in the other answers.
+const KEY_CACHE_MS = 1000;
+const PEPPER = `pepper-${randomBytes(16).toString('hex')}`;
+
+describe('two service processes on the same stores', () => {
+  let postgres: ProvidedPostgres;
+  let chroma: ProvidedChroma;
+  let redis: ProvidedRedis;
+  let a: ServiceProcess;
+  let b: ServiceProcess;
+  const adminKey = `test_${randomBytes(24).toString('base64url')}`;
+
+  beforeAll(async () => {
+    [postgres, chroma, redis] = await Promise.all([providePostgres(), provideChroma(), provideRedis()]);
+    await runMigrations(postgres.url, createLogger('silent'));
+    const env = {
+      DATABASE_URL: postgres.url,
+      CHROMA_URL: chroma.url,
+      CHROMA_COLLECTION_PREFIX: chroma.collectionPrefix,
+      REDIS_URL: redis.url,
+      REDIS_KEY_PREFIX: redis.keyPrefix,
+      BOOTSTRAP_ADMIN_KEY: adminKey,
+      RATE_LIMIT_PER_MINUTE: '100000',
+      API_KEY_CACHE_MS: String(KEY_CACHE_MS),
+      API_KEY_PEPPER: PEPPER,
+    };
+    a = await startServiceProcess(env);
+    b = await startServiceProcess(env);
+  }, 120_000);
+
+  afterAll(async () => {
+    await Promise.allSettled([a?.stop(), b?.stop()]);
+    await Promise.allSettled([postgres?.stop(), chroma?.stop(), redis?.stop()]);
+  });
+
+  const call = async (service: ServiceProcess, method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${service.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, body: (text ? JSON.parse(text) : {}) as Record<string, unknown> };
+  };
+  const ingest = (service: ServiceProcess, collection: string, id: string, text: string) =>
+    call(service, 'POST', `/v1/collections/${collection}/documents`, { id, text });
+  const search = async (service: ServiceProcess, collection: string, query: string, mode = 'keyword') => {
+    const res = await call(service, 'POST', `/v1/collections/${collection}/search`, {
+      query,
+      mode,
+      topK: 10,
+    });
+    expect(res.status).toBe(200);
+    return (res.body.results as { documentId: string; chunkId: string; score: number }[]).map((r) => ({
+      documentId: r.documentId,
+      chunkId: r.chunkId,
+    }));
+  };
+  /** Keyword searches this process answered from its in-memory index (its /metrics, loopback allowed). */
+  const memorySearches = async (service: ServiceProcess): Promise<number> => {
+    const text = await (await fetch(`${service.url}/metrics`)).text();
+    const match = /^slipway_keyword_searches_total\{path="memory"\} (\S+)$/m.exec(text);
+    return match ? Number(match[1]) : 0;
+  };
+  /** Searches until `service` answers from a current in-memory index (it builds in the background). */
+  const untilServedFromMemory = async (service: ServiceProcess, collection: string, query: string) => {
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const before = await memorySearches(service);
+      const results = await search(service, collection, `${query} ${randomBytes(3).toString('hex')}`);
+      if ((await memorySearches(service)) > before) return results;
+      if (Date.now() > deadline) throw new Error('the in-memory index never became current');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  };
+
+  it('an ingest in one process is found by the next search in the other, and both agree', async () => {
+    expect((await call(a, 'POST', '/v1/collections', { name: 'shared' })).status).toBe(201);
+    expect((await ingest(a, 'shared', 'wing', 'Supersonic wing flutter at high Mach numbers.')).status).toBe(
+      201,
+    );
+    expect((await search(b, 'shared', 'wing flutter')).map((r) => r.documentId)).toEqual(['wing']);
+
+    // B now serves from its index at this version; an ingest in A moves the version
+    await untilServedFromMemory(b, 'shared', 'flutter');
+    expect((await ingest(a, 'shared', 'nozzle', 'Nozzle flow and boundary layer separation.')).status).toBe(
+      201,
+    );
+    expect((await search(b, 'shared', 'nozzle separation')).map((r) => r.documentId)).toEqual(['nozzle']);
+
+    // once both processes serve the new version from memory, they return the same ranking
+    await untilServedFromMemory(a, 'shared', 'flow');
+    await untilServedFromMemory(b, 'shared', 'flow');
+    const query = 'boundary layer flow over a supersonic wing';
+    expect(await search(b, 'shared', query)).toEqual(await search(a, 'shared', query));
+    expect(await search(b, 'shared', query, 'hybrid')).toEqual(await search(a, 'shared', query, 'hybrid'));
+
+    // a delete in A is seen by B's next search
+    expect((await call(a, 'DELETE', '/v1/collections/shared/documents/nozzle')).status).toBe(204);
+    expect((await search(b, 'shared', 'nozzle separation')).map((r) => r.documentId)).toEqual([]);
+  });
+
+  it('a collection deleted and recreated never serves its old chunks', async () => {
+    expect((await call(a, 'POST', '/v1/collections', { name: 'reborn' })).status).toBe(201);
+    expect((await ingest(a, 'reborn', 'old', 'Heat transfer in laminar hypersonic flow.')).status).toBe(201);
+    const old = await untilServedFromMemory(b, 'reborn', 'hypersonic heat transfer');
+    expect(old.map((r) => r.documentId)).toEqual(['old']);
+
+    expect((await call(a, 'DELETE', '/v1/collections/reborn')).status).toBe(204);
+    expect((await call(a, 'POST', '/v1/collections', { name: 'reborn' })).status).toBe(201);
+    for (const mode of ['keyword', 'hybrid', 'vector']) {
+      expect(await search(b, 'reborn', 'hypersonic heat transfer', mode)).toEqual([]);
+    }
+    expect(
+      (await ingest(a, 'reborn', 'new', 'Heat transfer to a blunt body in hypersonic flow.')).status,
+    ).toBe(201);
+    const fresh = await untilServedFromMemory(b, 'reborn', 'hypersonic heat transfer');
+    expect(fresh.map((r) => r.documentId)).toEqual(['new']);
+    for (const mode of ['keyword', 'hybrid', 'vector']) {
+      const ids = (await search(b, 'reborn', 'hypersonic heat transfer laminar', mode)).map(
+        (r) => r.documentId,
+      );
+      expect(ids).toEqual(['new']);
+    }
+  });
+
+  it('a key revoked through one process is refused by the other within API_KEY_CACHE_MS', async () => {
+    const pool = new pg.Pool({ connectionString: postgres.url, max: 1 });
+    try {
+      const { key, record } = await new ApiKeyStore(pool, PEPPER).create('reader', ['read']);
+      const list = (service: ServiceProcess) =>
+        fetch(`${service.url}/v1/collections`, { headers: { authorization: `Bearer ${key}` } }).then(
+          (r) => r.status,
+        );
+      expect(await list(a)).toBe(200);
+      expect(await list(b)).toBe(200); // b now trusts its verification for up to KEY_CACHE_MS
+      // revoked as `keys revoke` does: another process's store
+      expect(await new ApiKeyStore(pool, PEPPER).revoke(record.id)).toBe(1);
+      const revokedAt = Date.now();
+      let status = 200;
+      while (status === 200 && Date.now() - revokedAt < KEY_CACHE_MS + 2000) status = await list(b);
+      expect(status).toBe(401);
+      expect(Date.now() - revokedAt).toBeLessThan(KEY_CACHE_MS + 2000);
+      expect(await list(a)).toBe(401);
+    } finally {
+      await pool.end();
+    }
+  });
+});

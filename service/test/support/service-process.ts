@@ -1,0 +1,51 @@
+// The real service (src/server.ts) in a child Node process, for tests that need two processes on the same
+// stores. Run as `node --import tsx service-process.ts`; reports its port to the parent over IPC.
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export interface ServiceProcess {
+  url: string;
+  stop(): Promise<void>;
+}
+
+const self = fileURLToPath(import.meta.url);
+
+/** Starts the service in its own process with `env` and waits until it listens. */
+export async function startServiceProcess(env: NodeJS.ProcessEnv): Promise<ServiceProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', self], {
+    env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'warn', PORT: '0', HOST: '127.0.0.1', ...env },
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('service process did not listen in 60 s')), 60_000);
+    child.once('message', (message: { port: number }) => {
+      clearTimeout(timer);
+      resolve(message.port);
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`service process exited before listening (code ${code})`));
+    });
+  });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+if (process.argv[1] === self && process.send) {
+  const { startServer } = await import('../../src/server.js');
+  const running = await startServer(process.env);
+  const address = running.server.address() as { port: number };
+  const stop = () => void running.stop('SIGTERM').then(() => process.exit(0));
+  process.once('SIGTERM', stop);
+  process.once('disconnect', stop);
+  process.send({ port: address.port });
+}
