@@ -106,8 +106,9 @@ export async function removeImages(engine: DockerEngine, images: string[]): Prom
   const kept: string[] = [];
   for (const image of images) {
     let lastError = '';
-    for (let attempt = 0; attempt < 15; attempt++) {
-      lastError = await engine.docker(['rmi', image]).then(
+    for (let attempt = 0; attempt < 5; attempt++) {
+      // The same build can give another run's image the same id; after the first try, only untag ours.
+      lastError = await engine.docker(['rmi', ...(attempt > 0 ? ['--force'] : []), image]).then(
         () => '',
         (error: Error) => error.message,
       );
