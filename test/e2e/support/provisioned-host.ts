@@ -60,7 +60,8 @@ export interface ProvisionedHost {
   stop(): Promise<void>;
 }
 
-const sudo = (args: string[], input?: string) =>
+/** `sudo -n ARGS…` with no standard input (a command that exits at once must not meet a write: EPIPE). */
+const sudo = (args: string[]) =>
   new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
     const child = execFile(
       'sudo',
@@ -69,11 +70,12 @@ const sudo = (args: string[], input?: string) =>
       (error, stdout, stderr) =>
         resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
-    child.stdin?.end(input ?? '');
+    child.stdin?.on('error', () => undefined);
+    child.stdin?.end();
   });
 
-async function sudoOrThrow(args: string[], input?: string): Promise<string> {
-  const result = await sudo(args, input);
+async function sudoOrThrow(args: string[]): Promise<string> {
+  const result = await sudo(args);
   if (result.code !== 0) throw new Error(`sudo ${args.join(' ')} failed (${result.code}):\n${result.stderr}`);
   return result.stdout;
 }
