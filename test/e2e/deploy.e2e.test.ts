@@ -168,6 +168,17 @@ function loadFigures(report: LoadReport) {
   return rest;
 }
 
+/** What a run under load records: its time, when traffic moved, per-step seconds and the load figures. */
+function swapFigures(run: { result: RunnerResult; load: LoadReport; p99DuringSwapMs: number | null }) {
+  return {
+    seconds: Number(run.result.outputs['duration-seconds']),
+    switchedAfterSeconds: secondsUntilSwitched(run.result),
+    p99DuringSwapMs: run.p99DuringSwapMs,
+    steps: stepSeconds(run.result),
+    load: loadFigures(run.load),
+  };
+}
+
 function expectNoFailures(load: LoadReport): void {
   expect(load.connectionErrors).toBe(0);
   expect(load.non2xx).toBe(0);
@@ -486,20 +497,14 @@ describe('SSH blue/green deploy to the provisioned host, as the deploy user, on 
 
   test('second deploy under load: green takes over with zero failed requests; the other environment never notices', async () => {
     const otherLoad = startLoad({ url: `${other.url}/health/live`, concurrency: 4, ratePerSecond: 100 });
-    const { result, load, p99DuringSwapMs } = await underLoad(() => deploy({ image: images.v2 }));
+    const run = await underLoad(() => deploy({ image: images.v2 }));
+    const { result, load } = run;
     const otherReport = await otherLoad.stop();
     expectSuccess(result);
     expect(result.outputs).toMatchObject({ color: 'green', 'previous-color': 'blue', image: images.v2 });
     expect(await publicVersion()).toEqual({ version: '2.0.0-e2e', commit: 'e2e-v2' });
     expect(await publicVersion(other)).toEqual({ version: '1.0.0-e2e', commit: 'e2e-v1' });
-    figures.deployUnderLoad = {
-      deploySeconds: Number(result.outputs['duration-seconds']),
-      switchedAfterSeconds: secondsUntilSwitched(result),
-      p99DuringSwapMs,
-      steps: stepSeconds(result),
-      load: loadFigures(load),
-      otherEnvironmentLoad: loadFigures(otherReport),
-    };
+    figures.deployUnderLoad = { ...swapFigures(run), otherEnvironmentLoad: loadFigures(otherReport) };
     console.log('deploy under load', JSON.stringify(figures.deployUnderLoad));
     expect(load.requests).toBeGreaterThan(200);
     expectNoFailures(load);
@@ -525,20 +530,12 @@ describe('SSH blue/green deploy to the provisioned host, as the deploy user, on 
   }, 60_000);
 
   test('rollback inside the window under load is a switch: traffic back on blue, zero failed requests', async () => {
-    const { result, load, p99DuringSwapMs } = await underLoad(() =>
-      deploy({ command: 'rollback', image: '' }),
-    );
+    const run = await underLoad(() => deploy({ command: 'rollback', image: '' }));
+    const { result, load } = run;
     expectSuccess(result);
     expect(result.outputs).toMatchObject({ color: 'blue', 'previous-color': 'green', image: images.v1 });
     expect(await publicVersion()).toEqual({ version: '1.0.0-e2e', commit: 'e2e-v1' });
-    figures.rollbackUnderLoad = {
-      rollbackSeconds: Number(result.outputs['duration-seconds']),
-      switchedAfterSeconds: secondsUntilSwitched(result),
-      p99DuringSwapMs,
-      steps: stepSeconds(result),
-      load: loadFigures(load),
-      insideRollbackWindow: true,
-    };
+    figures.rollbackUnderLoad = { ...swapFigures(run), insideRollbackWindow: true };
     console.log('rollback under load', JSON.stringify(figures.rollbackUnderLoad));
     expectNoFailures(load);
     // Nothing had to start: the start step found blue running.
@@ -625,19 +622,11 @@ describe('SSH blue/green deploy to the provisioned host, as the deploy user, on 
     expectSuccess(deployed);
     expect(await containerStatus(main, 'blue')).toBe('exited');
     expect(readState().window).toBeNull();
-    const { result, load, p99DuringSwapMs } = await underLoad(() =>
-      deploy({ command: 'rollback', image: '' }),
-    );
+    const run = await underLoad(() => deploy({ command: 'rollback', image: '' }));
+    const { result, load } = run;
     expectSuccess(result);
     expect(await publicVersion()).toEqual({ version: '1.0.0-e2e', commit: 'e2e-v1' });
-    figures.rollbackOutsideWindowUnderLoad = {
-      rollbackSeconds: Number(result.outputs['duration-seconds']),
-      switchedAfterSeconds: secondsUntilSwitched(result),
-      p99DuringSwapMs,
-      steps: stepSeconds(result),
-      load: loadFigures(load),
-      insideRollbackWindow: false,
-    };
+    figures.rollbackOutsideWindowUnderLoad = { ...swapFigures(run), insideRollbackWindow: false };
     console.log('rollback outside the window', JSON.stringify(figures.rollbackOutsideWindowUnderLoad));
     expectNoFailures(load);
   }, 180_000);
