@@ -338,6 +338,12 @@ describe('web console: the journey in a browser', () => {
     await own.keyboard.press('Enter');
     await own.getByText('scopes: admin').waitFor();
     expect(await own.evaluate(() => document.activeElement?.id)).toBe('workspace-heading');
+    // The collection picker is focusable once the collections have loaded (it was skipped before, on a
+    // fast Tab).
+    await own.waitForFunction(() => {
+      const picker = document.getElementById('collection') as HTMLSelectElement | null;
+      return !!picker && !picker.disabled && picker.options.length > 0;
+    });
     const order: string[] = [];
     for (let i = 0; i < 5; i++) {
       await own.keyboard.press('Tab');
