@@ -1,15 +1,13 @@
 /// <reference lib="dom" /> // page.evaluate callbacks run in the browser
-import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { freePort } from '@slipway/harness';
 import type { Browser } from 'playwright-core';
+import {
+  launchDevStart,
+  launcherDataDir,
+  type LaunchedDevStart,
+} from '../../devtools/test/support/launch-dev-start.js';
 import { launchBrowser, openConsolePage, screenshot } from './support/console-browser.js';
-
-const repo = fileURLToPath(new URL('../../', import.meta.url));
 
 /**
  * The acceptance journey of a new user: `npm start` (embedded stores, the repository's docs/ seeded into
@@ -17,49 +15,31 @@ const repo = fileURLToPath(new URL('../../', import.meta.url));
  * launcher builds the console itself, so this also proves a fresh clone needs no separate build step.
  */
 describe('npm start, then a first question in the browser', () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'slipway-console-start-'));
-  chmodSync(dataDir, 0o755); // as root, embedded Postgres runs as the postgres OS user, which must enter it
-  let child: ChildProcess;
-  let output = '';
+  const dataDir = launcherDataDir('slipway-console-start-');
+  let launched: LaunchedDevStart;
   let url = '';
   let browser: Browser;
 
   beforeAll(async () => {
-    const port = await freePort();
-    url = `http://127.0.0.1:${port}`;
-    child = spawn(process.execPath, ['--import', 'tsx', 'devtools/src/dev-start.ts'], {
-      cwd: repo,
-      env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        PORT: String(port),
-        SLIPWAY_DATA_DIR: dataDir,
-        LOG_LEVEL: 'warn',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child.stdout!.on('data', (d) => (output += d));
-    child.stderr!.on('data', (d) => (output += d));
+    launched = await launchDevStart(dataDir);
+    url = launched.url;
     browser = await launchBrowser();
-    const started = Date.now();
-    while (!output.includes('Dev admin key') && Date.now() - started < 90_000) {
-      if (child.exitCode !== null) throw new Error(`npm start exited early:\n${output}`);
-      await new Promise((r) => setTimeout(r, 250));
+    if (!(await launched.printed('Dev admin key', 90_000))) {
+      throw new Error(`npm start printed no key (exit ${launched.child.exitCode}):\n${launched.output()}`);
     }
   }, 120_000);
   afterAll(async () => {
     await browser?.close();
-    if (child && child.exitCode === null) {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
+    if (launched && launched.child.exitCode === null) {
+      launched.child.kill('SIGTERM');
+      await launched.exited;
     }
     rmSync(dataDir, { recursive: true, force: true });
   }, 30_000);
 
   it('gets a streamed, cited answer from the shipped docs with only the printed key', async () => {
-    expect(output).toContain(`Web console:     ${url}/`);
-    const key = /Dev admin key:\s+(\S+)/.exec(output)?.[1];
+    expect(launched.output()).toContain(`Web console:     ${url}/`);
+    const key = /Dev admin key:\s+(\S+)/.exec(launched.output())?.[1];
     expect(key).toMatch(/^slw_/);
     const { context, page, watch } = await openConsolePage(browser, url);
     await page.getByLabel('API key').fill(key!);

@@ -1,13 +1,9 @@
-import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { freePort } from '@slipway/harness';
 import { restartDelayMs } from '../src/store-supervisor.js';
-
-const repo = fileURLToPath(new URL('../../', import.meta.url));
+import { launchDevStart, launcherDataDir } from './support/launch-dev-start.js';
 
 /** PIDs of the server processes whose command line names `path` (the postmaster, the Chroma server). */
 function pidsOf(path: string): number[] {
@@ -33,30 +29,17 @@ describe('restart backoff', () => {
  * without restarting the service.
  */
 describe('npm start keeps its stores alive', () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'slipway-selfheal-'));
-  chmodSync(dataDir, 0o755); // as root, embedded Postgres runs as the postgres OS user, which must enter it
+  const dataDir = launcherDataDir('slipway-selfheal-');
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
   it('restarts a killed Postgres and a killed Chroma, and never prints the operator key', async () => {
-    const port = await freePort();
     const operatorKey = 'operator-chosen-admin-key-7f3a9c2e1b';
-    const child = spawn(process.execPath, ['--import', 'tsx', 'devtools/src/dev-start.ts'], {
-      cwd: repo,
-      env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        PORT: String(port),
-        SLIPWAY_DATA_DIR: dataDir,
-        SEED_DOCS: 'false',
-        LOG_LEVEL: 'info',
-        BOOTSTRAP_ADMIN_KEY: operatorKey,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const launched = await launchDevStart(dataDir, {
+      SEED_DOCS: 'false',
+      LOG_LEVEL: 'info',
+      BOOTSTRAP_ADMIN_KEY: operatorKey,
     });
-    let output = '';
-    child.stdout.on('data', (d) => (output += d));
-    child.stderr.on('data', (d) => (output += d));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const { child, port, exited } = launched;
     const ready = async () => {
       try {
         return (await fetch(`http://127.0.0.1:${port}/health/ready`)).status === 200;
@@ -70,13 +53,13 @@ describe('npm start keeps its stores alive', () => {
         if (await ready()) return Date.now() - started;
         await new Promise((r) => setTimeout(r, 100));
       }
-      throw new Error(`not ready within ${ms} ms:\n${output.slice(-2000)}`);
+      throw new Error(`not ready within ${ms} ms:\n${launched.output().slice(-2000)}`);
     };
 
     try {
       await waitReady(60_000);
-      while (!output.includes('Slipway is running')) await new Promise((r) => setTimeout(r, 100));
-      expect(output).toContain('the BOOTSTRAP_ADMIN_KEY you set');
+      await launched.printed('Slipway is running', 30_000);
+      expect(launched.output()).toContain('the BOOTSTRAP_ADMIN_KEY you set');
       const servicePid = child.pid;
 
       for (const store of ['postgres', 'chroma']) {
@@ -92,8 +75,8 @@ describe('npm start keeps its stores alive', () => {
         // … and repaired within 10 s of the kill
         await waitReady(10_000 - (Date.now() - killedAt));
         expect(pidsOf(join(dataDir, store))[0]).not.toBe(pid);
-        expect(output).toMatch(new RegExp(`"store":"${store}".*store child died; restarting it`));
-        expect(output).toMatch(new RegExp(`"store":"${store}".*store child is back`));
+        expect(launched.output()).toMatch(new RegExp(`"store":"${store}".*store child died; restarting it`));
+        expect(launched.output()).toMatch(new RegExp(`"store":"${store}".*store child is back`));
       }
       expect(child.pid).toBe(servicePid);
       expect(child.exitCode).toBeNull(); // the service itself was never restarted
@@ -101,7 +84,7 @@ describe('npm start keeps its stores alive', () => {
         headers: { Authorization: `Bearer ${operatorKey}` },
       });
       expect(authed.status).toBe(200);
-      expect(output).not.toContain(operatorKey);
+      expect(launched.output()).not.toContain(operatorKey);
     } finally {
       child.kill('SIGTERM');
       await exited;

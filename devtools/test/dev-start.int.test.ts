@@ -1,23 +1,11 @@
-import { spawn, execFileSync } from 'node:child_process';
-import {
-  appendFileSync,
-  chmodSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { freePort } from '@slipway/harness';
 import { ingestCommand } from '@slipway/service/cli/ingest';
 import { keysCommand } from '@slipway/service/cli/keys';
 import { reconcileCommand } from '@slipway/service/cli/reconcile';
-
-const repo = fileURLToPath(new URL('../../', import.meta.url));
+import { launchDevStart, launcherDataDir } from './support/launch-dev-start.js';
 
 const processesUsing = (dir: string): string[] => {
   try {
@@ -35,27 +23,12 @@ const processesUsing = (dir: string): string[] => {
  * with tsx; the test starts it directly so the signal reaches the launcher rather than an npm wrapper.)
  */
 describe('npm start (embedded defaults)', () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'slipway-devstart-'));
-  chmodSync(dataDir, 0o755); // as root, embedded Postgres runs as the postgres OS user, which must enter it
+  const dataDir = launcherDataDir('slipway-devstart-');
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
   it('becomes ready, prints URL and key, and stops every child on SIGTERM', async () => {
-    const port = await freePort();
-    const child = spawn(process.execPath, ['--import', 'tsx', 'devtools/src/dev-start.ts'], {
-      cwd: repo,
-      env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        PORT: String(port),
-        SLIPWAY_DATA_DIR: dataDir,
-        LOG_LEVEL: 'warn',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (d) => (output += d));
-    child.stderr.on('data', (d) => (output += d));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const launched = await launchDevStart(dataDir);
+    const { child, port, exited } = launched;
 
     const started = Date.now();
     let ready: { status: string; checks: Record<string, { ok: unknown }> } | undefined;
@@ -73,13 +46,12 @@ describe('npm start (embedded defaults)', () => {
     }
     expect(ready).toBeDefined();
     // the banner comes once the docs/ seeding is done
-    while (!output.includes('Dev admin key') && Date.now() - started < 60_000)
-      await new Promise((r) => setTimeout(r, 250));
+    await launched.printed('Dev admin key', Math.max(0, 60_000 - (Date.now() - started)));
     expect(ready!.checks.postgres!.ok).toBe(true);
     expect(ready!.checks.chroma!.ok).toBe(true);
     expect(ready!.checks.redis!.ok).toBe('skipped');
-    expect(output).toContain(`http://127.0.0.1:${port}`);
-    const key = /Dev admin key:\s+(\S+)/.exec(output)?.[1];
+    expect(launched.output()).toContain(`http://127.0.0.1:${port}`);
+    const key = /Dev admin key:\s+(\S+)/.exec(launched.output())?.[1];
     expect(key).toMatch(/^slw_/);
     const authed = await fetch(`http://127.0.0.1:${port}/v1/collections`, {
       headers: { Authorization: `Bearer ${key}` },
@@ -95,27 +67,10 @@ describe('npm start (embedded defaults)', () => {
 
 /** Starts the launcher on a data dir and a docs folder; resolves once the banner is printed. */
 async function startLauncher(dataDir: string, docsDir: string) {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'devtools/src/dev-start.ts'], {
-    cwd: repo,
-    env: {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      PORT: String(port),
-      SLIPWAY_DATA_DIR: dataDir,
-      SEED_DOCS_DIR: docsDir,
-      LOG_LEVEL: 'warn',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const launched = { child, port, output: '' };
-  child.stdout.on('data', (d) => (launched.output += d));
-  child.stderr.on('data', (d) => (launched.output += d));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const started = Date.now();
-  while (!launched.output.includes('Dev admin key') && Date.now() - started < 60_000)
-    await new Promise((r) => setTimeout(r, 250));
-  const key = /Dev admin key:\s+(\S+)/.exec(launched.output)?.[1] as string;
+  const launched = await launchDevStart(dataDir, { SEED_DOCS_DIR: docsDir });
+  const { child, port, exited } = launched;
+  await launched.printed('Dev admin key', 60_000);
+  const key = /Dev admin key:\s+(\S+)/.exec(launched.output())?.[1] as string;
   const api = async (path: string) =>
     (await fetch(`http://127.0.0.1:${port}${path}`, { headers: { Authorization: `Bearer ${key}` } })).json();
   const stop = async () => {
@@ -128,14 +83,13 @@ async function startLauncher(dataDir: string, docsDir: string) {
     api,
     stop,
     get log() {
-      return launched.output;
+      return launched.output();
     },
   };
 }
 
 describe('npm start keeps the docs collection in step with docs/, and its stores are open to the CLIs', () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'slipway-docsync-'));
-  chmodSync(dataDir, 0o755);
+  const dataDir = launcherDataDir('slipway-docsync-');
   const docsDir = join(dataDir, 'seed', 'docs');
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
