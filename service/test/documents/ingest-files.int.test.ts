@@ -8,6 +8,22 @@ import { prepareDocument } from '../../src/documents/ingest-documents.js';
 import { collectFiles, fileToDocument } from '../../src/documents/ingest-files.js';
 import { startServiceUnderTest, type ServiceUnderTest } from '../support/service-under-test.js';
 
+/** The CLI's environment for the service under test, and a console that keeps every line it prints. */
+function cliRun(svc: ServiceUnderTest) {
+  const env = {
+    DATABASE_URL: svc.postgres.url,
+    CHROMA_URL: svc.chroma.url,
+    CHROMA_COLLECTION_PREFIX: svc.chroma.collectionPrefix,
+    LOG_LEVEL: 'silent',
+  };
+  const lines: string[] = [];
+  const out = {
+    log: (s: string) => lines.push(s),
+    error: (s: string) => lines.push(s),
+  } as unknown as Console;
+  return { env, lines, out };
+}
+
 describe('ingest CLI (files and folders)', () => {
   let svc: ServiceUnderTest;
   const dir = mkdtempSync(join(tmpdir(), 'slipway-ingest-files-'));
@@ -64,17 +80,7 @@ describe('ingest CLI (files and folders)', () => {
   });
 
   it('ingests a folder into a new collection; a second run only finds duplicates', async () => {
-    const env = {
-      DATABASE_URL: svc.postgres.url,
-      CHROMA_URL: svc.chroma.url,
-      CHROMA_COLLECTION_PREFIX: svc.chroma.collectionPrefix,
-      LOG_LEVEL: 'silent',
-    };
-    const lines: string[] = [];
-    const out = {
-      log: (s: string) => lines.push(s),
-      error: (s: string) => lines.push(s),
-    } as unknown as Console;
+    const { env, lines, out } = cliRun(svc);
     expect(await ingestCommand(['--collection', 'guides', dir], env, out)).toBe(0);
     expect(lines.at(-1)).toBe('3 stored, 0 duplicate, into "guides"');
     expect(lines).toContain('stored     1 chunks  guides/tls.md  (id guides-tls.md)'); // relative to the folder given
@@ -95,17 +101,7 @@ describe('ingest CLI (files and folders)', () => {
   });
 
   it('reports a skipped file and exits 1, having ingested the rest', async () => {
-    const env = {
-      DATABASE_URL: svc.postgres.url,
-      CHROMA_URL: svc.chroma.url,
-      CHROMA_COLLECTION_PREFIX: svc.chroma.collectionPrefix,
-      LOG_LEVEL: 'silent',
-    };
-    const lines: string[] = [];
-    const out = {
-      log: (s: string) => lines.push(s),
-      error: (s: string) => lines.push(s),
-    } as unknown as Console;
+    const { env, lines, out } = cliRun(svc);
     expect(
       await ingestCommand(
         ['--collection', 'mixed', join(dir, 'image.png'), join(dir, 'notes.txt')],
