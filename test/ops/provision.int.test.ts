@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -206,6 +206,9 @@ describe('scripts/provision --dry-run', () => {
     }
     expect(testHost.stdout).not.toMatch(/docker compose .* up/);
     expect(testHost.stdout).toContain("--skip services: not running 'systemctl enable nginx'");
+    // Someone else's engine (a CI runner's) keeps its configuration.
+    expect(testHost.stdout).not.toContain('write /etc/docker/daemon.json');
+    expect(testHost.stdout).toContain('--skip services: /etc/docker/daemon.json left alone');
     const unknown = await dryRun('--skip', 'nginx');
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain("unknown --skip part 'nginx'");
@@ -217,6 +220,17 @@ describe('scripts/provision --dry-run', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/run as root/);
     expect(result.stdout).toBe('');
+  });
+
+  it('configures Docker so that the Swarm target can run on the host (no live-restore)', async () => {
+    const plan = await dryRun(...serverNames);
+    expect(plan.stdout).toContain('write /etc/docker/daemon.json');
+    const script = await readFile(provision, 'utf8');
+    const daemonJson = /daemon\.json <<'EOF'; then\n([\s\S]*?)\nEOF/.exec(script)?.[1] ?? '';
+    expect(JSON.parse(daemonJson)).toEqual({
+      'log-driver': 'local',
+      'log-opts': { 'max-size': '20m', 'max-file': '5' },
+    });
   });
 
   it('is shellcheck-clean', async () => {
