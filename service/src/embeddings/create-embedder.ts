@@ -41,7 +41,7 @@ export function createIngestEmbedder(config: Config, metrics: Metrics): PooledEm
   const threads = embedWorkerCount(config.EMBED_WORKERS, availableParallelism());
   if (config.EMBEDDINGS_PROVIDER !== 'hashing' || threads === 0) return undefined;
   const pooled = createPooledHashingEmbedder({ threads, dimension: config.EMBEDDINGS_DIMENSIONS });
-  return { ...measured('hashing', pooled, metrics), threads, close: () => pooled.close() };
+  return { ...pooled, ...measured('hashing', pooled, metrics) };
 }
 
 function measured(provider: string, inner: Embedder, metrics: Metrics): Embedder {

@@ -8,7 +8,10 @@ import type { EmbedTask } from './hashing-embed-worker.js';
 
 /** An embedder whose work runs in worker threads; `close` stops them (graceful shutdown, CLI exit). */
 export interface PooledEmbedder extends Embedder {
+  /** Most threads it runs. */
   readonly threads: number;
+  /** Threads running now (they start on first use). */
+  running(): number;
   close(): Promise<void>;
 }
 
@@ -70,6 +73,7 @@ export function createPooledHashingEmbedder(options: { threads: number; dimensio
       }
       return (await Promise.all(tasks)).flat();
     },
+    running: () => pool.threads.length,
     close: () => pool.destroy(),
   };
 }
