@@ -240,7 +240,7 @@ export const settingDocs: Record<SettingName, Omit<SettingDoc, 'name'>> = {
   },
   EMBED_WORKERS: {
     description:
-      'Worker threads that compute hashing embeddings for ingest, off the event loop (0 = in the request\'s own thread). Not used with EMBEDDINGS_PROVIDER=openai.',
+      "Worker threads that compute hashing embeddings for ingest, off the event loop (0 = in the request's own thread). Not used with EMBEDDINGS_PROVIDER=openai.",
     defaultText: 'min(CPU cores − 1, 2)',
   },
   LLM_URL: {

@@ -121,7 +121,13 @@ export class DocumentStore {
         // rows and vectors at once: the rows need no vectors, and the vectors need no rows
         await settleBoth(
           this.insertRows(client, collection.id, fresh),
-          this.addVectors(chromaCollection, documents, new Set(fresh.map((d) => d.id)), vectors, sentToChroma),
+          this.addVectors(
+            chromaCollection,
+            documents,
+            new Set(fresh.map((d) => d.id)),
+            vectors,
+            sentToChroma,
+          ),
         );
         await client.query(`UPDATE collections SET version = version + 1 WHERE id = $1`, [collection.id]);
         return { stored: fresh.map((d) => d.id), duplicates };
@@ -150,7 +156,9 @@ export class DocumentStore {
     const fresh = documents.filter((d) => !duplicates.has(d.sha256));
     for (const d of fresh) {
       if (takenIds.has(d.id)) {
-        throw conflict(`Document "${d.id}" already exists with different content; delete it first to replace it.`);
+        throw conflict(
+          `Document "${d.id}" already exists with different content; delete it first to replace it.`,
+        );
       }
     }
     return { fresh, duplicates };

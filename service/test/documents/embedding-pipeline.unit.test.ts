@@ -32,7 +32,12 @@ describe('EmbeddingPipeline', () => {
     release(3);
     await reading;
     expect(read.flat()).toEqual(texts.map((t) => [t.length]));
-    expect(calls.map((c) => c.texts)).toEqual([texts.slice(0, 3), texts.slice(3, 6), texts.slice(6, 9), texts.slice(9)]);
+    expect(calls.map((c) => c.texts)).toEqual([
+      texts.slice(0, 3),
+      texts.slice(3, 6),
+      texts.slice(6, 9),
+      texts.slice(9),
+    ]);
   });
 
   it('fails the reader at the slice that failed, and starts no slice after the reader stops', async () => {

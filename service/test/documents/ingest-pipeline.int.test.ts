@@ -28,7 +28,8 @@ async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, w
   for (;;) {
     const value = await read();
     if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} (last: ${JSON.stringify(value)})`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what} (last: ${JSON.stringify(value)})`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
@@ -71,7 +72,9 @@ describe('pipelined ingest: a failure in a middle slice leaves nothing in either
   };
   const rows = async (collection: string) => {
     const { id } = await svc.runtime.deps.collections.get(collection);
-    const { rows: [counts] } = await db.query(
+    const {
+      rows: [counts],
+    } = await db.query(
       `SELECT (SELECT count(*) FROM documents WHERE collection_id = $1)::int AS documents,
               (SELECT count(*) FROM chunks WHERE collection_id = $1)::int AS chunks`,
       [id],
@@ -93,7 +96,11 @@ describe('pipelined ingest: a failure in a middle slice leaves nothing in either
     fake.script('embeddings', { kind: 'hang' }, 20);
     const failing = post('embedfail', documents).then((res) => res);
     // the writes of the first three slices reach Chroma while the fourth slice is still being embedded
-    await waitFor(() => chromaCount('embedfail'), (n) => n === 3 * VECTORS_PER_SLICE, 'three slices in Chroma');
+    await waitFor(
+      () => chromaCount('embedfail'),
+      (n) => n === 3 * VECTORS_PER_SLICE,
+      'three slices in Chroma',
+    );
     const res = await failing;
     expect(res.status).toBe(503);
     expect(res.headers['retry-after']).toBeDefined();
@@ -122,7 +129,11 @@ describe('pipelined ingest: a failure in a middle slice leaves nothing in either
     // slow embeddings keep the request in its pipeline long enough to stop Chroma in the middle of it
     fake.script('embeddings', { kind: 'delay', ms: 150 }, 100);
     const failing = post('chromafail', documents).then((res) => res);
-    await waitFor(() => chromaCount('chromafail'), (n) => n >= VECTORS_PER_SLICE, 'a first slice in Chroma');
+    await waitFor(
+      () => chromaCount('chromafail'),
+      (n) => n >= VECTORS_PER_SLICE,
+      'a first slice in Chroma',
+    );
     await chroma.stop();
     const res = await failing;
     fake.unscript('embeddings');
@@ -130,7 +141,11 @@ describe('pipelined ingest: a failure in a middle slice leaves nothing in either
     expect(res.headers['retry-after']).toBeDefined();
     expect(await rows('chromafail')).toEqual({ documents: 0, chunks: 0 });
     await chroma.restart();
-    await waitFor(() => chromaCount('chromafail'), (n) => n === 0, 'the failed ingest swept from Chroma');
+    await waitFor(
+      () => chromaCount('chromafail'),
+      (n) => n === 0,
+      'the failed ingest swept from Chroma',
+    );
     expect(await rows('chromafail')).toEqual({ documents: 0, chunks: 0 });
   });
 });

@@ -20,6 +20,10 @@ const ingested = await call('/v1/collections/shutdown/documents', {
   text: 'Worker threads embed this text; the server must still exit by itself after a graceful shutdown.',
 });
 const pool = running.runtime.deps.ingestEmbedder as PooledEmbedder | undefined;
-const report = { created: created.status, ingested: ingested.status, threadsAfterIngest: pool?.running() ?? 0 };
+const report = {
+  created: created.status,
+  ingested: ingested.status,
+  threadsAfterIngest: pool?.running() ?? 0,
+};
 await running.stop('SIGTERM');
 process.stdout.write(`${JSON.stringify({ ...report, threadsAfterStop: pool?.running() ?? 0 })}\n`);
