@@ -19682,7 +19682,7 @@ function documentFromFile(relativePath, content) {
   };
 }
 function documentIdOfUrl(url) {
-  const readable = documentIdOf(`${url.host}${url.pathname}${url.search}`).replace(/-+$/, "");
+  const readable = `${url.host}${url.pathname}${url.search}`.replace(/[^A-Za-z0-9._:-]+/g, "-").replace(/-+$/, "");
   if (readable.length <= MAX_ID_LENGTH) return readable;
   const hash = createHash("sha256").update(url.href).digest("hex").slice(0, 16);
   return `${readable.slice(0, MAX_ID_LENGTH - hash.length - 1)}-${hash}`;
@@ -19759,7 +19759,9 @@ async function fetchUrlDocument(url, limits) {
     });
   } catch (error2) {
     const timedOut = error2 instanceof Error && error2.name === "TimeoutError";
-    return fail(timedOut ? `no answer within ${limits.timeoutMs / 1e3} s` : `fetch failed: ${String(error2)}`);
+    return fail(
+      timedOut ? `no answer within ${limits.timeoutMs / 1e3} s` : `fetch failed: ${String(error2)}`
+    );
   }
   if (!response.ok) {
     await response.body?.cancel();
@@ -19794,6 +19796,17 @@ async function fetchUrlList(text, limits) {
 }
 
 // actions/ingest/src/ingest-inputs.ts
+var INPUT_DEFAULTS = {
+  folder: "",
+  urls: "",
+  "url-file": "",
+  "batch-size": "20",
+  "max-batch-bytes": "900000",
+  "max-url-bytes": "5000000",
+  "timeout-seconds": "60",
+  "max-retries": "5",
+  "fail-on-error": "true"
+};
 function integer(read, name, min, max) {
   const raw = read(name).trim();
   const value = Number(raw);
@@ -19821,7 +19834,8 @@ function serviceUrl(raw) {
   }
   return url;
 }
-function readIngestInputs(read) {
+function readIngestInputs(readRaw) {
+  const read = (name) => readRaw(name).trim() || (INPUT_DEFAULTS[name] ?? "");
   const apiKey = read("api-key").trim();
   if (!apiKey) throw new Error("input api-key is empty: set the environment secret SLIPWAY_INGEST_KEY");
   const rawUrl = read("url");
@@ -19875,8 +19889,14 @@ function renderSummary(results, context) {
     "| Added | Duplicates | Failed | Skipped | Total |",
     "| ---: | ---: | ---: | ---: | ---: |",
     `| ${counts.added} | ${counts.duplicate} | ${counts.failed} | ${counts.skipped} | ${counts.total} |`,
-    ...listing("Failed", results.filter((r) => r.outcome === "failed")),
-    ...listing("Skipped", results.filter((r) => r.outcome === "skipped"))
+    ...listing(
+      "Failed",
+      results.filter((r) => r.outcome === "failed")
+    ),
+    ...listing(
+      "Skipped",
+      results.filter((r) => r.outcome === "skipped")
+    )
   ];
   return `${lines.join("\n")}
 `;

@@ -75,7 +75,9 @@ export async function fetchUrlDocument(
     });
   } catch (error) {
     const timedOut = error instanceof Error && error.name === 'TimeoutError';
-    return fail(timedOut ? `no answer within ${limits.timeoutMs / 1000} s` : `fetch failed: ${String(error)}`);
+    return fail(
+      timedOut ? `no answer within ${limits.timeoutMs / 1000} s` : `fetch failed: ${String(error)}`,
+    );
   }
   if (!response.ok) {
     await response.body?.cancel();

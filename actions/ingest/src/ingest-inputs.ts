@@ -17,6 +17,22 @@ export interface IngestInputs {
 
 export type InputReader = (name: string) => string;
 
+/**
+ * Defaults of the optional inputs, as action.yml declares them (a unit test keeps the two equal). The
+ * runner fills them in from action.yml; the code applies them too, so an empty input means the default.
+ */
+export const INPUT_DEFAULTS: Readonly<Record<string, string>> = {
+  folder: '',
+  urls: '',
+  'url-file': '',
+  'batch-size': '20',
+  'max-batch-bytes': '900000',
+  'max-url-bytes': '5000000',
+  'timeout-seconds': '60',
+  'max-retries': '5',
+  'fail-on-error': 'true',
+};
+
 function integer(read: InputReader, name: string, min: number, max: number): number {
   const raw = read(name).trim();
   const value = Number(raw);
@@ -48,7 +64,8 @@ function serviceUrl(raw: string): URL {
   return url;
 }
 
-export function readIngestInputs(read: InputReader): IngestInputs {
+export function readIngestInputs(readRaw: InputReader): IngestInputs {
+  const read = (name: string) => readRaw(name).trim() || (INPUT_DEFAULTS[name] ?? '');
   const apiKey = read('api-key').trim();
   if (!apiKey) throw new Error('input api-key is empty: set the environment secret SLIPWAY_INGEST_KEY');
   const rawUrl = read('url');

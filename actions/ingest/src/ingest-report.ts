@@ -17,7 +17,8 @@ const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ')
 function listing(title: string, results: readonly DocumentResult[]): string[] {
   if (results.length === 0) return [];
   const rows = results.slice(0, MAX_LISTED).map((r) => `| ${cell(r.source)} | ${cell(r.reason ?? '')} |`);
-  const more = results.length > MAX_LISTED ? [``, `…and ${results.length - MAX_LISTED} more (see the log).`] : [];
+  const more =
+    results.length > MAX_LISTED ? [``, `…and ${results.length - MAX_LISTED} more (see the log).`] : [];
   return ['', `#### ${title}`, '', '| Source | Reason |', '| --- | --- |', ...rows, ...more];
 }
 
@@ -42,8 +43,14 @@ export function renderSummary(results: readonly DocumentResult[], context: Repor
     '| Added | Duplicates | Failed | Skipped | Total |',
     '| ---: | ---: | ---: | ---: | ---: |',
     `| ${counts.added} | ${counts.duplicate} | ${counts.failed} | ${counts.skipped} | ${counts.total} |`,
-    ...listing('Failed', results.filter((r) => r.outcome === 'failed')),
-    ...listing('Skipped', results.filter((r) => r.outcome === 'skipped')),
+    ...listing(
+      'Failed',
+      results.filter((r) => r.outcome === 'failed'),
+    ),
+    ...listing(
+      'Skipped',
+      results.filter((r) => r.outcome === 'skipped'),
+    ),
   ];
   return `${lines.join('\n')}\n`;
 }

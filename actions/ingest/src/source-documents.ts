@@ -52,7 +52,9 @@ export function documentFromFile(relativePath: string, content: string): SourceD
  * and ends in a hash of the whole URL, so two long URLs that share a prefix still get two ids.
  */
 export function documentIdOfUrl(url: URL): string {
-  const readable = documentIdOf(`${url.host}${url.pathname}${url.search}`).replace(/-+$/, '');
+  const readable = `${url.host}${url.pathname}${url.search}`
+    .replace(/[^A-Za-z0-9._:-]+/g, '-')
+    .replace(/-+$/, '');
   if (readable.length <= MAX_ID_LENGTH) return readable;
   const hash = createHash('sha256').update(url.href).digest('hex').slice(0, 16);
   return `${readable.slice(0, MAX_ID_LENGTH - hash.length - 1)}-${hash}`;
