@@ -8,6 +8,7 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
+import { Writable } from 'node:stream';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -34,17 +35,19 @@ let readKey: string;
 let pages: Server;
 let pagesUrl: string;
 
+/** A key made the way an operator makes one: `npm run keys -- create … --json`, its output captured. */
 async function createKey(name: string, scopes: string): Promise<string> {
-  const lines: string[] = [];
-  const out = { log: (line: string) => lines.push(line), error: (line: string) => lines.push(line) };
+  let printed = '';
+  const captured = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      printed += chunk.toString();
+      done();
+    },
+  });
   const env = { DATABASE_URL: postgres.url, API_KEY_PEPPER: PEPPER, LOG_LEVEL: 'silent' };
-  const code = await keysCommand(
-    ['create', '--name', name, '--scopes', scopes, '--json'],
-    env,
-    out as Console,
-  );
-  expect([code, lines]).toEqual([0, [expect.any(String)]]);
-  return (JSON.parse(lines[0] as string) as { key: string }).key;
+  const argv = ['create', '--name', name, '--scopes', scopes, '--json'];
+  expect(await keysCommand(argv, env, new console.Console({ stdout: captured }))).toBe(0);
+  return (JSON.parse(printed) as { key: string }).key;
 }
 
 async function api(method: string, route: string, body?: unknown) {
