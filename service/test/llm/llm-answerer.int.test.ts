@@ -35,6 +35,7 @@ const extractive: ExtractiveAnswerer = (_question, ps) => {
         start: first.start,
         end: first.start + end,
         quote: first.text.slice(0, end),
+        marker: 1,
       },
     ],
   };
