@@ -33,6 +33,11 @@ export interface AnswerResponse {
 }
 
 export type AnswerEvent =
+  /**
+   * Not for clients: retrieval is done and an answer follows. A model's tokens are held until its first valid
+   * citation, so this tells the route to commit to a stream before the request deadline.
+   */
+  | { type: 'answering' }
   | { type: 'token'; text: string }
   | { type: 'error'; reason: string; message: string }
   | {
@@ -153,6 +158,7 @@ export class QuestionAnswerer {
       );
       return;
     }
+    yield { type: 'answering' };
     let interrupted = false;
     for await (const event of this.deps.llm.stream(request.question, passages, { signal: context.signal })) {
       if (event.type === 'token') {

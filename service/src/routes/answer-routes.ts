@@ -82,6 +82,7 @@ apiRegistry.registerPath({
 });
 
 function writeEvent(res: Response, event: AnswerEvent): void {
+  if (event.type === 'answering') return; // only commits the route to a stream
   const { type, ...data } = event;
   res.write(`event: ${type}\ndata: ${JSON.stringify(data)}\n\n`);
 }
@@ -100,14 +101,15 @@ export function answerRoutes(answers: QuestionAnswerer): Router {
       return;
     }
 
-    // A stream is exempt from the request deadline (its first token is bounded by LLM_ANSWER_BUDGET_MS,
-    // kept below REQUEST_TIMEOUT_MS; the rest by LLM_TIMEOUT_MS); it stops when the client leaves.
+    // A stream is exempt from the request deadline once retrieval is done (the model's first token is
+    // bounded by LLM_ANSWER_BUDGET_MS, the rest by LLM_TIMEOUT_MS); it stops when the client leaves.
     const leaving = new AbortController();
     res.on('close', () => {
       if (!res.writableFinished) leaving.abort(new Error('client closed the connection'));
     });
     const events = answers.stream(name, body, { ...context, signal: leaving.signal });
-    // The first event decides between a problem response (unknown collection, store down) and a stream.
+    // The first event decides between a problem response (unknown collection, store down) and a stream:
+    // a token, or `answering` once retrieval is done (a model's tokens are held until its first citation).
     const first = await events.next();
     if (res.headersSent) {
       // the request deadline answered 503 while retrieval was still running

@@ -99,8 +99,8 @@ describe('LlmAnswerer', () => {
     expect(result).toMatchObject({ answer: reply, mode: 'llm', endpoint: 'primary' });
     expect(result.degraded).toBeUndefined();
     expect(result.citations).toEqual([
-      { documentId: 'sky', chunkId: 'sky-0', start: 0, end: 50, quote: doc.slice(0, 50) },
-      { documentId: 'sky', chunkId: 'sky-1', start: 98, end: doc.length, quote: doc.slice(98) },
+      { documentId: 'sky', chunkId: 'sky-0', start: 0, end: 50, quote: doc.slice(0, 50), marker: 1 },
+      { documentId: 'sky', chunkId: 'sky-1', start: 98, end: doc.length, quote: doc.slice(98), marker: 2 },
     ]);
     const request = primary.requests[0]!;
     expect(request.headers.authorization).toBe(`Bearer ${primaryKey}`);
@@ -241,13 +241,16 @@ describe('LlmAnswerer time budget', () => {
 });
 
 describe('LlmAnswerer.stream', () => {
-  it('is read event by event: tokens, then one final citations event', async () => {
+  it('is read event by event: tokens from the first valid citation on, then one final citations event', async () => {
     const stream = answerer().answerer.stream('Why?', passages);
     const first = await stream.next();
-    expect(first.value).toEqual({ type: 'token', text: 'Rayleigh ' });
+    // everything before the first citation is held, then released at once
+    const opening = 'Rayleigh scattering makes the sky look blue [1].';
+    expect(first.value).toEqual({ type: 'token', text: opening });
     const rest = await collect({ [Symbol.asyncIterator]: () => stream });
     const tokens = rest.filter((e) => e.type === 'token');
-    expect(['Rayleigh ', ...tokens.map((e) => (e.type === 'token' ? e.text : ''))].join('')).toBe(reply);
+    expect(tokens.length).toBeGreaterThan(3);
+    expect([opening, ...tokens.map((e) => (e.type === 'token' ? e.text : ''))].join('')).toBe(reply);
     const last = rest.at(-1)!;
     expect(last).toMatchObject({ type: 'citations', mode: 'llm', answer: reply, endpoint: 'primary' });
     expect(last.type === 'citations' && last.citations.map((c) => c.chunkId)).toEqual(['sky-0', 'sky-1']);
@@ -288,23 +291,40 @@ describe('LlmAnswerer.stream', () => {
     ]);
   });
 
-  it('a stream truncated mid-way ends with the received tokens, an error event and citations', async () => {
-    primary.script('chat', { kind: 'truncate', afterChunks: 3 });
+  it('a stream truncated after its first citation ends with the received tokens, an error event and citations', async () => {
+    // pieces: "Rayleigh " … "blue " "[1]. " "Sunsets " "look " — cut after ten
+    primary.script('chat', { kind: 'truncate', afterChunks: 10 });
     const events = await collect(answerer({ withFallback: true }).answerer.stream('Why?', passages));
-    expect(events.map((e) => e.type)).toEqual(['token', 'token', 'token', 'error', 'citations']);
-    expect(events[3]).toMatchObject({ type: 'error', reason: 'network' });
-    expect(events[4]).toMatchObject({
+    expect(events.slice(-2).map((e) => e.type)).toEqual(['error', 'citations']);
+    expect(events.at(-2)).toMatchObject({ type: 'error', reason: 'network' });
+    const streamed = events.map((e) => (e.type === 'token' ? e.text : '')).join('');
+    expect(streamed).toBe('Rayleigh scattering makes the sky look blue [1]. Sunsets look ');
+    expect(events.at(-1)).toMatchObject({
       type: 'citations',
       mode: 'llm',
-      answer: 'Rayleigh scattering makes ',
-      citations: [],
+      answer: streamed,
+      citations: [{ chunkId: 'sky-0', marker: 1 }],
       degraded: ['llm_stream_interrupted'],
     });
     expect(fallback.count()).toBe(0); // tokens were out: no second model was asked
   });
 
+  it('a stream truncated before its first citation showed nothing, so the fallback answers', async () => {
+    primary.script('chat', { kind: 'truncate', afterChunks: 3 });
+    const events = await collect(answerer({ withFallback: true }).answerer.stream('Why?', passages));
+    expect(events.map((e) => (e.type === 'token' ? e.text : '')).join('')).toBe(
+      'Fallback says: blue sky [1].',
+    );
+    expect(events.at(-1)).toMatchObject({
+      type: 'citations',
+      mode: 'llm',
+      endpoint: 'fallback',
+      degraded: ['llm_primary'],
+    });
+  });
+
   it('a stream that stalls mid-way does not hang', async () => {
-    primary.script('chat', { kind: 'stall', afterChunks: 2 });
+    primary.script('chat', { kind: 'stall', afterChunks: 9 });
     const started = Date.now();
     const events = await collect(answerer().answerer.stream('Why?', passages));
     expect(Date.now() - started).toBeLessThan(4_000);
