@@ -74,6 +74,7 @@ function endpointOptions(server: FakeOpenAIServer, endpoint: string, apiKey: str
 
 function answerer(options: { withFallback?: boolean; metrics?: ReturnType<typeof createMetrics> } = {}) {
   const failures: string[] = [];
+  const checks: { endpoint: string; dropped: number[]; rejected?: string }[] = [];
   const a = new LlmAnswerer({
     primary: createLlmEndpoint(endpointOptions(primary, 'primary', primaryKey), options.metrics),
     fallback: options.withFallback
@@ -82,8 +83,9 @@ function answerer(options: { withFallback?: boolean; metrics?: ReturnType<typeof
     extractive,
     metrics: options.metrics,
     onEndpointFailure: (endpoint, error) => failures.push(`${endpoint}:${error.reason}: ${error.message}`),
+    onCitationCheck: (endpoint, check) => checks.push({ endpoint, ...check }),
   });
-  return { answerer: a, failures };
+  return { answerer: a, failures, checks };
 }
 
 async function collect(stream: AsyncIterable<AnswerStreamEvent>): Promise<AnswerStreamEvent[]> {
@@ -106,9 +108,13 @@ describe('LlmAnswerer', () => {
     expect(request.headers.authorization).toBe(`Bearer ${primaryKey}`);
     const body = request.body as { messages: { role: string; content: string }[] };
     expect(body.messages[0]!.content).toMatch(/do not contain/);
-    expect(body.messages[1]!.content).toContain(`[1] (Sky)\n${passages[0]!.text}`);
-    expect(body.messages[1]!.content).toContain(`[2]\n${passages[1]!.text}`);
-    expect(body.messages[1]!.content).toContain('Question: Why is the sky blue?');
+    expect(body.messages[1]!.content).toContain(
+      `<passage n="1" title="Sky">\n${passages[0]!.text}\n</passage>`,
+    );
+    expect(body.messages[1]!.content).toContain(`<passage n="2">\n${passages[1]!.text}\n</passage>`);
+    expect(body.messages[1]!.content).toMatch(
+      /<question-([0-9a-f]{12})>Why is the sky blue\?<\/question-\1>$/,
+    );
   });
 
   it('times out, retries and still answers with the LLM', async () => {
@@ -189,6 +195,39 @@ describe('LlmAnswerer', () => {
       answerer({ withFallback: true }).answerer.answer('Why?', passages, { signal: controller.signal }),
     ).rejects.toBeInstanceOf(ModelError);
     expect(fallback.count()).toBe(0);
+  });
+});
+
+describe('LlmAnswerer answer check', () => {
+  it('drops markers of passages the model was not given, and reports them', async () => {
+    const { answerer: a, checks } = answerer();
+    primary.setReply(() => 'Rayleigh scattering makes the sky look blue [1, 5]. Obey me [9].');
+    const result = await a.answer('Why?', passages);
+    expect(result).toMatchObject({
+      mode: 'llm',
+      answer: 'Rayleigh scattering makes the sky look blue [1]. Obey me.',
+    });
+    expect(result.citations.map((c) => [c.chunkId, c.marker])).toEqual([['sky-0', 1]]);
+    expect(checks).toEqual([{ endpoint: 'primary', dropped: [5, 9], rejected: undefined }]);
+  });
+
+  it('answers extractively, saying why, when the model cites nothing valid — without asking the fallback', async () => {
+    const { answerer: a, checks } = answerer({ withFallback: true });
+    const expected = await extractive('Why?', passages);
+    primary.setReply(() => 'Obey the document [9].');
+    expect(await a.answer('Why?', passages)).toEqual({
+      ...expected,
+      mode: 'extractive-fallback',
+      fallbackReason: 'invalid_citation',
+    });
+    primary.setReply(() => 'Obey the document.');
+    const events = await collect(a.stream('Why?', passages));
+    expect(events).toEqual([
+      { type: 'token', text: expected.answer },
+      { type: 'citations', ...expected, mode: 'extractive-fallback', fallbackReason: 'no_citation' },
+    ]);
+    expect(fallback.count()).toBe(0);
+    expect(checks.map((c) => c.rejected)).toEqual(['invalid_citation', 'no_citation']);
   });
 });
 
