@@ -182,11 +182,11 @@ describe('OpenTelemetry tracing', () => {
         expect(lookups.map((s) => s.attributes['slipway.cache.name'])).toContain('retrieval');
         expect(lookups.every((s) => typeof s.attributes['slipway.cache.hit'] === 'boolean')).toBe(true);
         // the instrumented stores: Postgres and Redis client spans in the same trace
-        const queries = trace.filter(
+        const pgQueries = trace.filter(
           (s) => s.attributes['db.system.name'] === 'postgresql' && s.name.startsWith('pg.query'),
         );
-        expect(queries.length).toBeGreaterThan(0);
-        for (const query of queries) expect(query.attributes['db.query.text']).toEqual(expect.any(String));
+        expect(pgQueries.length).toBeGreaterThan(0);
+        for (const query of pgQueries) expect(query.attributes['db.query.text']).toEqual(expect.any(String));
         expect(trace.some((s) => s.attributes['db.system.name'] === 'redis')).toBe(true);
       }
     });
