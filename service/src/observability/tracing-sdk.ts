@@ -6,7 +6,7 @@
  * service without an endpoint never loads it.
  */
 import type { IncomingMessage } from 'node:http';
-import { ExpressInstrumentation } from '@opentelemetry/instrumentation-express';
+import { ExpressInstrumentation, ExpressLayerType } from '@opentelemetry/instrumentation-express';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { RedisInstrumentation } from '@opentelemetry/instrumentation-redis';
@@ -38,7 +38,11 @@ export function createTracingSdk(env: NodeJS.ProcessEnv): NodeSDK {
       new HttpInstrumentation({
         ignoreIncomingRequestHook: (request: IncomingMessage) => isUntracedPath(request.url),
       }),
-      new ExpressInstrumentation(),
+      // Only the route handler's span (it names the route on the server span): one span per middleware and
+      // per mounted router doubled the spans of a request and said little (docs/benchmarks.md#tracing).
+      new ExpressInstrumentation({
+        ignoreLayersType: [ExpressLayerType.MIDDLEWARE, ExpressLayerType.ROUTER],
+      }),
       new PgInstrumentation({ requireParentSpan: true }),
       new RedisInstrumentation({ requireParentSpan: true }),
     ],
