@@ -29,12 +29,12 @@ interface TracingRun extends LoadResult {
 }
 
 /** Pure: the median of a non-empty list. */
+const round = (n: number, digits = 3) => Math.round(n * 10 ** digits) / 10 ** digits;
 const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  return round(sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2, 1);
 };
-const round = (n: number, digits = 3) => Math.round(n * 10 ** digits) / 10 ** digits;
 
 async function main() {
   // a smaller corpus than search-answer's by default: the question is the per-request cost, not scale
