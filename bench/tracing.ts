@@ -3,6 +3,7 @@
 // once exporting every span to a local OTLP/HTTP receiver (protobuf, decoded). Runs alternate off/on so a
 // machine whose load drifts during the run drifts both sides alike.
 // Usage: tsx bench/tracing.ts [--docs 300] [--variants 1] [--duration 5] [--connections 16] [--out FILE]
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { startOtlpReceiver } from '@slipway/service/testing/otlp-receiver';
 import { parseBenchArgs } from './lib/bench-args.js';
@@ -26,6 +27,19 @@ interface TracingRun extends LoadResult {
   tracing: 'off' | 'on';
   route: string;
   repeat: number;
+  /** CPU time the service process spent per response (user + system): steadier than rps on a busy machine. */
+  cpuMsPerRequest: number | null;
+}
+
+/** User + system CPU time of a process in ms (Linux /proc; null elsewhere). */
+function cpuMs(pid: number): number | null {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    // after "pid (comm) ": state is field 3, utime 14 and stime 15 → indexes 11 and 12 here; clock ticks of 10 ms
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return null;
+  }
 }
 
 /** Pure: the median of a non-empty list. */
@@ -119,6 +133,7 @@ async function main() {
     for (const { route, body } of routes) {
       for (let repeat = 1; repeat <= REPEATS; repeat++) {
         for (const tracing of repeat % 2 ? (['off', 'on'] as const) : (['on', 'off'] as const)) {
+          const cpuBefore = cpuMs(sides[tracing].pid);
           const result = await runLoad({
             name: `${route}, tracing ${tracing} #${repeat}`,
             url: `${sides[tracing].url}/v1/collections/${COLLECTION}/search`,
@@ -128,9 +143,14 @@ async function main() {
             connections: args.connections,
             durationS: args.durationS,
           });
-          runs.push({ ...result, tracing, route, repeat });
+          const cpuAfter = cpuMs(sides[tracing].pid);
+          const cpuMsPerRequest =
+            cpuBefore === null || cpuAfter === null || result.requests === 0
+              ? null
+              : round((cpuAfter - cpuBefore) / result.requests, 2);
+          runs.push({ ...result, tracing, route, repeat, cpuMsPerRequest });
           console.log(
-            `  ${result.name}: ${result.rps} rps, p50 ${result.latencyMs.p50} ms, p99 ${result.latencyMs.p99} ms`,
+            `  ${result.name}: ${result.rps} rps, p50 ${result.latencyMs.p50} ms, p99 ${result.latencyMs.p99} ms, ${cpuMsPerRequest} ms CPU a request`,
           );
         }
       }
@@ -146,6 +166,12 @@ async function main() {
       const rps = (tracing: 'off' | 'on') => median(of(tracing).map((r) => r.rps));
       const p99 = (tracing: 'off' | 'on') => median(of(tracing).map((r) => r.latencyMs.p99));
       const p50 = (tracing: 'off' | 'on') => median(of(tracing).map((r) => r.latencyMs.p50));
+      const cpu = (tracing: 'off' | 'on') => {
+        const values = of(tracing).flatMap((r) => (r.cpuMsPerRequest === null ? [] : [r.cpuMsPerRequest]));
+        return values.length ? median(values) : null;
+      };
+      const cpuOff = cpu('off');
+      const cpuOn = cpu('on');
       return {
         route,
         rpsOff: rps('off'),
@@ -155,6 +181,9 @@ async function main() {
         p50MsOn: p50('on'),
         p99MsOff: p99('off'),
         p99MsOn: p99('on'),
+        cpuMsPerRequestOff: cpuOff,
+        cpuMsPerRequestOn: cpuOn,
+        cpuRatioOnOff: cpuOff && cpuOn ? round(cpuOn / cpuOff) : null,
       };
     });
     const result = {
@@ -185,7 +214,19 @@ async function main() {
     console.log(`\n${machineLine(machine)}; load average at end ${result.loadAverageAtEnd.join(' / ')}`);
     console.log(
       renderTable(
-        ['route (medians of runs)', 'rps off', 'rps on', 'on/off', 'p50 off', 'p50 on', 'p99 off', 'p99 on'],
+        [
+          'route (medians of runs)',
+          'rps off',
+          'rps on',
+          'on/off',
+          'p50 off',
+          'p50 on',
+          'p99 off',
+          'p99 on',
+          'CPU ms off',
+          'CPU ms on',
+          'on/off',
+        ],
         summary.map((s) => [
           s.route,
           s.rpsOff,
@@ -195,6 +236,9 @@ async function main() {
           s.p50MsOn,
           s.p99MsOff,
           s.p99MsOn,
+          s.cpuMsPerRequestOff ?? '-',
+          s.cpuMsPerRequestOn ?? '-',
+          s.cpuRatioOnOff ?? '-',
         ]),
       ),
     );

@@ -103,7 +103,10 @@ export class ServiceCache {
     });
   }
 
-  private async lookup<T>(cache: 'embedding' | 'retrieval' | 'response', key: string): Promise<T | undefined> {
+  private async lookup<T>(
+    cache: 'embedding' | 'retrieval' | 'response',
+    key: string,
+  ): Promise<T | undefined> {
     const raw = await this.store.get(key);
     this.metrics.cacheRequests.inc({ cache, result: raw === undefined ? 'miss' : 'hit' });
     if (raw === undefined) return undefined;

@@ -214,7 +214,13 @@ export class CollectionSearch {
 
   private nearest(collectionId: string, vector: number[], limit: number, request: SearchRequest) {
     return inSpan('retrieval.vector', { 'slipway.retrieval.limit': limit }, async (span) => {
-      const ranked = await this.deps.store.nearest(collectionId, vector, limit, request.filter, !!request.mmr);
+      const ranked = await this.deps.store.nearest(
+        collectionId,
+        vector,
+        limit,
+        request.filter,
+        !!request.mmr,
+      );
       span.setAttribute('slipway.retrieval.results', ranked.length);
       return ranked;
     });
