@@ -6,9 +6,11 @@
  * (ADR 0008). Otherwise it does nothing and loads nothing: no SDK, no hook, no cost.
  */
 import { register } from 'node:module';
+import { isMainThread } from 'node:worker_threads';
 import { onTracingShutdown, tracingConfigured } from './tracing.js';
 
-if (tracingConfigured(process.env)) {
+// worker threads (the embedding pool) inherit the flag but have no requests: only the main thread traces
+if (isMainThread && tracingConfigured(process.env)) {
   const { createTracingSdk, instrumentedModules } = await import('./tracing-sdk.js');
   register('@opentelemetry/instrumentation/hook.mjs', import.meta.url, {
     data: { include: instrumentedModules },

@@ -31,6 +31,23 @@ export function tracingConfigured(env: NodeJS.ProcessEnv): boolean {
   return !exporters.includes('none');
 }
 
+/**
+ * `execArgv` for a worker thread: the process's, less the tracing preload (`--import …/instrument…`). A worker
+ * has no requests to trace, and Node 20 does not run tsx in workers, so the `.ts` preload of development would
+ * not even load there.
+ */
+export function workerExecArgv(execArgv: readonly string[]): string[] {
+  const isPreload = (value: string | undefined) =>
+    /observability\/instrument(\.[cm]?[jt]s)?$/.test(value ?? '');
+  const kept: string[] = [];
+  for (let i = 0; i < execArgv.length; i++) {
+    const arg = execArgv[i]!;
+    if (arg === '--import' && isPreload(execArgv[i + 1])) i++;
+    else if (!(arg.startsWith('--import=') && isPreload(arg.slice('--import='.length)))) kept.push(arg);
+  }
+  return kept;
+}
+
 let shutdownHook: (() => Promise<void>) | undefined;
 
 /** Registers the flush-and-stop of the running SDK (instrument.ts does, when it starts one). */

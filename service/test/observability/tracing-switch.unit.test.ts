@@ -1,5 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
-import { activeTraceIds, inSpan, tracingConfigured } from '../../src/observability/tracing.js';
+import {
+  activeTraceIds,
+  inSpan,
+  tracingConfigured,
+  workerExecArgv,
+} from '../../src/observability/tracing.js';
 import { defaultServiceName, isUntracedPath } from '../../src/observability/tracing-sdk.js';
 
 describe('tracingConfigured: the standard OTEL_* variables alone decide', () => {
@@ -35,6 +40,27 @@ describe('the SDK settings', () => {
     expect(isUntracedPath('/metrics')).toBe(true);
     expect(isUntracedPath('/v1/collections/a/search')).toBe(false);
     expect(isUntracedPath('/healthy')).toBe(false);
+  });
+});
+
+describe('workerExecArgv: worker threads run without the tracing preload', () => {
+  it('drops the preload in both spellings and keeps every other flag', () => {
+    expect(
+      workerExecArgv([
+        '--import',
+        'tsx',
+        '--import',
+        '/app/service/src/observability/instrument.ts',
+        '--import=./service/dist/observability/instrument.js',
+        '--max-old-space-size=512',
+        '--import',
+        '@slipway/service/observability/instrument',
+      ]),
+    ).toEqual(['--import', 'tsx', '--max-old-space-size=512']);
+    expect(workerExecArgv(['--import', './instrumentation.js'])).toEqual([
+      '--import',
+      './instrumentation.js',
+    ]);
   });
 });
 
