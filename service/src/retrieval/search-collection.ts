@@ -151,10 +151,7 @@ export class CollectionSearch {
       }
     }
 
-    const hydrated = await this.hydrate(
-      collectionId,
-      ranked.slice(0, hydrationCount(request, ranked.length)),
-    );
+    const hydrated = await this.hydrate(collection, ranked.slice(0, hydrationCount(request, ranked.length)));
     if (request.mmr) await this.completeVectors(collectionId, hydrated, signal);
     const selected = selectResults(hydrated, request);
     const response: SearchResponse = {
@@ -242,11 +239,11 @@ export class CollectionSearch {
   }
 
   private async hydrate(
-    collectionId: string,
+    collection: CollectionRef,
     ranked: Ranked[],
   ): Promise<(Ranked & { text: string; chunk: ChunkRecord })[]> {
     const chunks = await this.deps.store.chunks(
-      collectionId,
+      collection,
       ranked.map((r) => r.id),
     );
     const byId = new Map(chunks.map((c) => [c.id, c]));
