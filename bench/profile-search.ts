@@ -1,6 +1,7 @@
 // Where a cache-miss search spends the service's CPU: runs the service under V8's sampling profiler
 // (`--cpu-prof`), drives one retrieval mode at c = 1, and prints the functions and files with the most self
 // time. Usage: tsx bench/profile-search.ts [--docs 1400] [--variants 4] [--duration 8] [--mode keyword]
+//   [--connections 1] [--cache-hit] (one repeated query: the cache-hit path)
 // The .cpuprofile is kept in bench/results/ (open it in Chrome DevTools for the call tree).
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,6 +24,8 @@ async function main() {
       duration: { type: 'string', default: '8' },
       mode: { type: 'string', default: 'keyword' },
       top: { type: 'string', default: '25' },
+      connections: { type: 'string', default: '1' },
+      'cache-hit': { type: 'boolean', default: false },
     },
   });
   console.log(`machine: ${machineLine(describeMachine())}`);
@@ -39,13 +42,14 @@ async function main() {
     await waitForKeywordIndex(service.url, ingested.chunks);
     const questions = [...new Set(corpus.queries.map((q) => q.text))];
     let counter = 0;
+    const nextQuery = () => (values['cache-hit'] ? questions[0]! : distinctQuestion(questions, counter++));
     const run = await runLoad({
-      name: `search ${values.mode}, cache miss, c=1`,
+      name: `search ${values.mode}, cache ${values['cache-hit'] ? 'hit' : 'miss'}, c=${values.connections}`,
       url: `${service.url}/v1/collections/${COLLECTION}/search`,
       method: 'POST',
       headers: { authorization: `Bearer ${stack.adminKey}`, 'content-type': 'application/json' },
-      body: () => JSON.stringify({ query: distinctQuestion(questions, counter++), mode: values.mode }),
-      connections: 1,
+      body: () => JSON.stringify({ query: nextQuery(), mode: values.mode }),
+      connections: Number(values.connections),
       durationS: Number(values.duration),
     });
     console.log(`${run.name}: ${run.rps} rps, p50 ${run.latencyMs.p50} ms, p99 ${run.latencyMs.p99} ms`);
