@@ -5,14 +5,16 @@ import { requireScope } from '../http/authenticate.js';
 import { parseBody, parseParams } from '../http/validate-request.js';
 import type { AnswerEvent, QuestionAnswerer } from '../answers/answer-question.js';
 import { CollectionParams } from './collection-routes.js';
-import { searchMode } from './search-routes.js';
+import type { RetrievalExperiment } from '../retrieval/retrieval-experiment.js';
+import { applyVariant } from '../retrieval/retrieval-experiment.js';
+import { modeDefault, searchMode, variantField, VariantHeaders, variantOf } from './search-routes.js';
 
 const AnswerBody = apiRegistry.register(
   'AnswerRequest',
   z.strictObject({
     question: z.string().trim().min(1).max(2000),
     topK: z.number().int().min(1).max(20).default(5),
-    mode: searchMode.default('hybrid'),
+    mode: searchMode.optional().openapi({ description: modeDefault }),
   }),
 );
 
@@ -39,6 +41,7 @@ const AnswerResponse = apiRegistry.register(
     degraded: z.array(z.string()).optional().openapi({
       description: 'What did not work: vector, llm_primary, llm_fallback, llm_stream_interrupted.',
     }),
+    variant: variantField,
   }),
 );
 
@@ -49,7 +52,11 @@ apiRegistry.registerPath({
     'A cited answer (scope: read). With `Accept: text/event-stream`: `token` events, an `error` event if the ' +
     'model breaks off, then one final `citations` event ({citations, mode, cached, degraded?}).',
   security: [{ [bearerAuth.name]: [] }],
-  request: { params: CollectionParams, body: { content: { 'application/json': { schema: AnswerBody } } } },
+  request: {
+    params: CollectionParams,
+    headers: VariantHeaders,
+    body: { content: { 'application/json': { schema: AnswerBody } } },
+  },
   responses: {
     200: {
       description: 'The answer with citations (JSON), or a server-sent event stream',
@@ -70,14 +77,21 @@ function writeEvent(res: Response, event: AnswerEvent): void {
 const wantsStream = (accept: string | undefined) =>
   accept !== undefined && accept.includes('text/event-stream');
 
-export function answerRoutes(answers: QuestionAnswerer): Router {
+export function answerRoutes(answers: QuestionAnswerer, experiment: RetrievalExperiment): Router {
   const router = Router();
   router.post('/v1/collections/:name/answer', requireScope('read'), async (req, res) => {
     const { name } = parseParams(CollectionParams, req.params);
-    const body = parseBody(AnswerBody, req);
-    const context = { apiKeyId: res.locals.apiKey?.id, requestId: res.locals.requestId };
+    const parsed = parseBody(AnswerBody, req);
+    const parameters = variantOf(experiment, req, res);
+    const body = { ...parsed, ...applyVariant(parameters, parsed) };
+    const context = {
+      apiKeyId: res.locals.apiKey?.id,
+      requestId: res.locals.requestId,
+      variant: parameters.variant,
+    };
     if (!wantsStream(req.get('accept'))) {
-      res.json(await answers.answer(name, body, { ...context, signal: res.locals.signal }));
+      const answer = await answers.answer(name, body, { ...context, signal: res.locals.signal });
+      res.json({ ...answer, variant: parameters.variant });
       return;
     }
 
