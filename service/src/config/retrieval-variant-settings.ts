@@ -38,15 +38,18 @@ const jsonText = z.string().transform((text, ctx): unknown => {
 
 /** RETRIEVAL_VARIANTS: JSON `{"name": {mode?, keywordWeight?, vectorWeight?, feedback?, mmrLambda?}}`. */
 export const retrievalVariantsSetting = jsonText.pipe(
-  z.record(z.string(), variantDefinition).superRefine((variants, ctx) => {
-    const names = Object.keys(variants);
-    for (const name of names.filter((n) => !VARIANT_NAME.test(n)))
-      ctx.addIssue({ code: 'custom', message: `"${name}": variant names are 1-32 of a-z, 0-9 and -` });
-    if (names.length > MAX_VARIANTS)
-      ctx.addIssue({ code: 'custom', message: `at most ${MAX_VARIANTS} variants (${names.length} given)` });
-    if (names.includes(CONTROL_VARIANT))
-      ctx.addIssue({ code: 'custom', message: '"control" is the defaults: do not define it' });
-  }),
+  z.record(z.string(), variantDefinition).superRefine(
+    (variants, ctx) => {
+      const names = Object.keys(variants);
+      for (const name of names.filter((n) => !VARIANT_NAME.test(n)))
+        ctx.addIssue({ code: 'custom', message: `"${name}": variant names are 1-32 of a-z, 0-9 and -` });
+      if (names.length > MAX_VARIANTS)
+        ctx.addIssue({ code: 'custom', message: `at most ${MAX_VARIANTS} variants (${names.length} given)` });
+      if (names.includes(CONTROL_VARIANT))
+        ctx.addIssue({ code: 'custom', message: '"control" is the defaults: do not define it' });
+    },
+    { when: (payload) => typeof payload.value === 'object' && payload.value !== null },
+  ),
 );
 
 export interface VariantShare {
