@@ -71,7 +71,9 @@ export function resolveVariant(
 }
 
 /** Every variant, control first; definitions in their configured order. */
-export function resolveVariants(definitions: Readonly<Record<string, VariantDefinition>>): RetrievalParameters[] {
+export function resolveVariants(
+  definitions: Readonly<Record<string, VariantDefinition>>,
+): RetrievalParameters[] {
   return [
     CONTROL_PARAMETERS,
     ...Object.entries(definitions).map(([name, definition]) => resolveVariant(name, definition)),

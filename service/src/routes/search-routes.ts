@@ -35,11 +35,14 @@ export const variantField = z.string().openapi({
 
 /** The optional request header that picks a variant (admin keys only). */
 export const VariantHeaders = z.object({
-  [VARIANT_HEADER.toLowerCase()]: z.string().optional().openapi({
-    description:
-      'Run under this retrieval experiment variant instead of the assigned one (admin keys only: 403 ' +
-      'otherwise; an unknown name is 400). For trying a variant before it gets traffic.',
-  }),
+  [VARIANT_HEADER.toLowerCase()]: z
+    .string()
+    .optional()
+    .openapi({
+      description:
+        'Run under this retrieval experiment variant instead of the assigned one (admin keys only: 403 ' +
+        'otherwise; an unknown name is 400). For trying a variant before it gets traffic.',
+    }),
 });
 
 /**

@@ -73,9 +73,9 @@ describe('retrieval experiment settings', () => {
     expect(problemsOf({ RETRIEVAL_VARIANT_ALLOCATION: 'control=50,typo=50' })).toEqual([
       'RETRIEVAL_VARIANT_ALLOCATION names "typo", which RETRIEVAL_VARIANTS does not define (defined: control)',
     ]);
-    expect(problemsOf({ RETRIEVAL_VARIANTS: '{"a":', RETRIEVAL_VARIANT_ALLOCATION: 'control=100' })).toEqual(
-      ['RETRIEVAL_VARIANTS: is not valid JSON'],
-    );
+    expect(problemsOf({ RETRIEVAL_VARIANTS: '{"a":', RETRIEVAL_VARIANT_ALLOCATION: 'control=100' })).toEqual([
+      'RETRIEVAL_VARIANTS: is not valid JSON',
+    ]);
   });
 
   it('keeps the number of variants (a metric label) bounded', () => {
