@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
 import { ConfigError, parseConfig } from '../../src/config/load-config.js';
-import { AppError } from '../../src/errors/app-error.js';
+import type { AppError } from '../../src/errors/app-error.js';
 import { HYBRID_DEFAULTS } from '../../src/ranking/hybrid-retrieval.js';
 import {
   applyVariant,
