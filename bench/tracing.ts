@@ -86,10 +86,11 @@ async function main() {
 
     // both sides run the image's preload; only the endpoint differs (the variables the SDK reads itself)
     const base = { ...stack.serviceEnv, OTEL_EXPORTER_OTLP_ENDPOINT: undefined };
-    untraced = await startBenchServer('service', base, [instrument]);
+    untraced = await startBenchServer('service', base, [], [instrument]);
     traced = await startBenchServer(
       'service',
       { ...base, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_SERVICE_NAME: 'slipway-bench' },
+      [],
       [instrument],
     );
     await Promise.all([
