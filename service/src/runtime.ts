@@ -7,6 +7,7 @@ import { createEmbedder } from './embeddings/create-embedder.js';
 import type { Config } from './config/config-schema.js';
 import { createApp, type AppDeps } from './app/create-app.js';
 import { ApiKeyStore } from './keys/api-key-store.js';
+import { KeyUsageCounter } from './keys/key-usage-counter.js';
 import { createMetrics } from './observability/metrics.js';
 import { QuestionAnswerer } from './answers/answer-question.js';
 import { createLlmAnswerer } from './answers/create-llm-answerer.js';
@@ -56,6 +57,7 @@ export async function createRuntime(
     chroma,
     redis,
     keys,
+    keyUsage: new KeyUsageCounter({ db, redis, redisKeyPrefix: config.REDIS_KEY_PREFIX, logger }),
     collections: new CollectionStore(db, chroma, (id) => keywordIndexes?.forget(id)),
     documents: new DocumentStore(db, chroma),
     embedder: createEmbedder(config, metrics),
@@ -83,6 +85,7 @@ export async function createRuntime(
     app,
     async close() {
       await audit.close();
+      await deps.keyUsage.flush();
       if (!overrides.db) await waitForQuietPool(db, Math.min(config.SHUTDOWN_TIMEOUT_MS, 5000));
       await Promise.allSettled([
         redis?.isOpen ? redis.quit() : Promise.resolve(),

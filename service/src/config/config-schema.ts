@@ -108,6 +108,7 @@ export const configShape = {
   KEYWORD_INDEX_MAX_CHUNKS: intInRange(0, 100_000_000).default(2_000_000),
   KEYWORD_INDEX_WARM_TIMEOUT_MS: intInRange(0, 600_000).default(30_000),
   API_KEY_CACHE_MS: intInRange(0, 60_000).default(2000),
+  MAX_CONCURRENT_STREAMS: intInRange(0, 100_000).default(64),
 } as const;
 
 export const configSchema = z.object(configShape);
@@ -305,6 +306,11 @@ export const settingDocs: Record<SettingName, Omit<SettingDoc, 'name'>> = {
     description:
       'How long a verified API key is trusted without asking Postgres: a key revoked elsewhere is refused within this time (at once in the process that revoked it). 0 disables the cache.',
     defaultText: '2000',
+  },
+  MAX_CONCURRENT_STREAMS: {
+    description:
+      'Streamed (SSE) answers one process serves at once; past it a stream request gets 503 `streams-at-capacity` with Retry-After at once. 0: no cap.',
+    defaultText: '64',
   },
 };
 

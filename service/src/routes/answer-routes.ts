@@ -3,6 +3,7 @@ import { apiRegistry, bearerAuth, problemResponses, z } from '../openapi/openapi
 import { toProblem } from '../errors/problem-mapping.js';
 import { requireScope } from '../http/authenticate.js';
 import { parseBody, parseParams } from '../http/validate-request.js';
+import type { StreamSlots } from '../http/stream-slots.js';
 import type { AnswerEvent, QuestionAnswerer } from '../answers/answer-question.js';
 import { CollectionParams } from './collection-routes.js';
 import { searchMode } from './search-routes.js';
@@ -47,7 +48,9 @@ apiRegistry.registerPath({
   path: '/v1/collections/{name}/answer',
   summary:
     'A cited answer (scope: read). With `Accept: text/event-stream`: `token` events, an `error` event if the ' +
-    'model breaks off, then one final `citations` event ({citations, mode, cached, degraded?}).',
+    'model breaks off, then one final `citations` event ({citations, mode, cached, degraded?}). When the ' +
+    'instance already serves MAX_CONCURRENT_STREAMS streams, a stream request gets 503 ' +
+    '`streams-at-capacity` with Retry-After at once.',
   security: [{ [bearerAuth.name]: [] }],
   request: { params: CollectionParams, body: { content: { 'application/json': { schema: AnswerBody } } } },
   responses: {
@@ -70,7 +73,7 @@ function writeEvent(res: Response, event: AnswerEvent): void {
 const wantsStream = (accept: string | undefined) =>
   accept !== undefined && accept.includes('text/event-stream');
 
-export function answerRoutes(answers: QuestionAnswerer): Router {
+export function answerRoutes(answers: QuestionAnswerer, streams: StreamSlots): Router {
   const router = Router();
   router.post('/v1/collections/:name/answer', requireScope('read'), async (req, res) => {
     const { name } = parseParams(CollectionParams, req.params);
@@ -80,6 +83,12 @@ export function answerRoutes(answers: QuestionAnswerer): Router {
       res.json(await answers.answer(name, body, { ...context, signal: res.locals.signal }));
       return;
     }
+
+    // A slot before any work: over the cap the answer is a prompt 503, never a stream left waiting.
+    const slot = streams.take();
+    if ('refusal' in slot) throw slot.refusal;
+    res.on('close', slot.release); // completion, failure and the client leaving all close the response
+    if (res.closed) slot.release(); // the client left before the listener was there (e.g. during the body)
 
     // A stream is exempt from the request deadline (its first token is bounded by LLM_ANSWER_BUDGET_MS,
     // kept below REQUEST_TIMEOUT_MS; the rest by LLM_TIMEOUT_MS); it stops when the client leaves.
