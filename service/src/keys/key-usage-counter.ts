@@ -51,6 +51,15 @@ return 1`;
 
 const readScript = `return redis.call('HMGET', KEYS[1], 'requests', 'tokens')`;
 
+interface UnsavedUsage {
+  keyId: string;
+  window: BudgetWindow;
+  requests: number;
+  tokens: number;
+  /** The upsert loop carrying these counts, while one runs. */
+  saving?: Promise<void>;
+}
+
 export interface KeyUsageCounterOptions {
   db: Pool;
   redis?: RedisConnection;
@@ -63,6 +72,8 @@ export interface KeyUsageCounterOptions {
 export class KeyUsageCounter {
   private readonly seeded = new Set<string>();
   private readonly pending = new Set<Promise<unknown>>();
+  /** Counted in Redis, not yet in Postgres: per Redis key (one key's window). */
+  private readonly unsaved = new Map<string, UnsavedUsage>();
   private redisFailing = false;
   private readonly now: () => Date;
 
@@ -85,10 +96,11 @@ export class KeyUsageCounter {
   async charge(keyId: string, budget: Budget, tokens: number, at = this.now()): Promise<void> {
     if (!(tokens > 0)) return;
     const window = budgetWindow(budget.period, at);
-    await this.inRedis((redis) =>
+    const counted = await this.inRedis((redis) =>
       redis.sendCommand(['EVAL', chargeScript, '1', this.redisKey(keyId, window), String(tokens)]),
     );
-    await this.track(this.upsert(keyId, window, 0, tokens));
+    if (counted !== undefined) this.writeThrough(keyId, window, 0, tokens);
+    else await this.track(this.upsert(keyId, window, 0, tokens)); // Postgres alone counts
   }
 
   /** The usage counted in the window containing `at`. */
@@ -110,6 +122,7 @@ export class KeyUsageCounter {
 
   /** Waits for the write-through to Postgres that is still under way (shutdown, tests). */
   async flush(): Promise<void> {
+    for (const [id, delta] of this.unsaved) delta.saving ??= this.track(this.save(id, delta)); // failed before
     while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
   }
 
@@ -139,7 +152,7 @@ export class KeyUsageCounter {
     keyId: string,
     window: BudgetWindow,
   ): Promise<void> {
-    await Promise.allSettled([...this.pending]); // this process's write-through first: Postgres is not behind it
+    await this.saved(key); // this process's own write-through first, so Postgres is not behind it
     const durable = await this.readPostgres(keyId, window);
     const expireAt = String(window.end.getTime() + REDIS_GRACE_MS);
     await redis.sendCommand([
@@ -190,11 +203,52 @@ export class KeyUsageCounter {
     );
   }
 
-  /** Records a Redis decision in Postgres without making the request wait; a failure is logged. */
+  /**
+   * Records a Redis decision in Postgres without making the request wait. Changes to one key's window are
+   * coalesced: at most one upsert per window is in flight, carrying everything counted since the last one, so
+   * a burst on a hot key costs Postgres a few writes, not one per request, and never floods the pool.
+   */
   private writeThrough(keyId: string, window: BudgetWindow, requests: number, tokens: number): void {
-    this.track(this.upsert(keyId, window, requests, tokens)).catch((error: unknown) => {
-      this.options.logger.warn({ err: error }, 'could not record key usage in postgres');
-    });
+    const id = this.redisKey(keyId, window);
+    let delta = this.unsaved.get(id);
+    if (!delta) {
+      delta = { keyId, window, requests: 0, tokens: 0 };
+      this.unsaved.set(id, delta);
+    }
+    delta.requests += requests;
+    delta.tokens += tokens;
+    delta.saving ??= this.track(this.save(id, delta));
+  }
+
+  private async save(id: string, delta: UnsavedUsage): Promise<void> {
+    try {
+      while (delta.requests > 0 || delta.tokens > 0) {
+        const { requests, tokens } = delta;
+        delta.requests = 0;
+        delta.tokens = 0;
+        try {
+          await this.upsert(delta.keyId, delta.window, requests, tokens);
+        } catch (error) {
+          // kept for the next change of this window (or the flush at shutdown) to carry
+          delta.requests += requests;
+          delta.tokens += tokens;
+          this.options.logger.warn({ err: error }, 'could not record key usage in postgres');
+          return;
+        }
+      }
+    } finally {
+      delta.saving = undefined;
+      if (delta.requests === 0 && delta.tokens === 0) this.unsaved.delete(id);
+    }
+  }
+
+  /** This process's write-through of one window, waited for at most `ms` (a seed must not stall). */
+  private async saved(id: string, ms = 1000): Promise<void> {
+    const saving = this.unsaved.get(id)?.saving;
+    if (!saving) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([saving, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
+    clearTimeout(timer);
   }
 
   private track<T>(work: Promise<T>): Promise<T> {
