@@ -71,6 +71,8 @@ export const ENVIRONMENTS: readonly EnvironmentRequirement[] = [
 ];
 
 const BOTH = ['staging', 'production'] as const;
+/** Ingestion (ingest.yml) runs in the un-gated ops environments. */
+const OPS = ['staging-ops', 'production-ops'] as const;
 /** The host's connection settings are also needed by the un-gated ops environments (status, unlock). */
 const HOST = ['staging', 'production', 'staging-ops', 'production-ops'] as const;
 
@@ -138,6 +140,23 @@ export const SETTINGS: readonly SettingRequirement[] = [
     required: false,
     purpose: 'JSON webhook (Slack, Teams, …) told about every deploy; the job summary is always written',
     example: '--body https://hooks.slack.com/services/…',
+  },
+  {
+    name: 'SLIPWAY_URL',
+    kind: 'variable',
+    environments: OPS,
+    required: false,
+    purpose: 'URL of the service the ingest workflow sends documents to (unset: ingestion is skipped)',
+    example: '--body https://{environment}.example.com',
+  },
+  {
+    name: 'SLIPWAY_INGEST_KEY',
+    kind: 'secret',
+    environments: OPS,
+    required: false,
+    purpose:
+      'API key with the ingest scope only, for the ingest workflow (npm run keys -- create --scopes ingest)',
+    example: '--body slw_…',
   },
   {
     name: 'DEPLOY_TARGET',

@@ -156,8 +156,12 @@ describe('permissions', () => {
       resolve: ['actions:read', 'contents:read'],
       staging: ['contents:read'],
       production: ['contents:read'],
+      'ingest-staging': ['contents:read'],
+      'ingest-production': ['contents:read'],
       rollback: ['contents:read'],
     },
+    // Ingestion talks to the service with its own key: the token only reads the repository.
+    'ingest.yml': { ingest: ['contents:read'] },
     // GitHub records the environment's Deployment itself: no job needs deployments:write.
     'deploy-environment.yml': { deploy: ['contents:read'], operate: ['contents:read'] },
     'release.yml': {
@@ -320,6 +324,56 @@ describe('deploy jobs', () => {
       'deploy-concurrency',
       'deploy-concurrency',
     ]);
+  });
+});
+
+describe('ingestion', () => {
+  const workflow = byName('ingest.yml');
+  const ingest = job(workflow, 'ingest');
+
+  it('runs after a deploy (workflow_call), by hand and on a schedule', () => {
+    expect(eventsOf(workflow.doc)).toEqual(['workflow_call', 'workflow_dispatch', 'schedule']);
+    const on = workflow.doc.on as Record<string, { inputs?: Record<string, unknown> } | unknown[]>;
+    const inputs = ['environment', 'folder', 'url-file', 'collection'];
+    expect(Object.keys((on.workflow_call as { inputs: object }).inputs)).toEqual(inputs);
+    expect(Object.keys((on.workflow_dispatch as { inputs: object }).inputs)).toEqual(inputs);
+    expect(on.schedule).toEqual([{ cron: expect.stringMatching(/^\S+ \S+ \* \* \*$/) }]);
+  });
+
+  it('uses the un-gated -ops environment, no Deployment record, one non-cancelling group per environment', () => {
+    expect(ingest.environment).toEqual({ name: '${{ matrix.environment }}-ops', deployment: false });
+    expect(ingest.concurrency).toEqual({
+      group: 'ingest-${{ matrix.environment }}',
+      'cancel-in-progress': false,
+    });
+    expect(String((ingest.strategy as { matrix: { environment: string } }).matrix.environment)).toContain(
+      '["staging", "production"]',
+    );
+  });
+
+  it('passes the ingest key only to the ingest action, from the environment secret', () => {
+    const steps = stepsOf(ingest);
+    const action = steps.find((step) => step.uses === './actions/ingest');
+    expect(action?.with).toMatchObject({
+      url: '${{ vars.SLIPWAY_URL }}',
+      'api-key': '${{ secrets.SLIPWAY_INGEST_KEY }}',
+    });
+    expect(String(action?.if)).toContain("steps.setup.outputs.ready == 'true'");
+    const keyUses = workflow.text.match(/secrets\.SLIPWAY_INGEST_KEY/g) ?? [];
+    // the action's input, and the set-up check that only learns whether the secret is set
+    expect(keyUses).toHaveLength(2);
+    expect(workflow.text).toContain("HAS_KEY: ${{ secrets.SLIPWAY_INGEST_KEY != '' }}");
+  });
+
+  it('deploy.yml ingests each environment after its deploy, without holding production back', () => {
+    const deploy = byName('deploy.yml');
+    for (const environment of ['staging', 'production']) {
+      const caller = job(deploy, `ingest-${environment}`);
+      expect(caller.uses).toBe('./.github/workflows/ingest.yml');
+      expect(caller.needs).toBe(environment);
+      expect(caller.with).toEqual({ environment });
+    }
+    expect(job(deploy, 'production').needs).toEqual(['resolve', 'staging']);
   });
 });
 

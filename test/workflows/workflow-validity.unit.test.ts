@@ -47,12 +47,13 @@ describe('workflow files', () => {
     ]);
   });
 
-  it('include ci, deploy, deploy-environment and release', () => {
+  it('include ci, deploy, deploy-environment, ingest and release', () => {
     expect(workflows).toEqual(
       expect.arrayContaining([
         '.github/workflows/ci.yml',
         '.github/workflows/deploy.yml',
         '.github/workflows/deploy-environment.yml',
+        '.github/workflows/ingest.yml',
         '.github/workflows/release.yml',
       ]),
     );

@@ -127,8 +127,8 @@ beforeAll(async () => {
   ];
   const full = (reviewers: boolean, refs: FakeEnvironment['refs'] = mainAndTags): FakeEnvironment => ({
     reviewers,
-    secrets: [...REQUIRED_SECRETS, 'DEPLOY_WEBHOOK_URL'],
-    variables: [...REQUIRED_VARIABLES, 'DEPLOY_PORT', 'DEPLOY_APP_DIR'],
+    secrets: [...REQUIRED_SECRETS, 'DEPLOY_WEBHOOK_URL', 'SLIPWAY_INGEST_KEY'],
+    variables: [...REQUIRED_VARIABLES, 'DEPLOY_PORT', 'DEPLOY_APP_DIR', 'SLIPWAY_URL'],
     refs,
   });
   const mainOnly = [{ name: 'main', type: 'branch' as const }];
