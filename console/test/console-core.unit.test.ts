@@ -77,9 +77,11 @@ describe('problems in words', () => {
 });
 
 describe('answer markers', () => {
-  it('maps an extractive answer’s [n] to citations[n - 1], and leaves unknown numbers as text', () => {
+  const cited = (...markers: number[]) => markers.map((marker) => ({ marker }));
+
+  it('maps each [n] to the first citation carrying marker n, and leaves unknown numbers as text', () => {
     const answer = 'First [1] second [2] and a stray [7].';
-    expect(answerSegments(answer, markerTargets(answer, 2, 'extractive'))).toEqual([
+    expect(answerSegments(answer, markerTargets(cited(1, 2)))).toEqual([
       { kind: 'text', text: 'First ' },
       { kind: 'marker', number: 1, citation: 0 },
       { kind: 'text', text: ' second ' },
@@ -88,14 +90,16 @@ describe('answer markers', () => {
     ]);
   });
 
-  it('maps a model’s passage numbers to citations in the order they first appear', () => {
-    const answer = 'A holds [3]. B holds [1, 3]. C holds [3].';
-    const targets = markerTargets(answer, 2, 'llm');
+  it('maps a model’s passage numbers by the citations’ markers, not by their order', () => {
+    const answer = 'A holds [3]. B holds [1][3]. C holds [3].';
+    const targets = markerTargets(cited(3, 1, 3));
     expect([...targets]).toEqual([
       [3, 0],
       [1, 1],
     ]);
     expect(answerSegments(answer, targets).filter((s) => s.kind === 'marker')).toEqual([
+      { kind: 'marker', number: 3, citation: 0 },
+      { kind: 'marker', number: 1, citation: 1 },
       { kind: 'marker', number: 3, citation: 0 },
       { kind: 'marker', number: 3, citation: 0 },
     ]);

@@ -3,7 +3,7 @@ import type pg from 'pg';
 import { MemoryCacheStore, RedisCacheStore, ServiceCache } from './caches/cache-store.js';
 import { CollectionStore } from './collections/collection-store.js';
 import { DocumentStore } from './documents/document-store.js';
-import { createEmbedder } from './embeddings/create-embedder.js';
+import { createEmbedder, createIngestEmbedder } from './embeddings/create-embedder.js';
 import type { Config } from './config/config-schema.js';
 import { createApp, type AppDeps } from './app/create-app.js';
 import { ApiKeyStore } from './keys/api-key-store.js';
@@ -49,6 +49,7 @@ export async function createRuntime(
     ? new KeywordIndexes(db, logger, { maxChunks: config.KEYWORD_INDEX_MAX_CHUNKS, metrics })
     : undefined;
   const audit = new QueryAuditWriter(db, logger);
+  const ingestEmbedder = createIngestEmbedder(config, metrics);
   const stores = {
     config,
     logger,
@@ -61,6 +62,7 @@ export async function createRuntime(
     collections: new CollectionStore(db, chroma, (id) => keywordIndexes?.forget(id)),
     documents: new DocumentStore(db, chroma),
     embedder: createEmbedder(config, metrics),
+    ingestEmbedder,
     cache,
     keywordIndexes,
   };
@@ -86,6 +88,7 @@ export async function createRuntime(
     async close() {
       await audit.close();
       await deps.keyUsage.flush();
+      await ingestEmbedder?.close();
       if (!overrides.db) await waitForQuietPool(db, Math.min(config.SHUTDOWN_TIMEOUT_MS, 5000));
       await Promise.allSettled([
         redis?.isOpen ? redis.quit() : Promise.resolve(),

@@ -34,6 +34,8 @@ function checkTarget(fromFile: string, target: string): string | undefined {
 
 const opsDocs = [
   path.join(root, 'docs/operations.md'),
+  path.join(root, 'docs/security.md'),
+  path.join(root, 'docs/adr/0010-untrusted-passages-in-llm-answers.md'),
   ...readdirSync(path.join(root, 'docs/runbooks'))
     .filter((f) => f.endsWith('.md') && f !== 'rollback.md')
     .map((f) => path.join(root, 'docs/runbooks', f)),

@@ -2,33 +2,16 @@
 export type AnswerSegment =
   { kind: 'text'; text: string } | { kind: 'marker'; number: number; citation: number };
 
-/** Bracket references as the service writes and reads them: "[1]", "[1, 3]", "[2-4]". */
-const reference = /\[(\d+(?:\s*[,;–-]\s*\d+)*)\]/g;
-
-function referencedNumbers(inner: string): number[] {
-  return inner.split(/\s*[,;]\s*/).flatMap((part) => {
-    const range = /^(\d+)\s*[–-]\s*(\d+)$/.exec(part);
-    if (!range) return /^\d+$/.test(part) ? [Number(part)] : [];
-    const [from, to] = [Number(range[1]), Number(range[2])];
-    return Array.from({ length: Math.max(0, Math.min(to - from + 1, 20)) }, (_, i) => from + i);
-  });
-}
-
 /**
- * Pure: which citation each marker number opens. An extractive answer numbers its citations: [n] is
- * citations[n - 1]. A model's answer numbers the passages it was given, and the service lists citations in
- * the order the references first appear, so the first new number is the first citation, and so on.
+ * Pure: which citation each marker number opens — the first citation that carries that `marker`. The service
+ * numbers markers for both kinds of answer (an extractive answer's [n] is its n-th quote, a model's [n] the
+ * n-th passage it was given) and removes markers that cite nothing before the answer is sent.
  */
-export function markerTargets(answer: string, citationCount: number, mode: string): Map<number, number> {
+export function markerTargets(citations: readonly { marker: number }[]): Map<number, number> {
   const targets = new Map<number, number>();
-  if (mode !== 'llm') {
-    for (let n = 1; n <= citationCount; n++) targets.set(n, n - 1);
-    return targets;
-  }
-  let next = 0;
-  for (const match of answer.matchAll(reference))
-    for (const n of referencedNumbers(match[1]!))
-      if (!targets.has(n) && next < citationCount) targets.set(n, next++);
+  citations.forEach((citation, index) => {
+    if (!targets.has(citation.marker)) targets.set(citation.marker, index);
+  });
   return targets;
 }
 

@@ -31,6 +31,8 @@ export interface Citation {
   start: number;
   end: number;
   quote: string;
+  /** The `[n]` in the answer text that cites this span. */
+  marker: number;
 }
 export interface DocumentInput {
   title?: string;
@@ -41,7 +43,14 @@ export interface DocumentInput {
 export type SearchMode = 'hybrid' | 'keyword' | 'vector' | 'mmr';
 export type AnswerEvent =
   | { type: 'token'; text: string }
-  | { type: 'citations'; citations: Citation[]; mode: string; cached: boolean; degraded?: string[] }
+  | {
+      type: 'citations';
+      citations: Citation[];
+      mode: string;
+      cached: boolean;
+      degraded?: string[];
+      fallbackReason?: string;
+    }
   | { type: 'error'; message: string };
 
 /** A failed call, already explained in words; `status` 0 means the service could not be reached. */

@@ -16,7 +16,9 @@ function describeAnswer(event: Extract<AnswerEvent, { type: 'citations' }>): str
   const how =
     event.mode === 'llm'
       ? 'Written by the language model from the passages below.'
-      : 'Quoted from your documents (extractive answer).';
+      : event.mode === 'extractive-fallback'
+        ? 'The language model’s answer cited none of the passages it was given, so this is quoted from your documents instead.'
+        : 'Quoted from your documents (extractive answer).';
   const degraded = event.degraded?.length ? ` Degraded: ${event.degraded.join(', ')}.` : '';
   return `${how}${event.cached ? ' From the cache.' : ''}${degraded}`;
 }
@@ -25,7 +27,6 @@ export function AskPanel({ api, collection, report, openSource }: PanelProps) {
   const [question, setQuestion] = useState('');
   const [answer, setAnswer] = useState('');
   const [citations, setCitations] = useState<Citation[]>([]);
-  const [mode, setMode] = useState('');
   const [note, setNote] = useState('');
   const [streaming, setStreaming] = useState(false);
 
@@ -33,7 +34,6 @@ export function AskPanel({ api, collection, report, openSource }: PanelProps) {
     event.preventDefault();
     setAnswer('');
     setCitations([]);
-    setMode('');
     setNote('');
     setStreaming(true);
     try {
@@ -42,7 +42,6 @@ export function AskPanel({ api, collection, report, openSource }: PanelProps) {
         if (part.type === 'token') setAnswer((text += part.text));
         else if (part.type === 'citations') {
           setCitations(part.citations);
-          setMode(part.mode);
           setNote(describeAnswer(part));
         } else setNote(part.message);
       }
@@ -75,7 +74,7 @@ export function AskPanel({ api, collection, report, openSource }: PanelProps) {
       </form>
       <h2 class="sub">Answer</h2>
       <p id="answer" class="answer" aria-live="polite" aria-busy={streaming}>
-        {answerSegments(answer, markerTargets(answer, citations.length, mode)).map((s) =>
+        {answerSegments(answer, markerTargets(citations)).map((s) =>
           s.kind === 'text' ? (
             s.text
           ) : (

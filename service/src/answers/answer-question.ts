@@ -7,7 +7,7 @@
 import type { Logger } from 'pino';
 import type { ServiceCache } from '../caches/cache-store.js';
 import type { Citation } from '../llm/cite-passages.js';
-import type { AnswerMode, LlmAnswerer } from '../llm/llm-answerer.js';
+import type { AnswerMode, LlmAnswerer, UncitedReason } from '../llm/llm-answerer.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { OutlineBlock } from '../text/document-outline.js';
 import { answerExtractively } from './answer-extractively.js';
@@ -28,12 +28,26 @@ export interface AnswerResponse {
   cached: boolean;
   /** What did not work: `vector` (retrieval), `llm_primary`, `llm_fallback`, `llm_stream_interrupted`. */
   degraded?: string[];
+  /** Mode 'extractive-fallback' only: why the model's answer was not used. */
+  fallbackReason?: UncitedReason;
 }
 
 export type AnswerEvent =
+  /**
+   * Not for clients: retrieval is done and an answer follows. A model's tokens are held until its first valid
+   * citation, so this tells the route to commit to a stream before the request deadline.
+   */
+  | { type: 'answering' }
   | { type: 'token'; text: string }
   | { type: 'error'; reason: string; message: string }
-  | { type: 'citations'; citations: Citation[]; mode: AnswerMode; cached: boolean; degraded?: string[] };
+  | {
+      type: 'citations';
+      citations: Citation[];
+      mode: AnswerMode;
+      cached: boolean;
+      degraded?: string[];
+      fallbackReason?: UncitedReason;
+    };
 
 export interface AnswerDeps {
   search: CollectionSearch;
@@ -64,6 +78,20 @@ const passagesOf = (retrieval: SearchResponse, outlines: ReadonlyMap<string, Out
 const withDegraded = <T extends object>(value: T, degraded: string[]): T & { degraded?: string[] } =>
   degraded.length > 0 ? { ...value, degraded } : value;
 
+/** What is cached of an answer: text, mode, citations, and the fallback reason when there is one. */
+const cachedAnswer = (answered: {
+  answer: string;
+  mode: AnswerMode;
+  citations: Citation[];
+  fallbackReason?: UncitedReason;
+}): CachedAnswer => {
+  const { answer, mode, citations, fallbackReason } = answered;
+  return fallbackReason ? { answer, mode, citations, fallbackReason } : { answer, mode, citations };
+};
+
+/** Part of every response cache key: cached answers of an older shape (no citation markers) are not reused. */
+const ANSWER_SHAPE = 2;
+
 export class QuestionAnswerer {
   constructor(private readonly deps: AnswerDeps) {}
 
@@ -86,11 +114,7 @@ export class QuestionAnswerer {
       ? await this.deps.llm.answer(request.question, passages, { signal: context.signal })
       : { ...answerExtractively(request.question, passages), mode: 'extractive' as const, degraded: [] };
     const degraded = [...(retrieval.degraded ?? []), ...(answered.degraded ?? [])];
-    const answer: CachedAnswer = {
-      answer: answered.answer,
-      mode: answered.mode,
-      citations: answered.citations,
-    };
+    const answer = cachedAnswer(answered);
     if (degraded.length === 0) this.store(key, answer);
     this.finish(collection, request, context, started, answer, false);
     return withDegraded({ ...answer, cached: false }, degraded);
@@ -105,7 +129,8 @@ export class QuestionAnswerer {
     if (hit) {
       this.finish(collection, request, context, started, hit, true);
       if (hit.answer) yield { type: 'token', text: hit.answer };
-      yield { type: 'citations', citations: hit.citations, mode: hit.mode, cached: true };
+      const { answer: _text, ...final } = hit;
+      yield { type: 'citations', ...final, cached: true };
       return;
     }
     const retrieval = await this.deps.search.searchIn(
@@ -133,6 +158,7 @@ export class QuestionAnswerer {
       );
       return;
     }
+    yield { type: 'answering' };
     let interrupted = false;
     for await (const event of this.deps.llm.stream(request.question, passages, { signal: context.signal })) {
       if (event.type === 'token') {
@@ -142,13 +168,11 @@ export class QuestionAnswerer {
         yield { type: 'error', reason: event.reason, message: event.message };
       } else {
         degraded.push(...(event.degraded ?? []));
-        const answer: CachedAnswer = { answer: event.answer, mode: event.mode, citations: event.citations };
+        const answer = cachedAnswer(event);
         if (degraded.length === 0 && !interrupted) this.store(key, answer);
         this.finish(collection, request, context, started, answer, false);
-        yield withDegraded(
-          { type: 'citations' as const, citations: event.citations, mode: event.mode, cached: false },
-          degraded,
-        );
+        const { answer: _text, ...final } = answer;
+        yield withDegraded({ type: 'citations' as const, ...final, cached: false }, degraded);
       }
     }
   }
@@ -171,7 +195,12 @@ export class QuestionAnswerer {
       'response',
       collection.id,
       collection.version,
-      requestDigest({ question: request.question.trim(), topK: request.topK, mode: request.mode }),
+      requestDigest({
+        question: request.question.trim(),
+        topK: request.topK,
+        mode: request.mode,
+        shape: ANSWER_SHAPE,
+      }),
     );
   }
 

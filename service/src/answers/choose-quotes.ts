@@ -1,4 +1,4 @@
-import type { Citation } from '../llm/cite-passages.js';
+import type { CitedSpan } from '../llm/cite-passages.js';
 import { ENGLISH_STOPWORDS, stemWord, tokenizeWords } from '../text/analyze-text.js';
 import type { QuotableUnit } from './quotable-units.js';
 
@@ -86,7 +86,7 @@ export function chooseQuotes(
   question: string,
   units: readonly QuotableUnit[],
   options: QuoteChoiceOptions = {},
-): Citation[] {
+): CitedSpan[] {
   const maxSentences = options.maxSentences ?? 3;
   const minCoverage = options.minCoverage ?? 0.2;
   const maxPassages = options.maxPassages ?? 5;

@@ -60,5 +60,12 @@ export function createLlmAnswerer(config: Config, metrics: Metrics, logger: Logg
         { endpoint: name, reason: error.reason, err: error },
         'LLM endpoint failed; trying the next',
       ),
+    onCitationCheck: (name, { dropped, rejected }) =>
+      logger.warn(
+        { endpoint: name, droppedMarkers: dropped, rejected },
+        rejected
+          ? 'LLM answer had no valid citation; answered extractively instead'
+          : 'LLM answer cited passages it was not given; those markers were dropped',
+      ),
   });
 }

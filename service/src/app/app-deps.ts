@@ -28,6 +28,8 @@ export interface AppDeps {
   collections: CollectionStore;
   documents: DocumentStore;
   embedder: Embedder;
+  /** Ingest's embedder when it is not `embedder`: the hashing embedder in worker threads (EMBED_WORKERS). */
+  ingestEmbedder?: Embedder;
   cache: ServiceCache;
   search: CollectionSearch;
   /** Absent when KEYWORD_INDEX_ENABLED=false. */

@@ -88,6 +88,7 @@ export const configShape = {
   EMBEDDINGS_API_KEY: z.string().min(1).optional(),
   EMBEDDINGS_MODEL: z.string().min(1).default('text-embedding-3-small'),
   EMBEDDINGS_TIMEOUT_MS: intInRange(100, 120_000).default(10_000),
+  EMBED_WORKERS: intInRange(0, 64).optional(),
   LLM_URL: url(['http', 'https']).optional(),
   LLM_API_KEY: z.string().min(1).optional(),
   LLM_MODEL: z.string().min(1).default('gpt-4o-mini'),
@@ -237,6 +238,11 @@ export const settingDocs: Record<SettingName, Omit<SettingDoc, 'name'>> = {
   EMBEDDINGS_TIMEOUT_MS: {
     description: 'Timeout of one embeddings request (retried with back-off).',
     defaultText: '10000',
+  },
+  EMBED_WORKERS: {
+    description:
+      "Worker threads that compute hashing embeddings for ingest, off the event loop (0 = in the request's own thread). Not used with EMBEDDINGS_PROVIDER=openai.",
+    defaultText: 'min(CPU cores − 1, 2)',
   },
   LLM_URL: {
     description:

@@ -7,9 +7,6 @@ import { inTransaction } from '../stores/postgres-pool.js';
 import { readOutline, type OutlineBlock, type StoredOutline } from '../text/document-outline.js';
 import { OrphanVectorSweeper } from './orphan-vector-sweeper.js';
 
-/** Vectors per Chroma add call. */
-const CHROMA_ADD_SLICE = 500;
-
 /** A document's own fields, as stored: `text` is the normalised text every offset refers to. */
 interface DocumentFields {
   id: string;
@@ -20,11 +17,19 @@ interface DocumentFields {
   sha256: string;
 }
 
-/** A document ready to store: its fields, its outline, its chunks and their vectors. */
+/** A document ready to store: its fields, its outline and its chunks (their vectors come separately). */
 export interface PreparedDocument extends DocumentFields {
   outline: StoredOutline;
-  chunks: { ordinal: number; text: string; start: number; end: number; embedding: number[] }[];
+  chunks: { ordinal: number; text: string; start: number; end: number }[];
 }
+
+/**
+ * The vectors of the documents' chunks — document by document, chunk by chunk — in consecutive slices, each
+ * slice one Chroma add. They may still be being computed while earlier slices are written.
+ */
+export type VectorSlices = AsyncIterable<number[][]>;
+
+type Duplicates = Map<string, { id: string; chunks: number }>;
 
 /** A stored document as the API returns it. */
 export interface StoredDocument extends DocumentFields {
@@ -60,11 +65,19 @@ export function chromaMetadata(documentId: string, metadata: Record<string, unkn
 
 /**
  * Documents and chunks across Postgres and Chroma. Every write holds the collection row lock, writes
- * Postgres inside a transaction, writes Chroma, and only then commits — so a Chroma failure rolls the
- * whole write back (503) and readers never see a document without its vectors. Vectors of a write that did
+ * Postgres inside a transaction, writes Chroma (an ingest's Chroma adds go on while its rows are inserted and
+ * while its later vectors are still being computed), and only then commits — so a failure of either store, or
+ * of the embedding, rolls the whole write back and readers never see a document without its vectors. Vectors of a write that did
  * not commit are swept in the background (OrphanVectorSweeper); only a crash of the process between the Chroma
  * write and the commit leaves vectors without rows, and `reconcile` finds and removes those.
  */
+/** Waits for both to settle (neither is left running on a failure), then fails with the first failure. */
+async function settleBoth(a: Promise<unknown>, b: Promise<unknown>): Promise<void> {
+  const [first, second] = await Promise.allSettled([a, b]);
+  if (first.status === 'rejected') throw first.reason;
+  if (second.status === 'rejected') throw second.reason;
+}
+
 export class DocumentStore {
   readonly sweeper: OrphanVectorSweeper;
 
@@ -89,109 +102,140 @@ export class DocumentStore {
 
   /**
    * Stores new documents in both stores, all or nothing. Documents whose content is already in the collection
-   * (a concurrent ingest may have won) are returned in `duplicates` instead of stored.
+   * (a concurrent ingest may have won) are returned in `duplicates` instead of stored. `vectors` covers every
+   * chunk of `documents`; a failure to produce one (an embedding error, an abandoned request) is a failure of
+   * the write.
    */
   async insert(
     collection: CollectionRef,
     documents: PreparedDocument[],
-  ): Promise<{ stored: string[]; duplicates: Map<string, { id: string; chunks: number }> }> {
+    vectors: VectorSlices,
+  ): Promise<{ stored: string[]; duplicates: Duplicates }> {
     if (documents.length === 0) return { stored: [], duplicates: new Map() };
     const chromaCollection = await this.chroma.collection(collection.id);
-    let sentToChroma: string[] = [];
+    const sentToChroma: string[] = [];
     try {
-      return await this.insertInTransaction(collection, documents, chromaCollection, (ids) => {
-        sentToChroma = ids;
+      return await inTransaction(this.db, async (client) => {
+        const { fresh, duplicates } = await this.lockAndSortOut(client, collection.id, documents);
+        if (fresh.length === 0) return { stored: [], duplicates };
+        // rows and vectors at once: the rows need no vectors, and the vectors need no rows
+        await settleBoth(
+          this.insertRows(client, collection.id, fresh),
+          this.addVectors(
+            chromaCollection,
+            documents,
+            new Set(fresh.map((d) => d.id)),
+            vectors,
+            sentToChroma,
+          ),
+        );
+        await client.query(`UPDATE collections SET version = version + 1 WHERE id = $1`, [collection.id]);
+        return { stored: fresh.map((d) => d.id), duplicates };
       });
     } catch (error) {
+      // from the first add until the commit, a failure leaves vectors to sweep
       await this.sweeper.forget(collection.id, sentToChroma);
       throw error;
     }
   }
 
-  private insertInTransaction(
-    collection: CollectionRef,
+  /** Takes the collection row lock; splits `documents` into fresh ones and ones whose content is stored. */
+  private async lockAndSortOut(
+    client: pg.PoolClient,
+    collectionId: string,
     documents: PreparedDocument[],
-    chromaCollection: Collection,
-    sendingToChroma: (ids: string[]) => void,
-  ): Promise<{ stored: string[]; duplicates: Map<string, { id: string; chunks: number }> }> {
-    return inTransaction(this.db, async (client) => {
-      await client.query(`SELECT 1 FROM collections WHERE id = $1 FOR UPDATE`, [collection.id]);
-      const existing = await client.query<{ id: string; sha256: string; chunk_count: number }>(
-        `SELECT id, sha256, chunk_count FROM documents WHERE collection_id = $1 AND (sha256 = ANY($2::text[]) OR id = ANY($3::text[]))`,
-        [collection.id, documents.map((d) => d.sha256), documents.map((d) => d.id)],
-      );
-      const duplicates = new Map<string, { id: string; chunks: number }>();
-      for (const row of existing.rows) duplicates.set(row.sha256, { id: row.id, chunks: row.chunk_count });
-      const takenIds = new Map(existing.rows.map((r) => [r.id, r.sha256]));
-      const fresh = documents.filter((d) => !duplicates.has(d.sha256));
-      for (const d of fresh) {
-        if (takenIds.has(d.id)) {
-          throw conflict(
-            `Document "${d.id}" already exists with different content; delete it first to replace it.`,
-          );
-        }
-      }
-      if (fresh.length === 0) return { stored: [], duplicates };
-
-      await client.query(
-        `INSERT INTO documents (collection_id, id, title, source, metadata, text, sha256, chunk_count, outline)
-         SELECT $1, d.id, d.title, d.source, d.metadata, d.text, d.sha256, d.chunk_count, d.outline
-           FROM jsonb_to_recordset($2::jsonb)
-             AS d(id text, title text, source text, metadata jsonb, text text, sha256 text, chunk_count int,
-                  outline jsonb)`,
-        [
-          collection.id,
-          JSON.stringify(
-            fresh.map((d) => ({
-              id: d.id,
-              title: d.title,
-              source: d.source,
-              metadata: d.metadata,
-              text: d.text,
-              sha256: d.sha256,
-              chunk_count: d.chunks.length,
-              outline: d.outline,
-            })),
-          ),
-        ],
-      );
-      const chunkRows = fresh.flatMap((d) =>
-        d.chunks.map((c) => ({
-          id: chunkId(d.id, c.ordinal),
-          document_id: d.id,
-          ordinal: c.ordinal,
-          text: c.text,
-          start_offset: c.start,
-          end_offset: c.end,
-        })),
-      );
-      await client.query(
-        `INSERT INTO chunks (collection_id, id, document_id, ordinal, text, start_offset, end_offset)
-         SELECT $1, c.id, c.document_id, c.ordinal, c.text, c.start_offset, c.end_offset
-           FROM jsonb_to_recordset($2::jsonb)
-             AS c(id text, document_id text, ordinal int, text text, start_offset int, end_offset int)`,
-        [collection.id, JSON.stringify(chunkRows)],
-      );
-      await client.query(`UPDATE collections SET version = version + 1 WHERE id = $1`, [collection.id]);
-
-      const ids = fresh.flatMap((d) => d.chunks.map((c) => chunkId(d.id, c.ordinal)));
-      // from here until the commit, a failure leaves vectors to sweep
-      sendingToChroma(ids);
-      const embeddings = fresh.flatMap((d) => d.chunks.map((c) => c.embedding));
-      const metadatas = fresh.flatMap((d) => d.chunks.map(() => chromaMetadata(d.id, d.metadata)));
-      // in slices, each with its own deadline: a large document is many calls, not one call over the deadline
-      for (let i = 0; i < ids.length; i += CHROMA_ADD_SLICE) {
-        const slice = { start: i, end: i + CHROMA_ADD_SLICE };
-        await this.chroma.call(() =>
-          chromaCollection.add({
-            ids: ids.slice(slice.start, slice.end),
-            embeddings: embeddings.slice(slice.start, slice.end),
-            metadatas: metadatas.slice(slice.start, slice.end),
-          }),
+  ): Promise<{ fresh: PreparedDocument[]; duplicates: Duplicates }> {
+    await client.query(`SELECT 1 FROM collections WHERE id = $1 FOR UPDATE`, [collectionId]);
+    const existing = await client.query<{ id: string; sha256: string; chunk_count: number }>(
+      `SELECT id, sha256, chunk_count FROM documents WHERE collection_id = $1 AND (sha256 = ANY($2::text[]) OR id = ANY($3::text[]))`,
+      [collectionId, documents.map((d) => d.sha256), documents.map((d) => d.id)],
+    );
+    const duplicates: Duplicates = new Map();
+    for (const row of existing.rows) duplicates.set(row.sha256, { id: row.id, chunks: row.chunk_count });
+    const takenIds = new Map(existing.rows.map((r) => [r.id, r.sha256]));
+    const fresh = documents.filter((d) => !duplicates.has(d.sha256));
+    for (const d of fresh) {
+      if (takenIds.has(d.id)) {
+        throw conflict(
+          `Document "${d.id}" already exists with different content; delete it first to replace it.`,
         );
       }
-      return { stored: fresh.map((d) => d.id), duplicates };
-    });
+    }
+    return { fresh, duplicates };
+  }
+
+  private async insertRows(client: pg.PoolClient, collectionId: string, fresh: PreparedDocument[]) {
+    await client.query(
+      `INSERT INTO documents (collection_id, id, title, source, metadata, text, sha256, chunk_count, outline)
+       SELECT $1, d.id, d.title, d.source, d.metadata, d.text, d.sha256, d.chunk_count, d.outline
+         FROM jsonb_to_recordset($2::jsonb)
+           AS d(id text, title text, source text, metadata jsonb, text text, sha256 text, chunk_count int,
+                outline jsonb)`,
+      [
+        collectionId,
+        JSON.stringify(
+          fresh.map((d) => ({
+            id: d.id,
+            title: d.title,
+            source: d.source,
+            metadata: d.metadata,
+            text: d.text,
+            sha256: d.sha256,
+            chunk_count: d.chunks.length,
+            outline: d.outline,
+          })),
+        ),
+      ],
+    );
+    const chunkRows = fresh.flatMap((d) =>
+      d.chunks.map((c) => ({
+        id: chunkId(d.id, c.ordinal),
+        document_id: d.id,
+        ordinal: c.ordinal,
+        text: c.text,
+        start_offset: c.start,
+        end_offset: c.end,
+      })),
+    );
+    await client.query(
+      `INSERT INTO chunks (collection_id, id, document_id, ordinal, text, start_offset, end_offset)
+       SELECT $1, c.id, c.document_id, c.ordinal, c.text, c.start_offset, c.end_offset
+         FROM jsonb_to_recordset($2::jsonb)
+           AS c(id text, document_id text, ordinal int, text text, start_offset int, end_offset int)`,
+      [collectionId, JSON.stringify(chunkRows)],
+    );
+  }
+
+  /**
+   * Adds the vectors of the fresh documents' chunks slice by slice, as the slices arrive; each add has its own
+   * deadline. Every id is recorded in `sent` before its add is sent (an add that fails may still be applied).
+   */
+  private async addVectors(
+    chromaCollection: Collection,
+    documents: PreparedDocument[],
+    fresh: ReadonlySet<string>,
+    vectors: VectorSlices,
+    sent: string[],
+  ): Promise<void> {
+    const chunks = documents.flatMap((d) => d.chunks.map((c) => ({ document: d, ordinal: c.ordinal })));
+    let offset = 0;
+    for await (const slice of vectors) {
+      const ids: string[] = [];
+      const embeddings: number[][] = [];
+      const metadatas: ReturnType<typeof chromaMetadata>[] = [];
+      slice.forEach((embedding, i) => {
+        const { document, ordinal } = chunks[offset + i]!;
+        if (!fresh.has(document.id)) return;
+        ids.push(chunkId(document.id, ordinal));
+        embeddings.push(embedding);
+        metadatas.push(chromaMetadata(document.id, document.metadata));
+      });
+      offset += slice.length;
+      if (ids.length === 0) continue;
+      sent.push(...ids);
+      await this.chroma.call(() => chromaCollection.add({ ids, embeddings, metadatas }));
+    }
+    if (offset !== chunks.length) throw new Error(`expected ${chunks.length} vectors, got ${offset}`);
   }
 
   /** A page of the collection's documents without their text, ordered by id, after `after` when given. */

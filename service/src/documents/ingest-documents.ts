@@ -7,7 +7,8 @@ import { chunkText, type ChunkOptions, type TextChunk } from '../text/chunk-text
 import { outlineOf } from '../text/document-outline.js';
 import type { DocumentFormat } from '../text/normalize-document.js';
 import { structureDocument, titleFromContent } from '../text/structure-text.js';
-import type { DocumentStore, PreparedDocument } from './document-store.js';
+import type { DocumentStore } from './document-store.js';
+import { EmbeddingPipeline } from './embedding-pipeline.js';
 
 export interface IngestInput {
   id?: string;
@@ -29,8 +30,6 @@ export interface IngestDeps {
   embedder: Embedder;
   metrics: Metrics;
   chunking?: ChunkOptions;
-  /** Texts per embedding request. */
-  embedBatchSize?: number;
 }
 
 /** What the ingest pipeline needs, taken from the app's dependencies (routes, CLI and `npm start` share it). */
@@ -38,13 +37,15 @@ export function ingestDepsOf(deps: {
   collections: CollectionStore;
   documents: DocumentStore;
   embedder: Embedder;
+  /** The embedder for ingest when it differs from the one for queries (the worker-thread pool). */
+  ingestEmbedder?: Embedder;
   metrics: Metrics;
   config: { CHUNK_SIZE: number; CHUNK_OVERLAP: number };
 }): IngestDeps & { collections: CollectionStore } {
   return {
     collections: deps.collections,
     documents: deps.documents,
-    embedder: deps.embedder,
+    embedder: deps.ingestEmbedder ?? deps.embedder,
     metrics: deps.metrics,
     chunking: { targetSize: deps.config.CHUNK_SIZE, overlap: deps.config.CHUNK_OVERLAP },
   };
@@ -102,8 +103,9 @@ function preparedFrom(
 }
 
 /**
- * Ingest: normalise → hash → skip content the collection already has (nothing re-embedded) → chunk → embed →
- * store in Postgres and Chroma atomically. Outcomes come back in input order.
+ * Ingest: normalise → hash → skip content the collection already has (nothing re-embedded) → chunk → embed and
+ * store in Postgres and Chroma atomically, the embedding of each slice of chunks overlapping the writes of the
+ * slice before it. Outcomes come back in input order.
  */
 export async function ingestDocuments(
   deps: IngestDeps,
@@ -136,26 +138,23 @@ export async function ingestDocuments(
   });
   refuseDuplicatesUnderNewIds(inputs, prepared, known, firstOfHash);
 
+  // embedding starts now and runs ahead of the writes, which wait for the collection's lock meanwhile
   const texts = toStore.flatMap((p) => p.chunks.map((c) => c.text));
-  const vectors = await embedInBatches(deps, texts, signal);
-  let next = 0;
-  const ready: PreparedDocument[] = toStore.map((p) => ({
-    ...p,
-    chunks: p.chunks.map((c) => ({ ...c, embedding: vectors[next++] as number[] })),
-  }));
-
+  const vectors = new EmbeddingPipeline(texts, (slice) => deps.embedder.embed(slice, signal));
   let stored: string[];
   let raced: Map<string, { id: string; chunks: number }>;
   try {
-    ({ stored, duplicates: raced } = await deps.documents.insert(collection, ready));
+    ({ stored, duplicates: raced } = await deps.documents.insert(collection, toStore, vectors));
   } catch (error) {
-    deps.metrics.ingestedDocuments.inc({ outcome: 'failed' }, ready.length);
+    deps.metrics.ingestedDocuments.inc({ outcome: 'failed' }, toStore.length);
     throw error;
+  } finally {
+    vectors.stop();
   }
   const storedSet = new Set(stored);
   deps.metrics.ingestedDocuments.inc({ outcome: 'stored' }, stored.length);
   deps.metrics.ingestedChunks.inc(
-    ready.filter((d) => storedSet.has(d.id)).reduce((n, d) => n + d.chunks.length, 0),
+    toStore.filter((d) => storedSet.has(d.id)).reduce((n, d) => n + d.chunks.length, 0),
   );
 
   return prepared.map((p, i) => {
@@ -194,13 +193,4 @@ function refuseDuplicatesUnderNewIds(
       );
     }
   });
-}
-
-async function embedInBatches(deps: IngestDeps, texts: string[], signal?: AbortSignal): Promise<number[][]> {
-  const size = deps.embedBatchSize ?? 64;
-  const out: number[][] = [];
-  for (let i = 0; i < texts.length; i += size) {
-    out.push(...(await deps.embedder.embed(texts.slice(i, i + size), signal)));
-  }
-  return out;
 }

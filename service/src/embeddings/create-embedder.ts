@@ -1,5 +1,7 @@
+import { availableParallelism } from 'node:os';
 import type { Config } from '../config/config-schema.js';
 import type { Metrics } from '../observability/metrics.js';
+import { createPooledHashingEmbedder, type PooledEmbedder } from './embed-worker-pool.js';
 import { createHashingEmbedder } from './hashing-embedder.js';
 import { embedderFromSingleText, type Embedder } from './embedder.js';
 import { OpenAIEmbedder } from './openai-embedder.js';
@@ -24,6 +26,22 @@ export function createEmbedder(config: Config, metrics: Metrics): Embedder {
     embedderFromSingleText(createHashingEmbedder({ dimension: config.EMBEDDINGS_DIMENSIONS })),
     metrics,
   );
+}
+
+/** Pure: EMBED_WORKERS when set, else one thread per core beyond the first, at most two. */
+export function embedWorkerCount(configured: number | undefined, cores: number): number {
+  return configured ?? Math.min(Math.max(cores - 1, 0), 2);
+}
+
+/**
+ * The embedder ingest uses when it is not the query embedder: the hashing embedder in worker threads
+ * (EMBED_WORKERS), measured like the others. Undefined for a remote model (its work is I/O) or 0 threads.
+ */
+export function createIngestEmbedder(config: Config, metrics: Metrics): PooledEmbedder | undefined {
+  const threads = embedWorkerCount(config.EMBED_WORKERS, availableParallelism());
+  if (config.EMBEDDINGS_PROVIDER !== 'hashing' || threads === 0) return undefined;
+  const pooled = createPooledHashingEmbedder({ threads, dimension: config.EMBEDDINGS_DIMENSIONS });
+  return { ...pooled, ...measured('hashing', pooled, metrics) };
 }
 
 function measured(provider: string, inner: Embedder, metrics: Metrics): Embedder {

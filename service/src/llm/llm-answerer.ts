@@ -9,13 +9,13 @@ import {
   breakerStateReporter,
   type CircuitBreakerOptions,
 } from '../openai-client/circuit-breaker.js';
+import { buildCitingPrompt, type AnswerPassage, type Citation, type CitingPrompt } from './cite-passages.js';
 import {
-  buildCitingPrompt,
-  citationsFromAnswer,
-  type AnswerPassage,
-  type Citation,
-  type CitingPrompt,
-} from './cite-passages.js';
+  CitedStreamGuard,
+  checkCitedAnswer,
+  type CheckedAnswer,
+  type UncitedReason,
+} from './check-cited-answer.js';
 import { ModelError, isModelError, type ModelErrorReason } from '../errors/model-error.js';
 
 export interface ExtractiveAnswer {
@@ -49,9 +49,20 @@ export interface LlmAnswererOptions<P extends AnswerPassage = AnswerPassage> {
   metrics?: Pick<Metrics, 'llmErrors'>;
   /** Told whenever an endpoint is skipped or fails and the next one is tried (for logging). */
   onEndpointFailure?: (endpoint: string, error: ModelError) => void;
+  /**
+   * Told when the answer check dropped citations (markers of passages the model was not given) or rejected
+   * an answer left without any (for logging: often a sign of instructions hidden in a document).
+   */
+  onCitationCheck?: (endpoint: string, check: { dropped: number[]; rejected?: UncitedReason }) => void;
 }
 
-export type AnswerMode = 'llm' | 'extractive';
+/**
+ * `llm`: the model's answer, every citation checked. `extractive`: quoted from the passages (no model
+ * configured, or every endpoint failed: see `degraded`). `extractive-fallback`: the model answered but its
+ * answer had no valid citation (`fallbackReason`), so the extractive answer was given instead.
+ */
+export type AnswerMode = 'llm' | 'extractive' | 'extractive-fallback';
+export type { UncitedReason };
 
 export interface Answer {
   answer: string;
@@ -65,13 +76,15 @@ export interface Answer {
   /** The endpoint that answered (mode 'llm'). */
   endpoint?: string;
   usage?: ChatUsage;
+  /** Why the model's answer was replaced (mode 'extractive-fallback'). */
+  fallbackReason?: UncitedReason;
 }
 
 export type AnswerStreamEvent =
   | { type: 'token'; text: string }
   /** The model stream broke after tokens were sent; a `citations` event still follows. */
   | { type: 'error'; reason: ModelErrorReason; message: string }
-  /** Always the last event. `answer` is the full text that was streamed. */
+  /** Always the last event. `answer` is the full text that was streamed (all `token` events together). */
   | {
       type: 'citations';
       answer: string;
@@ -79,6 +92,7 @@ export type AnswerStreamEvent =
       mode: AnswerMode;
       degraded?: string[];
       endpoint?: string;
+      fallbackReason?: UncitedReason;
     };
 
 export interface AnswerRequestOptions {
@@ -92,20 +106,19 @@ export class LlmAnswerer<P extends AnswerPassage = AnswerPassage> {
 
   async answer(question: string, passages: P[], request: AnswerRequestOptions = {}): Promise<Answer> {
     const degraded: string[] = [];
+    let rejected: UncitedReason | undefined;
     if (passages.length > 0) {
       const budget = new AnswerBudget(this.options.budgetMs ?? 20_000, request.signal);
       try {
-        const answer = await this.answerWithModels(passages, question, request, budget, degraded);
-        if (answer) return answer;
+        const outcome = await this.answerWithModels(passages, question, request, budget, degraded);
+        if (typeof outcome === 'object') return outcome;
+        rejected = outcome;
       } finally {
         budget.stop();
       }
     }
     const extractive = await this.options.extractive(question, passages);
-    return withDegraded(
-      { answer: extractive.answer, citations: extractive.citations, mode: 'extractive' },
-      degraded,
-    );
+    return withDegraded(extractiveAnswer(extractive, rejected), degraded);
   }
 
   /**
@@ -120,8 +133,9 @@ export class LlmAnswerer<P extends AnswerPassage = AnswerPassage> {
     request: AnswerRequestOptions = {},
   ): AsyncGenerator<AnswerStreamEvent, void, void> {
     const degraded: string[] = [];
+    let rejected: UncitedReason | undefined;
     if (passages.length > 0) {
-      const prompt = buildCitingPrompt(question, passages, this.options.maxContextChars);
+      const prompt = buildCitingPrompt(question, passages, { maxContextChars: this.options.maxContextChars });
       const budget = new AnswerBudget(this.options.budgetMs ?? 20_000, request.signal);
       try {
         for (const endpoint of this.endpoints()) {
@@ -131,6 +145,10 @@ export class LlmAnswerer<P extends AnswerPassage = AnswerPassage> {
           }
           const outcome = yield* this.streamFrom(endpoint, prompt, request, budget, degraded);
           if (outcome === 'done') return;
+          if (outcome !== 'next') {
+            rejected = outcome;
+            break;
+          }
         }
       } finally {
         budget.stop();
@@ -138,10 +156,7 @@ export class LlmAnswerer<P extends AnswerPassage = AnswerPassage> {
     }
     const extractive = await this.options.extractive(question, passages);
     if (extractive.answer) yield { type: 'token', text: extractive.answer };
-    yield withDegraded(
-      { type: 'citations', answer: extractive.answer, citations: extractive.citations, mode: 'extractive' },
-      degraded,
-    );
+    yield withDegraded({ type: 'citations', ...extractiveAnswer(extractive, rejected) }, degraded);
   }
 
   private async answerWithModels(
@@ -150,8 +165,8 @@ export class LlmAnswerer<P extends AnswerPassage = AnswerPassage> {
     request: AnswerRequestOptions,
     budget: AnswerBudget,
     degraded: string[],
-  ): Promise<Answer | undefined> {
-    const prompt = buildCitingPrompt(question, passages, this.options.maxContextChars);
+  ): Promise<Answer | UncitedReason | undefined> {
+    const prompt = buildCitingPrompt(question, passages, { maxContextChars: this.options.maxContextChars });
     for (const { client, breaker } of this.endpoints()) {
       if (budget.exhausted) {
         this.endpointFailed(client.endpoint, budget.error(client.endpoint), degraded);
@@ -167,11 +182,15 @@ export class LlmAnswerer<P extends AnswerPassage = AnswerPassage> {
           () => !request.signal?.aborted, // everything but the caller leaving counts against the endpoint
           client.endpoint,
         );
+        const checked = checkCitedAnswer(completion.content, prompt.included);
+        this.reportCheck(client.endpoint, checked);
+        // An uncited answer goes to the extractive answerer, not to the next model: the endpoint worked.
+        if (checked.rejected) return checked.rejected;
         return withDegraded(
           {
-            answer: completion.content,
+            answer: checked.answer,
             mode: 'llm' as const,
-            citations: citationsFromAnswer(completion.content, prompt.included),
+            citations: checked.citations,
             endpoint: client.endpoint,
             usage: completion.usage,
           },
@@ -184,25 +203,31 @@ export class LlmAnswerer<P extends AnswerPassage = AnswerPassage> {
     return undefined;
   }
 
+  /**
+   * One endpoint's stream through the answer check (CitedStreamGuard): nothing is sent until the first valid
+   * citation, so an answer rejected at the end was never shown and the extractive answer replaces it whole.
+   * 'next': the endpoint failed before anything was sent. An UncitedReason: the model answered without a
+   * valid citation.
+   */
   private async *streamFrom(
     { client, breaker }: LlmEndpoint,
     prompt: CitingPrompt,
     request: AnswerRequestOptions,
     budget: AnswerBudget,
     degraded: string[],
-  ): AsyncGenerator<AnswerStreamEvent, 'done' | 'next', void> {
+  ): AsyncGenerator<AnswerStreamEvent, 'done' | 'next' | UncitedReason, void> {
     const permit = breaker.tryAcquire();
     if (!permit) {
       this.endpointFailed(client.endpoint, breakerOpen(client.endpoint), degraded);
       return 'next';
     }
-    let text = '';
-    const citations = (): AnswerStreamEvent =>
+    const guard = new CitedStreamGuard(prompt.included);
+    const citations = (checked: CheckedAnswer): AnswerStreamEvent =>
       withDegraded(
         {
           type: 'citations',
-          answer: text,
-          citations: citationsFromAnswer(text, prompt.included),
+          answer: checked.answer,
+          citations: checked.citations,
           mode: 'llm',
           endpoint: client.endpoint,
         },
@@ -212,34 +237,45 @@ export class LlmAnswerer<P extends AnswerPassage = AnswerPassage> {
       for await (const event of client.stream(prompt.messages, { ...request, signal: budget.signal })) {
         if (event.type !== 'delta') continue;
         budget.stop(); // the budget bounds the wait for a first token; the stream has its own timeout
-        text += event.text;
-        yield { type: 'token', text: event.text };
+        const released = guard.push(event.text);
+        if (released) yield { type: 'token', text: released };
       }
-      if (text.trim() === '') throw emptyAnswer(client.endpoint);
+      if (guard.text.trim() === '') throw emptyAnswer(client.endpoint);
       permit.success();
-      yield citations();
+      const checked = guard.finish();
+      this.reportCheck(client.endpoint, checked);
+      if (checked.rest) yield { type: 'token', text: checked.rest };
+      if (checked.citations.length === 0) return checked.rejected ?? 'no_citation';
+      yield citations(checked);
       return 'done';
     } catch (error) {
       const failure = budget.explain(error, client.endpoint);
       if (failure.reason === 'aborted') throw failure;
       permit.failure();
-      if (text === '') {
+      if (!guard.releasedAny) {
         this.endpointFailed(client.endpoint, failure, degraded);
         return 'next';
       }
       // Tokens already went out: re-asking would repeat them. End with what was received.
       degraded.push('llm_stream_interrupted');
       this.options.onEndpointFailure?.(client.endpoint, failure);
+      const checked = guard.finish();
+      if (checked.rest) yield { type: 'token', text: checked.rest };
       yield {
         type: 'error',
         reason: failure.reason,
         message: 'The answer was interrupted before it was complete.',
       };
-      yield citations();
+      yield citations(checked);
       return 'done';
     } finally {
       permit.release(); // no-op once settled; frees a half-open probe if the consumer left early
     }
+  }
+
+  private reportCheck(endpoint: string, checked: CheckedAnswer): void {
+    if (checked.dropped.length === 0 && !checked.rejected) return;
+    this.options.onCitationCheck?.(endpoint, { dropped: checked.dropped, rejected: checked.rejected });
   }
 
   private endpoints(): LlmEndpoint[] {
@@ -297,6 +333,17 @@ class AnswerBudget {
     if (failure.reason === 'aborted' && !this.caller?.aborted && this.exhausted) return this.error(endpoint);
     return failure;
   }
+}
+
+/** The extractive answer as an Answer: mode 'extractive', or 'extractive-fallback' when it replaces an uncited one. */
+function extractiveAnswer(
+  extractive: ExtractiveAnswer,
+  rejected: UncitedReason | undefined,
+): Pick<Answer, 'answer' | 'citations' | 'mode' | 'fallbackReason'> {
+  const { answer, citations } = extractive;
+  return rejected
+    ? { answer, citations, mode: 'extractive-fallback', fallbackReason: rejected }
+    : { answer, citations, mode: 'extractive' };
 }
 
 function emptyAnswer(endpoint: string): ModelError {

@@ -6,12 +6,12 @@ import { parseBody, parseParams } from '../http/validate-request.js';
 import type { StreamSlots } from '../http/stream-slots.js';
 import type { AnswerEvent, QuestionAnswerer } from '../answers/answer-question.js';
 import { CollectionParams } from './collection-routes.js';
-import { searchMode } from './search-routes.js';
+import { queryText, searchMode } from './search-routes.js';
 
 const AnswerBody = apiRegistry.register(
   'AnswerRequest',
   z.strictObject({
-    question: z.string().trim().min(1).max(2000),
+    question: queryText(),
     topK: z.number().int().min(1).max(20).default(5),
     mode: searchMode.default('hybrid'),
   }),
@@ -26,6 +26,9 @@ const Citation = apiRegistry.register(
       start: z.number().int(),
       end: z.number().int(),
       quote: z.string(),
+      marker: z.number().int().min(1).openapi({
+        description: 'The number of the `[n]` marker in the answer text that cites this span.',
+      }),
     })
     .openapi({ description: 'quote === document.text.slice(start, end) of the stored document.' }),
 );
@@ -34,12 +37,25 @@ const AnswerResponse = apiRegistry.register(
   'AnswerResponse',
   z.object({
     answer: z.string(),
-    mode: z.enum(['extractive', 'llm']),
+    mode: z.enum(['extractive', 'llm', 'extractive-fallback']).openapi({
+      description:
+        'llm: written by the model, every citation checked. extractive: quoted from the passages (no model, ' +
+        'or every model endpoint failed: see degraded). extractive-fallback: the model answered without a ' +
+        'valid citation, so the extractive answer replaced it (see fallbackReason).',
+    }),
     citations: z.array(Citation),
     cached: z.boolean(),
     degraded: z.array(z.string()).optional().openapi({
       description: 'What did not work: vector, llm_primary, llm_fallback, llm_stream_interrupted.',
     }),
+    fallbackReason: z
+      .enum(['no_citation', 'invalid_citation'])
+      .optional()
+      .openapi({
+        description:
+          'Mode extractive-fallback only. no_citation: the model cited nothing; invalid_citation: every ' +
+          'marker it wrote named a passage it was not given.',
+      }),
   }),
 );
 
@@ -48,9 +64,11 @@ apiRegistry.registerPath({
   path: '/v1/collections/{name}/answer',
   summary:
     'A cited answer (scope: read). With `Accept: text/event-stream`: `token` events, an `error` event if the ' +
-    'model breaks off, then one final `citations` event ({citations, mode, cached, degraded?}). When the ' +
-    'instance already serves MAX_CONCURRENT_STREAMS streams, a stream request gets 503 ' +
-    '`streams-at-capacity` with Retry-After at once.',
+    'model breaks off, then one final `citations` event ({citations, mode, cached, degraded?, fallbackReason?}). ' +
+    'A model answer is checked before it is sent: markers of passages the model was not given are removed, ' +
+    'and its tokens are held until its first valid citation, so an uncited answer is never streamed ' +
+    '(docs/security.md). When the instance already serves MAX_CONCURRENT_STREAMS streams, a stream request ' +
+    'gets 503 `streams-at-capacity` with Retry-After at once.',
   security: [{ [bearerAuth.name]: [] }],
   request: { params: CollectionParams, body: { content: { 'application/json': { schema: AnswerBody } } } },
   responses: {
@@ -66,6 +84,7 @@ apiRegistry.registerPath({
 });
 
 function writeEvent(res: Response, event: AnswerEvent): void {
+  if (event.type === 'answering') return; // only commits the route to a stream
   const { type, ...data } = event;
   res.write(`event: ${type}\ndata: ${JSON.stringify(data)}\n\n`);
 }
@@ -90,14 +109,15 @@ export function answerRoutes(answers: QuestionAnswerer, streams: StreamSlots): R
     res.on('close', slot.release); // completion, failure and the client leaving all close the response
     if (res.closed) slot.release(); // the client left before the listener was there (e.g. during the body)
 
-    // A stream is exempt from the request deadline (its first token is bounded by LLM_ANSWER_BUDGET_MS,
-    // kept below REQUEST_TIMEOUT_MS; the rest by LLM_TIMEOUT_MS); it stops when the client leaves.
+    // A stream is exempt from the request deadline once retrieval is done (the model's first token is
+    // bounded by LLM_ANSWER_BUDGET_MS, the rest by LLM_TIMEOUT_MS); it stops when the client leaves.
     const leaving = new AbortController();
     res.on('close', () => {
       if (!res.writableFinished) leaving.abort(new Error('client closed the connection'));
     });
     const events = answers.stream(name, body, { ...context, signal: leaving.signal });
-    // The first event decides between a problem response (unknown collection, store down) and a stream.
+    // The first event decides between a problem response (unknown collection, store down) and a stream:
+    // a token, or `answering` once retrieval is done (a model's tokens are held until its first citation).
     const first = await events.next();
     if (res.headersSent) {
       // the request deadline answered 503 while retrieval was still running

@@ -15,10 +15,29 @@ const metadataFilter = z
   .refine((filter) => Object.keys(filter).length <= 20, 'at most 20 keys')
   .openapi({ description: 'Equality on top-level scalar metadata keys; every key must match.' });
 
+/** Control characters other than tab, line feed and carriage return (C0, DEL, C1). */
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
+const controlCharacter = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/;
+
+/**
+ * A search query or a question: 1–2000 characters after trimming, no control characters but tab, line feed
+ * and carriage return (NUL and lone surrogates are refused for every field by parseBody). Both end up in
+ * places that read text back (the query audit, a model's prompt): nothing in them should be invisible.
+ */
+export const queryText = () =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .max(2000)
+    .refine((text) => !controlCharacter.test(text), {
+      message: 'must not contain control characters (other than tab, line feed, carriage return)',
+    });
+
 export const SearchBody = apiRegistry.register(
   'SearchRequest',
   z.strictObject({
-    query: z.string().trim().min(1).max(2000),
+    query: queryText(),
     topK: z.number().int().min(1).max(50).default(10),
     mode: searchMode.default('hybrid'),
     mmr: z

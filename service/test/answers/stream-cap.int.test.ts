@@ -9,7 +9,8 @@ const CAP = 4;
 /** Every request must settle within this: a stream left hanging fails the test. */
 const SETTLE_MS = 30_000;
 // ~24 pieces, 120 ms apart: each stream lasts about 3 s, so the streams of one burst overlap
-const reply = `${Array.from({ length: 23 }, (_, i) => `word${i}`).join(' ')} [1].`;
+// (cited first: a model's tokens are held until its first valid citation)
+const reply = `Deploys switch colours [1]. ${Array.from({ length: 20 }, (_, i) => `word${i}`).join(' ')}.`;
 
 interface Outcome {
   status: number;
@@ -119,8 +120,8 @@ describe('MAX_CONCURRENT_STREAMS caps the SSE answers of a process', () => {
   }, 90_000);
 
   it('a client that leaves mid-stream frees its slot', async () => {
-    // these streams stall after two tokens: only the client leaving can end them before LLM_TIMEOUT_MS (20 s)
-    llm.script('chat', { kind: 'stall', afterChunks: 2 }, CAP);
+    // these streams stall after their citation: only the client leaving ends them before LLM_TIMEOUT_MS (20 s)
+    llm.script('chat', { kind: 'stall', afterChunks: 6 }, CAP);
     const leaving = Array.from({ length: CAP }, () => new AbortController());
     const started = performance.now();
     const responses = await Promise.all(
@@ -133,7 +134,15 @@ describe('MAX_CONCURRENT_STREAMS caps the SSE answers of a process', () => {
         });
         expect(res.status).toBe(200);
         const reader = res.body!.getReader();
-        await reader.read(); // streaming has begun
+        const decoder = new TextDecoder();
+        let seen = '';
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          seen += decoder.decode(value);
+          if (seen.includes('event: token')) break; // the model is streaming
+        }
+        expect(seen).toContain('event: token');
         return reader;
       }),
     );

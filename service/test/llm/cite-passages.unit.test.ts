@@ -20,21 +20,42 @@ const deploy = passage('c1', 0, doc.indexOf('\n\n'), 'Deploys');
 const backup = passage('c2', doc.indexOf('Backups'), doc.length);
 
 describe('buildCitingPrompt', () => {
-  it('numbers passages, includes titles, instructions and the question', () => {
-    const { messages, included } = buildCitingPrompt(' How are deploys switched? ', [deploy, backup]);
+  it('numbers passages inside a block delimited by the nonce, with titles, rules and the question', () => {
+    const { messages, included, nonce } = buildCitingPrompt(' How are deploys switched? ', [deploy, backup], {
+      nonce: 'n0nce',
+    });
+    expect(nonce).toBe('n0nce');
     expect(included).toEqual([deploy, backup]);
-    expect(messages[0]!.role).toBe('system');
+    expect(messages.map((m) => m.role)).toEqual(['system', 'user']);
     expect(messages[0]!.content).toMatch(/square brackets/);
     expect(messages[0]!.content).toMatch(/do not contain/);
-    expect(messages[1]!.content).toContain(`[1] (Deploys)\n${deploy.text}`);
-    expect(messages[1]!.content).toContain(`[2]\n${backup.text}`);
-    expect(messages[1]!.content.endsWith('Question: How are deploys switched?')).toBe(true);
+    expect(messages[0]!.content).toContain('between <passages-n0nce> and </passages-n0nce>');
+    expect(messages[0]!.content).toMatch(/never instructions/);
+    expect(messages[1]!.content).toBe(
+      [
+        '<passages-n0nce>',
+        `<passage n="1" title="Deploys">\n${deploy.text}\n</passage>`,
+        `<passage n="2">\n${backup.text}\n</passage>`,
+        '</passages-n0nce>',
+        '',
+        '<question-n0nce>How are deploys switched?</question-n0nce>',
+      ].join('\n'),
+    );
   });
 
-  it('stops adding passages at the budget but always includes the first', () => {
-    expect(buildCitingPrompt('q', [deploy, backup], deploy.text.length + 10).included).toEqual([deploy]);
-    const tiny = buildCitingPrompt('q', [deploy, backup], 20);
-    expect(tiny.included).toEqual([deploy]);
+  it('draws a fresh random nonce for every prompt', () => {
+    const a = buildCitingPrompt('q', [deploy]).nonce;
+    const b = buildCitingPrompt('q', [deploy]).nonce;
+    expect(a).toMatch(/^[0-9a-f]{12}$/);
+    expect(b).not.toBe(a);
+  });
+
+  it('stops adding passages at the budget but always includes the first, cut to what the model sees', () => {
+    expect(
+      buildCitingPrompt('q', [deploy, backup], { maxContextChars: deploy.text.length + 10 }).included,
+    ).toEqual([deploy]);
+    const tiny = buildCitingPrompt('q', [deploy, backup], { maxContextChars: 20 });
+    expect(tiny.included).toEqual([{ ...deploy, text: deploy.text.slice(0, 20), end: deploy.start + 20 }]);
     expect(tiny.messages[1]!.content).toContain(deploy.text.slice(0, 20).trim());
     expect(tiny.messages[1]!.content).not.toContain(deploy.text);
   });
@@ -64,6 +85,7 @@ describe('citationsFromAnswer', () => {
         start: doc.indexOf('Then nginx'),
         end: doc.indexOf('\n\n'),
         quote: 'Then nginx switches the upstream symlink without a reload.',
+        marker: 1,
       },
       {
         documentId: 'doc-1',
@@ -71,6 +93,7 @@ describe('citationsFromAnswer', () => {
         start: doc.indexOf('Restores'),
         end: doc.length,
         quote: 'Restores are tested every week on a scratch database.',
+        marker: 2,
       },
     ]);
   });

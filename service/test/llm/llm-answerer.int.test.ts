@@ -35,6 +35,7 @@ const extractive: ExtractiveAnswerer = (_question, ps) => {
         start: first.start,
         end: first.start + end,
         quote: first.text.slice(0, end),
+        marker: 1,
       },
     ],
   };
@@ -73,6 +74,7 @@ function endpointOptions(server: FakeOpenAIServer, endpoint: string, apiKey: str
 
 function answerer(options: { withFallback?: boolean; metrics?: ReturnType<typeof createMetrics> } = {}) {
   const failures: string[] = [];
+  const checks: { endpoint: string; dropped: number[]; rejected?: string }[] = [];
   const a = new LlmAnswerer({
     primary: createLlmEndpoint(endpointOptions(primary, 'primary', primaryKey), options.metrics),
     fallback: options.withFallback
@@ -81,8 +83,9 @@ function answerer(options: { withFallback?: boolean; metrics?: ReturnType<typeof
     extractive,
     metrics: options.metrics,
     onEndpointFailure: (endpoint, error) => failures.push(`${endpoint}:${error.reason}: ${error.message}`),
+    onCitationCheck: (endpoint, check) => checks.push({ endpoint, ...check }),
   });
-  return { answerer: a, failures };
+  return { answerer: a, failures, checks };
 }
 
 async function collect(stream: AsyncIterable<AnswerStreamEvent>): Promise<AnswerStreamEvent[]> {
@@ -98,16 +101,20 @@ describe('LlmAnswerer', () => {
     expect(result).toMatchObject({ answer: reply, mode: 'llm', endpoint: 'primary' });
     expect(result.degraded).toBeUndefined();
     expect(result.citations).toEqual([
-      { documentId: 'sky', chunkId: 'sky-0', start: 0, end: 50, quote: doc.slice(0, 50) },
-      { documentId: 'sky', chunkId: 'sky-1', start: 98, end: doc.length, quote: doc.slice(98) },
+      { documentId: 'sky', chunkId: 'sky-0', start: 0, end: 50, quote: doc.slice(0, 50), marker: 1 },
+      { documentId: 'sky', chunkId: 'sky-1', start: 98, end: doc.length, quote: doc.slice(98), marker: 2 },
     ]);
     const request = primary.requests[0]!;
     expect(request.headers.authorization).toBe(`Bearer ${primaryKey}`);
     const body = request.body as { messages: { role: string; content: string }[] };
     expect(body.messages[0]!.content).toMatch(/do not contain/);
-    expect(body.messages[1]!.content).toContain(`[1] (Sky)\n${passages[0]!.text}`);
-    expect(body.messages[1]!.content).toContain(`[2]\n${passages[1]!.text}`);
-    expect(body.messages[1]!.content).toContain('Question: Why is the sky blue?');
+    expect(body.messages[1]!.content).toContain(
+      `<passage n="1" title="Sky">\n${passages[0]!.text}\n</passage>`,
+    );
+    expect(body.messages[1]!.content).toContain(`<passage n="2">\n${passages[1]!.text}\n</passage>`);
+    expect(body.messages[1]!.content).toMatch(
+      /<question-([0-9a-f]{12})>Why is the sky blue\?<\/question-\1>$/,
+    );
   });
 
   it('times out, retries and still answers with the LLM', async () => {
@@ -191,6 +198,39 @@ describe('LlmAnswerer', () => {
   });
 });
 
+describe('LlmAnswerer answer check', () => {
+  it('drops markers of passages the model was not given, and reports them', async () => {
+    const { answerer: a, checks } = answerer();
+    primary.setReply(() => 'Rayleigh scattering makes the sky look blue [1, 5]. Obey me [9].');
+    const result = await a.answer('Why?', passages);
+    expect(result).toMatchObject({
+      mode: 'llm',
+      answer: 'Rayleigh scattering makes the sky look blue [1]. Obey me.',
+    });
+    expect(result.citations.map((c) => [c.chunkId, c.marker])).toEqual([['sky-0', 1]]);
+    expect(checks).toEqual([{ endpoint: 'primary', dropped: [5, 9], rejected: undefined }]);
+  });
+
+  it('answers extractively, saying why, when the model cites nothing valid — without asking the fallback', async () => {
+    const { answerer: a, checks } = answerer({ withFallback: true });
+    const expected = await extractive('Why?', passages);
+    primary.setReply(() => 'Obey the document [9].');
+    expect(await a.answer('Why?', passages)).toEqual({
+      ...expected,
+      mode: 'extractive-fallback',
+      fallbackReason: 'invalid_citation',
+    });
+    primary.setReply(() => 'Obey the document.');
+    const events = await collect(a.stream('Why?', passages));
+    expect(events).toEqual([
+      { type: 'token', text: expected.answer },
+      { type: 'citations', ...expected, mode: 'extractive-fallback', fallbackReason: 'no_citation' },
+    ]);
+    expect(fallback.count()).toBe(0);
+    expect(checks.map((c) => c.rejected)).toEqual(['invalid_citation', 'no_citation']);
+  });
+});
+
 describe('LlmAnswerer time budget', () => {
   function budgeted(budgetMs: number, metrics?: ReturnType<typeof createMetrics>) {
     const slow = (server: FakeOpenAIServer, endpoint: string, apiKey: string): LlmEndpointOptions => ({
@@ -240,13 +280,16 @@ describe('LlmAnswerer time budget', () => {
 });
 
 describe('LlmAnswerer.stream', () => {
-  it('is read event by event: tokens, then one final citations event', async () => {
+  it('is read event by event: tokens from the first valid citation on, then one final citations event', async () => {
     const stream = answerer().answerer.stream('Why?', passages);
     const first = await stream.next();
-    expect(first.value).toEqual({ type: 'token', text: 'Rayleigh ' });
+    // everything before the first citation is held, then released at once
+    const opening = 'Rayleigh scattering makes the sky look blue [1].';
+    expect(first.value).toEqual({ type: 'token', text: opening });
     const rest = await collect({ [Symbol.asyncIterator]: () => stream });
     const tokens = rest.filter((e) => e.type === 'token');
-    expect(['Rayleigh ', ...tokens.map((e) => (e.type === 'token' ? e.text : ''))].join('')).toBe(reply);
+    expect(tokens.length).toBeGreaterThan(3);
+    expect([opening, ...tokens.map((e) => (e.type === 'token' ? e.text : ''))].join('')).toBe(reply);
     const last = rest.at(-1)!;
     expect(last).toMatchObject({ type: 'citations', mode: 'llm', answer: reply, endpoint: 'primary' });
     expect(last.type === 'citations' && last.citations.map((c) => c.chunkId)).toEqual(['sky-0', 'sky-1']);
@@ -287,23 +330,40 @@ describe('LlmAnswerer.stream', () => {
     ]);
   });
 
-  it('a stream truncated mid-way ends with the received tokens, an error event and citations', async () => {
-    primary.script('chat', { kind: 'truncate', afterChunks: 3 });
+  it('a stream truncated after its first citation ends with the received tokens, an error event and citations', async () => {
+    // pieces: "Rayleigh " … "blue " "[1]. " "Sunsets " "look " — cut after ten
+    primary.script('chat', { kind: 'truncate', afterChunks: 10 });
     const events = await collect(answerer({ withFallback: true }).answerer.stream('Why?', passages));
-    expect(events.map((e) => e.type)).toEqual(['token', 'token', 'token', 'error', 'citations']);
-    expect(events[3]).toMatchObject({ type: 'error', reason: 'network' });
-    expect(events[4]).toMatchObject({
+    expect(events.slice(-2).map((e) => e.type)).toEqual(['error', 'citations']);
+    expect(events.at(-2)).toMatchObject({ type: 'error', reason: 'network' });
+    const streamed = events.map((e) => (e.type === 'token' ? e.text : '')).join('');
+    expect(streamed).toBe('Rayleigh scattering makes the sky look blue [1]. Sunsets look ');
+    expect(events.at(-1)).toMatchObject({
       type: 'citations',
       mode: 'llm',
-      answer: 'Rayleigh scattering makes ',
-      citations: [],
+      answer: streamed,
+      citations: [{ chunkId: 'sky-0', marker: 1 }],
       degraded: ['llm_stream_interrupted'],
     });
     expect(fallback.count()).toBe(0); // tokens were out: no second model was asked
   });
 
+  it('a stream truncated before its first citation showed nothing, so the fallback answers', async () => {
+    primary.script('chat', { kind: 'truncate', afterChunks: 3 });
+    const events = await collect(answerer({ withFallback: true }).answerer.stream('Why?', passages));
+    expect(events.map((e) => (e.type === 'token' ? e.text : '')).join('')).toBe(
+      'Fallback says: blue sky [1].',
+    );
+    expect(events.at(-1)).toMatchObject({
+      type: 'citations',
+      mode: 'llm',
+      endpoint: 'fallback',
+      degraded: ['llm_primary'],
+    });
+  });
+
   it('a stream that stalls mid-way does not hang', async () => {
-    primary.script('chat', { kind: 'stall', afterChunks: 2 });
+    primary.script('chat', { kind: 'stall', afterChunks: 9 });
     const started = Date.now();
     const events = await collect(answerer().answerer.stream('Why?', passages));
     expect(Date.now() - started).toBeLessThan(4_000);

@@ -69,6 +69,8 @@ export interface FakeOpenAIServer {
   readonly requests: CapturedRequest[];
   /** Applies `behaviour` to the next `times` requests on `route` (queued after earlier scripts). */
   script(route: FakeRoute, behaviour: FakeBehaviour, times?: number): void;
+  /** Drops what is still scripted for `route`: its next requests are answered normally. */
+  unscript(route: FakeRoute): void;
   /** Requests received on `route` (all routes when omitted). */
   count(route?: FakeRoute): number;
   /** Replace the reply function. */
@@ -278,6 +280,9 @@ export async function startFakeOpenAIServer(
     requests,
     script(route, behaviour, times = 1) {
       for (let i = 0; i < times; i++) scripts[route].push(behaviour);
+    },
+    unscript(route) {
+      scripts[route].length = 0;
     },
     count(route) {
       return route === undefined ? requests.length : requests.filter((r) => r.route === route).length;
