@@ -19805,6 +19805,7 @@ var INPUT_DEFAULTS = {
   "max-url-bytes": "5000000",
   "timeout-seconds": "60",
   "max-retries": "5",
+  "replace-changed": "false",
   "fail-on-error": "true"
 };
 function integer(read, name, min, max) {
@@ -19859,13 +19860,14 @@ function readIngestInputs(readRaw) {
     maxUrlBytes: integer(read, "max-url-bytes", 1, 64 * 1024 * 1024),
     timeoutMs: integer(read, "timeout-seconds", 1, 600) * 1e3,
     maxRetries: integer(read, "max-retries", 0, 10),
+    replaceChanged: boolean(read, "replace-changed"),
     failOnError: boolean(read, "fail-on-error")
   };
 }
 
 // actions/ingest/src/ingest-report.ts
 function countOutcomes(results) {
-  const counts = { added: 0, duplicate: 0, failed: 0, skipped: 0, total: results.length };
+  const counts = { added: 0, updated: 0, duplicate: 0, failed: 0, skipped: 0, total: results.length };
   for (const result of results) counts[result.outcome] += 1;
   return counts;
 }
@@ -19886,9 +19888,9 @@ function renderSummary(results, context) {
     `Service ${context.service}; from ${context.sources.map((s) => `\`${cell(s)}\``).join(", ")}.`,
     ...context.stopped ? ["", `**Stopped:** ${cell(context.stopped)}`] : [],
     "",
-    "| Added | Duplicates | Failed | Skipped | Total |",
-    "| ---: | ---: | ---: | ---: | ---: |",
-    `| ${counts.added} | ${counts.duplicate} | ${counts.failed} | ${counts.skipped} | ${counts.total} |`,
+    "| Added | Updated | Duplicates | Failed | Skipped | Total |",
+    "| ---: | ---: | ---: | ---: | ---: | ---: |",
+    `| ${counts.added} | ${counts.updated} | ${counts.duplicate} | ${counts.failed} | ${counts.skipped} | ${counts.total} |`,
     ...listing(
       "Failed",
       results.filter((r) => r.outcome === "failed")
@@ -20004,6 +20006,13 @@ var ServiceClient = class {
   collection(name) {
     return this.request("GET", `/v1/collections/${encodeURIComponent(name)}`);
   }
+  /** The stored document of that id (its text and hash); 404 when none has it. */
+  document(collection, id) {
+    return this.request("GET", documentPath(collection, id));
+  }
+  deleteDocument(collection, id) {
+    return this.request("DELETE", documentPath(collection, id));
+  }
   ingest(collection, documents) {
     return this.request("POST", `/v1/collections/${encodeURIComponent(collection)}/documents`, {
       documents
@@ -20028,7 +20037,9 @@ var ServiceClient = class {
           signal: AbortSignal.timeout(timeoutMs)
         });
         const text = await response.text();
-        if (response.ok) return { ok: true, status: response.status, body: JSON.parse(text) };
+        if (response.ok) {
+          return { ok: true, status: response.status, body: text ? JSON.parse(text) : void 0 };
+        }
         const message = describeProblem(response.status, response.statusText, text);
         if (!isRetryableStatus(response.status)) return { ok: false, status: response.status, message };
         retryAfter = response.headers.get("retry-after");
@@ -20047,6 +20058,9 @@ var ServiceClient = class {
     }
   }
 };
+function documentPath(collection, id) {
+  return `/v1/collections/${encodeURIComponent(collection)}/documents/${encodeURIComponent(id)}`;
+}
 function networkFailure(error2, timeoutMs) {
   if (error2 instanceof Error && (error2.name === "TimeoutError" || error2.name === "AbortError")) {
     return `no answer within ${timeoutMs / 1e3} s`;
@@ -20062,13 +20076,14 @@ var IngestStopped = class extends Error {
 };
 var CONTENT_REFUSALS = /* @__PURE__ */ new Set([400, 409, 413, 422]);
 var RUN_REFUSALS = /* @__PURE__ */ new Set([401, 403, 404]);
-async function sendDocuments(client, collection, documents, limits, onBatch) {
-  const batches = planBatches(documents, limits);
+async function sendDocuments(client, collection, documents, options, onBatch) {
+  const batches = planBatches(documents, options);
+  const sendBatch = (batch) => sendRefusable(client, collection, batch, options);
   const results = [];
   for (const [index, batch] of batches.entries()) {
     let batchResults;
     try {
-      batchResults = await sendBatch(client, collection, batch);
+      batchResults = await sendBatch(batch);
     } catch (error2) {
       if (!(error2 instanceof ServiceUnreachable)) throw error2;
       const unsent = batches.slice(index).flat();
@@ -20081,33 +20096,60 @@ async function sendDocuments(client, collection, documents, limits, onBatch) {
   }
   return results;
 }
-async function sendBatch(client, collection, batch) {
+async function sendRefusable(client, collection, batch, options) {
   const answer = await client.ingest(collection, batch);
-  if (answer.ok) {
-    return batch.map((document, index) => {
-      const outcome = answer.body.documents[index];
-      if (!outcome) return failed(document, "the service returned no outcome for this document");
-      return {
-        source: document.source,
-        id: outcome.id,
-        outcome: outcome.duplicate ? "duplicate" : "added",
-        chunks: outcome.chunks
-      };
-    });
-  }
-  if (RUN_REFUSALS.has(answer.status)) {
-    throw new IngestStopped(
-      answer.status === 404 ? `collection "${collection}" is not there: ${answer.message}` : `the service refused the key: ${answer.message}`
-    );
-  }
+  if (answer.ok) return batch.map((document, index) => resultOf(document, answer.body.documents[index]));
+  if (RUN_REFUSALS.has(answer.status)) throw stopped(collection, answer);
   if (CONTENT_REFUSALS.has(answer.status) && batch.length > 1) {
     const half = Math.ceil(batch.length / 2);
     return [
-      ...await sendBatch(client, collection, batch.slice(0, half)),
-      ...await sendBatch(client, collection, batch.slice(half))
+      ...await sendRefusable(client, collection, batch.slice(0, half), options),
+      ...await sendRefusable(client, collection, batch.slice(half), options)
     ];
   }
+  const [single] = batch;
+  if (single && answer.status === 409 && options.replaceChanged) {
+    const replaced = await replaceChanged(client, collection, single);
+    if (replaced) return [replaced];
+  }
   return batch.map((document) => failed(document, answer.message));
+}
+async function replaceChanged(client, collection, document) {
+  const stored = await client.document(collection, document.id);
+  if (!stored.ok && stored.status === 404) return void 0;
+  if (!stored.ok) {
+    if (RUN_REFUSALS.has(stored.status)) throw stopped(collection, stored);
+    return failed(document, `changed, and reading the stored version failed: ${stored.message}`);
+  }
+  const deleted = await client.deleteDocument(collection, document.id);
+  if (!deleted.ok && deleted.status !== 404) {
+    if (RUN_REFUSALS.has(deleted.status)) throw stopped(collection, deleted);
+    return failed(document, `changed, and deleting the stored version failed: ${deleted.message}`);
+  }
+  const again = await client.ingest(collection, [document]);
+  if (!again.ok) {
+    if (RUN_REFUSALS.has(again.status)) throw stopped(collection, again);
+    return failed(
+      document,
+      `changed; the stored version was deleted, storing this one failed: ${again.message}`
+    );
+  }
+  const result = resultOf(document, again.body.documents[0]);
+  return result.outcome === "added" ? { ...result, outcome: "updated" } : result;
+}
+function resultOf(document, outcome) {
+  if (!outcome) return failed(document, "the service returned no outcome for this document");
+  return {
+    source: document.source,
+    id: outcome.id,
+    outcome: outcome.duplicate ? "duplicate" : "added",
+    chunks: outcome.chunks
+  };
+}
+function stopped(collection, answer) {
+  return new IngestStopped(
+    answer.status === 404 ? `collection "${collection}" is not there: ${answer.message}` : `the service refused the key: ${answer.message}`
+  );
 }
 function failed(document, reason) {
   return { source: document.source, id: document.id, outcome: "failed", reason };
@@ -20170,9 +20212,10 @@ function logResults(results) {
     else info(line);
   });
 }
-async function report(inputs, results, stopped) {
+async function report(inputs, results, stopped2) {
   const counts = countOutcomes(results);
   setOutput("added", counts.added);
+  setOutput("updated", counts.updated);
   setOutput("duplicates", counts.duplicate);
   setOutput("failed", counts.failed);
   setOutput("skipped", counts.skipped);
@@ -20181,11 +20224,11 @@ async function report(inputs, results, stopped) {
     collection: inputs.collection,
     service: inputs.url.href.replace(/\/$/, ""),
     sources: sourcesOf(inputs),
-    ...stopped ? { stopped } : {}
+    ...stopped2 ? { stopped: stopped2 } : {}
   });
   await summary.addRaw(summary2).write();
   info(
-    `${counts.added} added, ${counts.duplicate} duplicate, ${counts.failed} failed, ${counts.skipped} skipped`
+    `${counts.added} added, ${counts.updated} updated, ${counts.duplicate} duplicate, ${counts.failed} failed, ${counts.skipped} skipped`
   );
 }
 async function run() {
@@ -20215,11 +20258,15 @@ async function run() {
       client,
       inputs.collection,
       collected.documents,
-      { maxDocuments: inputs.batchSize, maxBytes: inputs.maxBatchBytes },
+      {
+        maxDocuments: inputs.batchSize,
+        maxBytes: inputs.maxBatchBytes,
+        replaceChanged: inputs.replaceChanged
+      },
       ({ number, of, results: batch }) => {
         const counts = countOutcomes(batch);
         info(
-          `batch ${number}/${of}: ${counts.added} added, ${counts.duplicate} duplicate, ${counts.failed} failed`
+          `batch ${number}/${of}: ${counts.added} added, ${counts.updated} updated, ${counts.duplicate} duplicate, ${counts.failed} failed`
         );
       }
     );

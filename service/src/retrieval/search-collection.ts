@@ -68,9 +68,15 @@ const isVectorOutage = (error: unknown) => error instanceof ChromaUnavailableErr
 
 export class CollectionSearch {
   private readonly hybrid: HybridConfig;
+  /**
+   * The embedder runs in this process (hashing): a stored chunk's vector is re-embedded from its text, which
+   * is cheaper than a Chroma round trip; a remote model's vectors are fetched from Chroma instead.
+   */
+  private readonly localEmbedder: boolean;
 
   constructor(private readonly deps: SearchDeps) {
     this.hybrid = deps.hybrid ?? HYBRID_DEFAULTS;
+    this.localEmbedder = !deps.embedder.name.startsWith('openai:');
   }
 
   /** The collection's id and version (the version is part of every cache key). 404 when unknown. */
@@ -151,10 +157,7 @@ export class CollectionSearch {
       }
     }
 
-    const hydrated = await this.hydrate(
-      collectionId,
-      ranked.slice(0, hydrationCount(request, ranked.length)),
-    );
+    const hydrated = await this.hydrate(collection, ranked.slice(0, hydrationCount(request, ranked.length)));
     if (request.mmr) await this.completeVectors(collectionId, hydrated, signal);
     const selected = selectResults(hydrated, request);
     const response: SearchResponse = {
@@ -182,8 +185,7 @@ export class CollectionSearch {
    */
   private async embedQuery(query: string, signal?: AbortSignal): Promise<number[]> {
     const { embedder, cache } = this.deps;
-    const remote = embedder.name.startsWith('openai:');
-    const key = remote ? cache.key('embedding', embedder.name, requestDigest(query)) : undefined;
+    const key = !this.localEmbedder ? cache.key('embedding', embedder.name, requestDigest(query)) : undefined;
     if (key) {
       const cached = await cache.getJson<number[]>('embedding', key);
       if (cached && cached.length === embedder.dimensions) return cached;
@@ -218,7 +220,7 @@ export class CollectionSearch {
       keyword.map((k) => k.id),
       this.hybrid,
     );
-    const feedback = await this.deps.store.vectorsOf(collectionId, feedbackIds);
+    const feedback = await this.storedVectors(collection, feedbackIds, signal);
     const vectorList = await this.nearest(
       collectionId,
       hybridQueryVector(
@@ -241,12 +243,27 @@ export class CollectionSearch {
     ).map((f) => ({ id: f.id, score: f.score, vector: vectors.get(f.id) }));
   }
 
+  /** The vectors Chroma holds for these chunks: re-embedded here from their text with a local embedder. */
+  private async storedVectors(
+    collection: CollectionRef,
+    ids: string[],
+    signal?: AbortSignal,
+  ): Promise<Map<string, number[]>> {
+    if (!this.localEmbedder) return this.deps.store.vectorsOf(collection.id, ids);
+    const chunks = await this.deps.store.chunks(collection, ids);
+    const vectors = await this.deps.embedder.embed(
+      chunks.map((c) => c.text),
+      signal,
+    );
+    return new Map(chunks.map((c, i) => [c.id, vectors[i]!]));
+  }
+
   private async hydrate(
-    collectionId: string,
+    collection: CollectionRef,
     ranked: Ranked[],
   ): Promise<(Ranked & { text: string; chunk: ChunkRecord })[]> {
     const chunks = await this.deps.store.chunks(
-      collectionId,
+      collection,
       ranked.map((r) => r.id),
     );
     const byId = new Map(chunks.map((c) => [c.id, c]));
@@ -257,8 +274,8 @@ export class CollectionSearch {
   }
 
   /**
-   * MMR needs a vector for every candidate: keyword-only ones are fetched from Chroma by id, or, when
-   * Chroma is down, embedded from their text.
+   * MMR needs a vector for every candidate: keyword-only ones are embedded from their text with a local
+   * embedder; a remote model's are fetched from Chroma by id, or embedded when Chroma is down.
    */
   private async completeVectors(
     collectionId: string,
@@ -268,13 +285,15 @@ export class CollectionSearch {
     const missing = candidates.filter((c) => !c.vector);
     if (missing.length === 0) return;
     let found = new Map<string, number[]>();
-    try {
-      found = await this.deps.store.vectorsOf(
-        collectionId,
-        missing.map((c) => c.id),
-      );
-    } catch (error) {
-      if (!(error instanceof ChromaUnavailableError)) throw error;
+    if (!this.localEmbedder) {
+      try {
+        found = await this.deps.store.vectorsOf(
+          collectionId,
+          missing.map((c) => c.id),
+        );
+      } catch (error) {
+        if (!(error instanceof ChromaUnavailableError)) throw error;
+      }
     }
     const stillMissing = missing.filter((c) => !found.has(c.id));
     if (stillMissing.length > 0) {

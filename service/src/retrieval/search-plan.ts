@@ -104,8 +104,8 @@ export function selectResults<T extends RankedCandidate>(
   ranked: readonly T[],
   request: Pick<SearchRequest, 'topK' | 'mmr'>,
 ): T[] {
+  if (!request.mmr) return suppressNearDuplicates(ranked, { limit: request.topK });
   const distinct = suppressNearDuplicates(ranked);
-  if (!request.mmr) return distinct.slice(0, request.topK);
   const pool = distinct.slice(0, MMR_POOL).filter((c): c is T & { vector: ArrayLike<number> } => !!c.vector);
   return selectMmr(pool, { lambda: request.mmr.lambda, topK: request.topK });
 }
