@@ -20,6 +20,7 @@ import { documentRoutes } from '../routes/document-routes.js';
 import { createReadinessCheck, healthRoutes } from '../routes/health-routes.js';
 import { keyRoutes } from '../routes/key-routes.js';
 import { searchRoutes } from '../routes/search-routes.js';
+import { defineExperiment } from '../retrieval/retrieval-experiment.js';
 import type { AppDeps } from './app-deps.js';
 import { readinessProbe } from './readiness-probe.js';
 
@@ -52,6 +53,7 @@ export function mountPublicRoutes(app: Express, deps: AppDeps): void {
  */
 export function mountApiRoutes(app: Express, deps: AppDeps): void {
   const { config, logger } = deps;
+  const experiment = defineExperiment(config);
   const limits = { redis: deps.redis, redisKeyPrefix: config.REDIS_KEY_PREFIX, logger };
   app.use(
     '/v1',
@@ -78,8 +80,8 @@ export function mountApiRoutes(app: Express, deps: AppDeps): void {
       maxDocumentsPerRequest: config.MAX_DOCUMENTS_PER_REQUEST,
     }),
   );
-  app.use(searchRoutes(deps.search));
-  app.use(answerRoutes(deps.answers, new StreamSlots(config.MAX_CONCURRENT_STREAMS)));
+  app.use(searchRoutes(deps.search, experiment));
+  app.use(answerRoutes(deps.answers, experiment, new StreamSlots(config.MAX_CONCURRENT_STREAMS)));
 }
 
 /** GET /v1/keys/me is never counted against a budget: a refused key can still learn when it resets. */
