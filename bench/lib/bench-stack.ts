@@ -24,8 +24,9 @@ const serverEntry = fileURLToPath(new URL('../bench-server.ts', import.meta.url)
 export async function startBenchServer(
   mode: 'service' | 'bare',
   env: NodeJS.ProcessEnv = {},
+  nodeArgs: string[] = [],
 ): Promise<BenchServer> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', serverEntry, mode], {
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', serverEntry, mode], {
     env: { ...process.env, ...env },
     // stdout carries the service's request logs (LOG_LEVEL=warn still logs aborted requests when a run ends)
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
@@ -70,8 +71,11 @@ export interface BenchStack {
   postgres: ProvidedPostgres;
   chroma: ProvidedChroma;
   redis: ProvidedRedis;
-  /** Stops the service process and starts a fresh one on the same stores (`service` then names it). */
-  restartService(): Promise<BenchServer>;
+  /**
+   * Stops the service process and starts a fresh one on the same stores (`service` then names it), with
+   * extra Node flags when given (`--cpu-prof`, which NODE_OPTIONS does not accept).
+   */
+  restartService(nodeArgs?: string[]): Promise<BenchServer>;
   stop(): Promise<void>;
 }
 
@@ -103,9 +107,9 @@ export async function startBenchStack(env: NodeJS.ProcessEnv = {}): Promise<Benc
       postgres,
       chroma,
       redis,
-      async restartService() {
+      async restartService(nodeArgs: string[] = []) {
         await stack.service.stop();
-        stack.service = await startBenchServer('service', serviceEnv);
+        stack.service = await startBenchServer('service', serviceEnv, nodeArgs);
         return stack.service;
       },
       async stop() {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { answerSegments, markerTargets, spanSegments } from '../src/core/answer-segments.js';
+import { answerSegments, describeAnswer, markerTargets, spanSegments } from '../src/core/answer-segments.js';
 import { documentFormatOf } from '../src/core/document-format.js';
 import { explainProblem, parseRetryAfter } from '../src/core/explain-problem.js';
 import { abilitiesOf } from '../src/core/key-abilities.js';
@@ -97,6 +97,19 @@ describe('answer markers', () => {
       { kind: 'marker', number: 3, citation: 0 },
       { kind: 'marker', number: 3, citation: 0 },
     ]);
+  });
+
+  it('says how an answer was made, including a model answer replaced for citing nothing it was given', () => {
+    const final = { type: 'citations' as const, citations: [], cached: false };
+    expect(describeAnswer({ ...final, mode: 'llm' })).toBe(
+      'Written by the language model from the passages below.',
+    );
+    expect(describeAnswer({ ...final, mode: 'extractive', degraded: ['llm_primary'], cached: true })).toBe(
+      'Quoted from your documents (extractive answer). From the cache. Degraded: llm_primary.',
+    );
+    expect(
+      describeAnswer({ ...final, mode: 'extractive-fallback', fallbackReason: 'invalid_citation' }),
+    ).toMatch(/cited none of the passages it was given, so this is quoted from your documents instead/);
   });
 
   it('cuts a document around a span, clamped to the text', () => {

@@ -10,6 +10,7 @@ import { ApiKeyStore } from './keys/api-key-store.js';
 import { createMetrics } from './observability/metrics.js';
 import { QuestionAnswerer } from './answers/answer-question.js';
 import { createLlmAnswerer } from './answers/create-llm-answerer.js';
+import { ChunkRecordCache } from './retrieval/chunk-record-cache.js';
 import { KeywordIndexes } from './retrieval/keyword-indexes.js';
 import { QueryAuditWriter } from './retrieval/query-audit.js';
 import { RetrievalStore } from './retrieval/retrieval-store.js';
@@ -47,6 +48,7 @@ export async function createRuntime(
   const keywordIndexes = config.KEYWORD_INDEX_ENABLED
     ? new KeywordIndexes(db, logger, { maxChunks: config.KEYWORD_INDEX_MAX_CHUNKS, metrics })
     : undefined;
+  const chunkRecords = new ChunkRecordCache(config.CHUNK_RECORD_CACHE_SIZE);
   const audit = new QueryAuditWriter(db, logger);
   const ingestEmbedder = createIngestEmbedder(config, metrics);
   const stores = {
@@ -57,14 +59,17 @@ export async function createRuntime(
     chroma,
     redis,
     keys,
-    collections: new CollectionStore(db, chroma, (id) => keywordIndexes?.forget(id)),
+    collections: new CollectionStore(db, chroma, (id) => {
+      keywordIndexes?.forget(id);
+      chunkRecords.drop(id);
+    }),
     documents: new DocumentStore(db, chroma),
     embedder: createEmbedder(config, metrics),
     ingestEmbedder,
     cache,
     keywordIndexes,
   };
-  const store = new RetrievalStore({ ...stores, audit });
+  const store = new RetrievalStore({ ...stores, audit, chunkRecords });
   const search = new CollectionSearch({ ...stores, store, cacheTtlSeconds: config.CACHE_TTL_SECONDS });
   const answers = new QuestionAnswerer({
     ...stores,

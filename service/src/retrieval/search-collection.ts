@@ -68,9 +68,20 @@ const isVectorOutage = (error: unknown) => error instanceof ChromaUnavailableErr
 
 export class CollectionSearch {
   private readonly hybrid: HybridConfig;
+  /**
+   * The embedder runs in this process (hashing): a stored chunk's vector is re-embedded from its text, which
+   * is cheaper than a Chroma round trip; a remote model's vectors are fetched from Chroma instead.
+   */
+  private readonly localEmbedder: boolean;
 
   constructor(private readonly deps: SearchDeps) {
     this.hybrid = deps.hybrid ?? HYBRID_DEFAULTS;
+    this.localEmbedder = !deps.embedder.name.startsWith('openai:');
+  }
+
+  /** The request's fusion and feedback (a retrieval experiment's variant), else the service's. */
+  private hybridOf(request: SearchRequest): HybridConfig {
+    return request.hybrid ?? this.hybrid;
   }
 
   /** The collection's id and version (the version is part of every cache key). 404 when unknown. */
@@ -84,7 +95,10 @@ export class CollectionSearch {
     const collection = await this.resolve(name);
     const response = await this.searchIn(collection, request, audit.signal);
     const seconds = (performance.now() - started) / 1000;
-    this.deps.metrics.retrievalDuration.observe({ mode: request.mode }, seconds);
+    this.deps.metrics.retrievalDuration.observe(
+      { mode: request.mode, variant: audit.variant ?? 'control' },
+      seconds,
+    );
     this.deps.store.audit({
       ...audit,
       collectionId: collection.id,
@@ -128,7 +142,7 @@ export class CollectionSearch {
     const degraded: string[] = [];
     let ranked: Ranked[];
     if (request.mode === 'keyword') {
-      ranked = await this.keyword(collection, request, candidateCount(request, this.hybrid));
+      ranked = await this.keyword(collection, request, candidateCount(request, this.hybridOf(request)));
     } else {
       try {
         ranked =
@@ -146,15 +160,12 @@ export class CollectionSearch {
         ranked = await this.keyword(
           collection,
           request,
-          candidateCount({ ...request, mode: 'keyword' }, this.hybrid),
+          candidateCount({ ...request, mode: 'keyword' }, this.hybridOf(request)),
         );
       }
     }
 
-    const hydrated = await this.hydrate(
-      collectionId,
-      ranked.slice(0, hydrationCount(request, ranked.length)),
-    );
+    const hydrated = await this.hydrate(collection, ranked.slice(0, hydrationCount(request, ranked.length)));
     if (request.mmr) await this.completeVectors(collectionId, hydrated, signal);
     const selected = selectResults(hydrated, request);
     const response: SearchResponse = {
@@ -182,8 +193,7 @@ export class CollectionSearch {
    */
   private async embedQuery(query: string, signal?: AbortSignal): Promise<number[]> {
     const { embedder, cache } = this.deps;
-    const remote = embedder.name.startsWith('openai:');
-    const key = remote ? cache.key('embedding', embedder.name, requestDigest(query)) : undefined;
+    const key = !this.localEmbedder ? cache.key('embedding', embedder.name, requestDigest(query)) : undefined;
     if (key) {
       const cached = await cache.getJson<number[]>('embedding', key);
       if (cached && cached.length === embedder.dimensions) return cached;
@@ -203,22 +213,23 @@ export class CollectionSearch {
 
   private async vector(collectionId: string, request: SearchRequest, signal?: AbortSignal) {
     const vector = await this.embedQuery(request.query, signal);
-    return this.nearest(collectionId, vector, candidateCount(request, this.hybrid), request);
+    return this.nearest(collectionId, vector, candidateCount(request, this.hybridOf(request)), request);
   }
 
   /** Keyword list, feedback-expanded vector list, weighted RRF — exactly as the evaluation ranks. */
   private async hybridRanking(collection: CollectionRef, request: SearchRequest, signal?: AbortSignal) {
     const collectionId = collection.id;
-    const limit = candidateCount(request, this.hybrid);
+    const hybrid = this.hybridOf(request);
+    const limit = candidateCount(request, hybrid);
     const [keyword, queryVector] = await Promise.all([
       this.keyword(collection, request, limit),
       this.embedQuery(request.query, signal),
     ]);
     const feedbackIds = feedbackChunkIds(
       keyword.map((k) => k.id),
-      this.hybrid,
+      hybrid,
     );
-    const feedback = await this.deps.store.vectorsOf(collectionId, feedbackIds);
+    const feedback = await this.storedVectors(collection, feedbackIds, signal);
     const vectorList = await this.nearest(
       collectionId,
       hybridQueryVector(
@@ -227,7 +238,7 @@ export class CollectionSearch {
           const vector = feedback.get(id);
           return vector ? [vector] : [];
         }),
-        this.hybrid,
+        hybrid,
       ),
       limit,
       request,
@@ -237,16 +248,31 @@ export class CollectionSearch {
     return fuseHybrid(
       keyword.map((k) => k.id),
       vectorList.map((v) => v.id),
-      this.hybrid,
+      hybrid,
     ).map((f) => ({ id: f.id, score: f.score, vector: vectors.get(f.id) }));
   }
 
+  /** The vectors Chroma holds for these chunks: re-embedded here from their text with a local embedder. */
+  private async storedVectors(
+    collection: CollectionRef,
+    ids: string[],
+    signal?: AbortSignal,
+  ): Promise<Map<string, number[]>> {
+    if (!this.localEmbedder) return this.deps.store.vectorsOf(collection.id, ids);
+    const chunks = await this.deps.store.chunks(collection, ids);
+    const vectors = await this.deps.embedder.embed(
+      chunks.map((c) => c.text),
+      signal,
+    );
+    return new Map(chunks.map((c, i) => [c.id, vectors[i]!]));
+  }
+
   private async hydrate(
-    collectionId: string,
+    collection: CollectionRef,
     ranked: Ranked[],
   ): Promise<(Ranked & { text: string; chunk: ChunkRecord })[]> {
     const chunks = await this.deps.store.chunks(
-      collectionId,
+      collection,
       ranked.map((r) => r.id),
     );
     const byId = new Map(chunks.map((c) => [c.id, c]));
@@ -257,8 +283,8 @@ export class CollectionSearch {
   }
 
   /**
-   * MMR needs a vector for every candidate: keyword-only ones are fetched from Chroma by id, or, when
-   * Chroma is down, embedded from their text.
+   * MMR needs a vector for every candidate: keyword-only ones are embedded from their text with a local
+   * embedder; a remote model's are fetched from Chroma by id, or embedded when Chroma is down.
    */
   private async completeVectors(
     collectionId: string,
@@ -268,13 +294,15 @@ export class CollectionSearch {
     const missing = candidates.filter((c) => !c.vector);
     if (missing.length === 0) return;
     let found = new Map<string, number[]>();
-    try {
-      found = await this.deps.store.vectorsOf(
-        collectionId,
-        missing.map((c) => c.id),
-      );
-    } catch (error) {
-      if (!(error instanceof ChromaUnavailableError)) throw error;
+    if (!this.localEmbedder) {
+      try {
+        found = await this.deps.store.vectorsOf(
+          collectionId,
+          missing.map((c) => c.id),
+        );
+      } catch (error) {
+        if (!(error instanceof ChromaUnavailableError)) throw error;
+      }
     }
     const stillMissing = missing.filter((c) => !found.has(c.id));
     if (stillMissing.length > 0) {
