@@ -111,6 +111,7 @@ export const configShape = {
   KEYWORD_INDEX_WARM_TIMEOUT_MS: intInRange(0, 600_000).default(30_000),
   CHUNK_RECORD_CACHE_SIZE: intInRange(0, 10_000_000).default(100_000),
   API_KEY_CACHE_MS: intInRange(0, 60_000).default(2000),
+  MAX_CONCURRENT_STREAMS: intInRange(0, 100_000).default(64),
   RETRIEVAL_VARIANTS: retrievalVariantsSetting.default({}),
   RETRIEVAL_VARIANT_ALLOCATION: variantAllocationSetting.default([{ name: 'control', percent: 100 }]),
   RETRIEVAL_EXPERIMENT_SALT: z.string().min(1).max(100).default('slipway'),
@@ -321,6 +322,11 @@ export const settingDocs: Record<SettingName, Omit<SettingDoc, 'name'>> = {
     description:
       'How long a verified API key is trusted without asking Postgres: a key revoked elsewhere is refused within this time (at once in the process that revoked it). 0 disables the cache.',
     defaultText: '2000',
+  },
+  MAX_CONCURRENT_STREAMS: {
+    description:
+      'Streamed (SSE) answers one process serves at once; past it a stream request gets 503 `streams-at-capacity` with Retry-After at once. 0: no cap.',
+    defaultText: '64',
   },
   RETRIEVAL_VARIANTS: {
     description:

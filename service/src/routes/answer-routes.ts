@@ -3,6 +3,7 @@ import { apiRegistry, bearerAuth, problemResponses, z } from '../openapi/openapi
 import { toProblem } from '../errors/problem-mapping.js';
 import { requireScope } from '../http/authenticate.js';
 import { parseBody, parseParams } from '../http/validate-request.js';
+import type { StreamSlots } from '../http/stream-slots.js';
 import type { AnswerEvent, QuestionAnswerer } from '../answers/answer-question.js';
 import { CollectionParams } from './collection-routes.js';
 import type { RetrievalExperiment } from '../retrieval/retrieval-experiment.js';
@@ -76,7 +77,8 @@ apiRegistry.registerPath({
     'model breaks off, then one final `citations` event ({citations, mode, cached, degraded?, fallbackReason?, variant}). ' +
     'A model answer is checked before it is sent: markers of passages the model was not given are removed, ' +
     'and its tokens are held until its first valid citation, so an uncited answer is never streamed ' +
-    '(docs/security.md).',
+    '(docs/security.md). When the instance already serves MAX_CONCURRENT_STREAMS streams, a stream request ' +
+    'gets 503 `streams-at-capacity` with Retry-After at once.',
   security: [{ [bearerAuth.name]: [] }],
   request: {
     params: CollectionParams,
@@ -106,7 +108,11 @@ function writeEvent(res: Response, event: AnswerEvent, variant?: string): void {
 const wantsStream = (accept: string | undefined) =>
   accept !== undefined && accept.includes('text/event-stream');
 
-export function answerRoutes(answers: QuestionAnswerer, experiment: RetrievalExperiment): Router {
+export function answerRoutes(
+  answers: QuestionAnswerer,
+  experiment: RetrievalExperiment,
+  streams: StreamSlots,
+): Router {
   const router = Router();
   router.post('/v1/collections/:name/answer', requireScope('read'), async (req, res) => {
     const { name } = parseParams(CollectionParams, req.params);
@@ -123,6 +129,12 @@ export function answerRoutes(answers: QuestionAnswerer, experiment: RetrievalExp
       res.json({ ...answer, variant: parameters.variant });
       return;
     }
+
+    // A slot before any work: over the cap the answer is a prompt 503, never a stream left waiting.
+    const slot = streams.take();
+    if ('refusal' in slot) throw slot.refusal;
+    res.on('close', slot.release); // completion, failure and the client leaving all close the response
+    if (res.closed) slot.release(); // the client left before the listener was there (e.g. during the body)
 
     // A stream is exempt from the request deadline once retrieval is done (the model's first token is
     // bounded by LLM_ANSWER_BUDGET_MS, the rest by LLM_TIMEOUT_MS); it stops when the client leaves.
