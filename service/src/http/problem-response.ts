@@ -15,11 +15,14 @@ export interface ProblemBody {
   /** The OpenTelemetry trace of the request, when tracing is on: what an operator looks up. */
   traceId?: string;
   errors?: { path: string; message: string }[];
+  /** Extension members (e.g. `resetAt` of a 402). */
+  [extension: string]: unknown;
 }
 
 /** Writes an RFC 9457 problem document. */
 export function sendProblem(req: Request, res: Response, error: AppError): void {
   const body: ProblemBody = {
+    ...error.extensions,
     type: error.type,
     title: error.title,
     status: error.status,

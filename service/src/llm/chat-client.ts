@@ -9,6 +9,7 @@ import type { Attributes, Span } from '@opentelemetry/api';
 import type { Metrics } from '../observability/metrics.js';
 import { inSpan, recordFailure, startSpan } from '../observability/tracing.js';
 import { ModelError, isModelError } from '../errors/model-error.js';
+import { recordModelTokens } from '../observability/token-meter.js';
 import {
   RequestAttempt,
   defaultSleep,
@@ -123,6 +124,7 @@ export class ChatClient {
           this.retryLoop(request, span),
         );
         this.recordSuccess(started, completion.usage);
+        recordModelTokens(completion.usage.promptTokens + completion.usage.completionTokens);
         recordCompletion(span, completion.finishReason, completion.usage);
         return completion;
       } catch (error) {
@@ -154,6 +156,7 @@ export class ChatClient {
     let content = '';
     let finishReason: string | null = null;
     let usage: ParsedChunk['usage'];
+    let metered = false;
     const take = (chunk: ParsedChunk) => {
       content += chunk.content;
       finishReason = chunk.finishReason ?? finishReason;
@@ -172,6 +175,8 @@ export class ChatClient {
       }
       const finalUsage = this.usage(messages, content, usage);
       this.recordSuccess(started, finalUsage);
+      recordModelTokens(finalUsage.promptTokens + finalUsage.completionTokens);
+      metered = true;
       recordCompletion(span, finishReason, finalUsage);
       yield { type: 'done', finishReason, usage: finalUsage };
     } catch (error) {
@@ -180,6 +185,11 @@ export class ChatClient {
       recordFailure(span, failure);
       throw failure;
     } finally {
+      // A stream broken off (by the caller or the server) still cost the prompt and what was generated.
+      if (!metered) {
+        const estimate = this.usage(messages, content, undefined);
+        recordModelTokens(estimate.promptTokens + estimate.completionTokens);
+      }
       // No-ops after a complete stream; cancel the request when the caller left early.
       opened.attempt.abort();
       span.end();
