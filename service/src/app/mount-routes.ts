@@ -73,8 +73,8 @@ export function mountApiRoutes(app: Express, deps: AppDeps): void {
       maxDocumentsPerRequest: config.MAX_DOCUMENTS_PER_REQUEST,
     }),
   );
-  app.use(searchRoutes(deps.search));
-  app.use(answerRoutes(deps.answers));
+  app.use(searchRoutes(deps.search, { maxQueryChars: config.MAX_QUERY_CHARS }));
+  app.use(answerRoutes(deps.answers, { maxQueryChars: config.MAX_QUERY_CHARS }));
 }
 
 const refuseTrailingSlash: RequestHandler = (req, _res, next) => {

@@ -5,7 +5,7 @@ import { requireScope } from '../http/authenticate.js';
 import { parseBody, parseParams } from '../http/validate-request.js';
 import type { AnswerEvent, QuestionAnswerer } from '../answers/answer-question.js';
 import { CollectionParams } from './collection-routes.js';
-import { queryText, searchMode } from './search-routes.js';
+import { checkQueryLength, queryText, searchMode } from './search-routes.js';
 
 const AnswerBody = apiRegistry.register(
   'AnswerRequest',
@@ -90,11 +90,12 @@ function writeEvent(res: Response, event: AnswerEvent): void {
 const wantsStream = (accept: string | undefined) =>
   accept !== undefined && accept.includes('text/event-stream');
 
-export function answerRoutes(answers: QuestionAnswerer): Router {
+export function answerRoutes(answers: QuestionAnswerer, limits: { maxQueryChars: number }): Router {
   const router = Router();
   router.post('/v1/collections/:name/answer', requireScope('read'), async (req, res) => {
     const { name } = parseParams(CollectionParams, req.params);
     const body = parseBody(AnswerBody, req);
+    checkQueryLength(body.question, limits.maxQueryChars, 'question');
     const context = { apiKeyId: res.locals.apiKey?.id, requestId: res.locals.requestId };
     if (!wantsStream(req.get('accept'))) {
       res.json(await answers.answer(name, body, { ...context, signal: res.locals.signal }));
