@@ -18,6 +18,7 @@ import { documentRoutes } from '../routes/document-routes.js';
 import { createReadinessCheck, healthRoutes } from '../routes/health-routes.js';
 import { keyRoutes } from '../routes/key-routes.js';
 import { searchRoutes } from '../routes/search-routes.js';
+import { defineExperiment } from '../retrieval/retrieval-experiment.js';
 import type { AppDeps } from './app-deps.js';
 import { readinessProbe } from './readiness-probe.js';
 
@@ -49,6 +50,7 @@ export function mountPublicRoutes(app: Express, deps: AppDeps): void {
  */
 export function mountApiRoutes(app: Express, deps: AppDeps): void {
   const { config, logger } = deps;
+  const experiment = defineExperiment(config);
   const limits = { redis: deps.redis, redisKeyPrefix: config.REDIS_KEY_PREFIX, logger };
   app.use(
     '/v1',
@@ -73,8 +75,9 @@ export function mountApiRoutes(app: Express, deps: AppDeps): void {
       maxDocumentsPerRequest: config.MAX_DOCUMENTS_PER_REQUEST,
     }),
   );
-  app.use(searchRoutes(deps.search, { maxQueryChars: config.MAX_QUERY_CHARS }));
-  app.use(answerRoutes(deps.answers, { maxQueryChars: config.MAX_QUERY_CHARS }));
+  const queryLimits = { maxQueryChars: config.MAX_QUERY_CHARS };
+  app.use(searchRoutes(deps.search, experiment, queryLimits));
+  app.use(answerRoutes(deps.answers, experiment, queryLimits));
 }
 
 const refuseTrailingSlash: RequestHandler = (req, _res, next) => {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { retrievalVariantsSetting, variantAllocationSetting } from './retrieval-variant-settings.js';
 
 /**
  * The one configuration schema of the service. Every setting is declared once here, with its
@@ -111,6 +112,9 @@ export const configShape = {
   KEYWORD_INDEX_WARM_TIMEOUT_MS: intInRange(0, 600_000).default(30_000),
   CHUNK_RECORD_CACHE_SIZE: intInRange(0, 10_000_000).default(100_000),
   API_KEY_CACHE_MS: intInRange(0, 60_000).default(2000),
+  RETRIEVAL_VARIANTS: retrievalVariantsSetting.default({}),
+  RETRIEVAL_VARIANT_ALLOCATION: variantAllocationSetting.default([{ name: 'control', percent: 100 }]),
+  RETRIEVAL_EXPERIMENT_SALT: z.string().min(1).max(100).default('slipway'),
 } as const;
 
 export const configSchema = z.object(configShape);
@@ -323,6 +327,23 @@ export const settingDocs: Record<SettingName, Omit<SettingDoc, 'name'>> = {
     description:
       'How long a verified API key is trusted without asking Postgres: a key revoked elsewhere is refused within this time (at once in the process that revoked it). 0 disables the cache.',
     defaultText: '2000',
+  },
+  RETRIEVAL_VARIANTS: {
+    description:
+      'Retrieval experiment variants as JSON: `{"name": {"mode", "keywordWeight", "vectorWeight", "feedback": {"chunks", "weight"}, "mmrLambda"}}`, each field optional (the defaults fill the rest). At most 8; names 1-32 of a-z, 0-9, -; `control` is the defaults. See docs/operations.md "Retrieval experiments".',
+    defaultText: '{} (only control)',
+    example: '{"keyword-heavy": {"keywordWeight": 2}}',
+  },
+  RETRIEVAL_VARIANT_ALLOCATION: {
+    description:
+      'Share of API keys per variant, `name=percent,…` summing to 100; every name must be `control` or defined in RETRIEVAL_VARIANTS. A key is assigned by a hash of its id and RETRIEVAL_EXPERIMENT_SALT.',
+    defaultText: 'control=100',
+    example: 'control=90,keyword-heavy=10',
+  },
+  RETRIEVAL_EXPERIMENT_SALT: {
+    description:
+      'Mixed into the hash that assigns keys to variants: change it to draw a new assignment for a new experiment.',
+    defaultText: 'slipway',
   },
 };
 

@@ -28,8 +28,8 @@ export function createMetrics() {
     }),
     retrievalDuration: new Histogram({
       name: 'slipway_retrieval_duration_seconds',
-      help: 'Retrieval latency by mode (keyword, vector, hybrid).',
-      labelNames: ['mode'] as const,
+      help: 'Search latency by mode (keyword, vector, hybrid) and retrieval experiment variant.',
+      labelNames: ['mode', 'variant'] as const,
       buckets: latencyBuckets,
       registers: [registry],
     }),
@@ -112,8 +112,8 @@ export function createMetrics() {
     }),
     answers: new Counter({
       name: 'slipway_answers_total',
-      help: 'Answers by mode (extractive, llm) and whether they came from the response cache.',
-      labelNames: ['mode', 'cached'] as const,
+      help: 'Answers by mode (extractive, llm), whether they came from the response cache, and retrieval experiment variant.',
+      labelNames: ['mode', 'cached', 'variant'] as const,
       registers: [registry],
     }),
   };

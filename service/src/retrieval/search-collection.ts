@@ -79,6 +79,11 @@ export class CollectionSearch {
     this.localEmbedder = !deps.embedder.name.startsWith('openai:');
   }
 
+  /** The request's fusion and feedback (a retrieval experiment's variant), else the service's. */
+  private hybridOf(request: SearchRequest): HybridConfig {
+    return request.hybrid ?? this.hybrid;
+  }
+
   /** The collection's id and version (the version is part of every cache key). 404 when unknown. */
   async resolve(name: string): Promise<CollectionRef> {
     return this.deps.collections.resolve(name);
@@ -90,7 +95,10 @@ export class CollectionSearch {
     const collection = await this.resolve(name);
     const response = await this.searchIn(collection, request, audit.signal);
     const seconds = (performance.now() - started) / 1000;
-    this.deps.metrics.retrievalDuration.observe({ mode: request.mode }, seconds);
+    this.deps.metrics.retrievalDuration.observe(
+      { mode: request.mode, variant: audit.variant ?? 'control' },
+      seconds,
+    );
     this.deps.store.audit({
       ...audit,
       collectionId: collection.id,
@@ -134,7 +142,7 @@ export class CollectionSearch {
     const degraded: string[] = [];
     let ranked: Ranked[];
     if (request.mode === 'keyword') {
-      ranked = await this.keyword(collection, request, candidateCount(request, this.hybrid));
+      ranked = await this.keyword(collection, request, candidateCount(request, this.hybridOf(request)));
     } else {
       try {
         ranked =
@@ -152,7 +160,7 @@ export class CollectionSearch {
         ranked = await this.keyword(
           collection,
           request,
-          candidateCount({ ...request, mode: 'keyword' }, this.hybrid),
+          candidateCount({ ...request, mode: 'keyword' }, this.hybridOf(request)),
         );
       }
     }
@@ -205,20 +213,21 @@ export class CollectionSearch {
 
   private async vector(collectionId: string, request: SearchRequest, signal?: AbortSignal) {
     const vector = await this.embedQuery(request.query, signal);
-    return this.nearest(collectionId, vector, candidateCount(request, this.hybrid), request);
+    return this.nearest(collectionId, vector, candidateCount(request, this.hybridOf(request)), request);
   }
 
   /** Keyword list, feedback-expanded vector list, weighted RRF — exactly as the evaluation ranks. */
   private async hybridRanking(collection: CollectionRef, request: SearchRequest, signal?: AbortSignal) {
     const collectionId = collection.id;
-    const limit = candidateCount(request, this.hybrid);
+    const hybrid = this.hybridOf(request);
+    const limit = candidateCount(request, hybrid);
     const [keyword, queryVector] = await Promise.all([
       this.keyword(collection, request, limit),
       this.embedQuery(request.query, signal),
     ]);
     const feedbackIds = feedbackChunkIds(
       keyword.map((k) => k.id),
-      this.hybrid,
+      hybrid,
     );
     const feedback = await this.storedVectors(collection, feedbackIds, signal);
     const vectorList = await this.nearest(
@@ -229,7 +238,7 @@ export class CollectionSearch {
           const vector = feedback.get(id);
           return vector ? [vector] : [];
         }),
-        this.hybrid,
+        hybrid,
       ),
       limit,
       request,
@@ -239,7 +248,7 @@ export class CollectionSearch {
     return fuseHybrid(
       keyword.map((k) => k.id),
       vectorList.map((v) => v.id),
-      this.hybrid,
+      hybrid,
     ).map((f) => ({ id: f.id, score: f.score, vector: vectors.get(f.id) }));
   }
 

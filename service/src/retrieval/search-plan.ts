@@ -19,6 +19,8 @@ export interface SearchRequest {
   mode: SearchMode;
   filter?: MetadataFilter;
   mmr?: { lambda: number };
+  /** Fusion and feedback of a retrieval experiment's variant; absent: the service's defaults. */
+  hybrid?: HybridConfig;
 }
 
 /** Candidates MMR chooses from (the eval's `mmr.pool`). */

@@ -5,14 +5,24 @@ import { requireScope } from '../http/authenticate.js';
 import { parseBody, parseParams } from '../http/validate-request.js';
 import type { AnswerEvent, QuestionAnswerer } from '../answers/answer-question.js';
 import { CollectionParams } from './collection-routes.js';
-import { checkQueryLength, queryText, searchMode } from './search-routes.js';
+import type { RetrievalExperiment } from '../retrieval/retrieval-experiment.js';
+import { applyVariant } from '../retrieval/retrieval-experiment.js';
+import {
+  checkQueryLength,
+  modeDefault,
+  queryText,
+  searchMode,
+  variantField,
+  VariantHeaders,
+  variantOf,
+} from './search-routes.js';
 
 const AnswerBody = apiRegistry.register(
   'AnswerRequest',
   z.strictObject({
     question: queryText(),
     topK: z.number().int().min(1).max(20).default(5),
-    mode: searchMode.default('hybrid'),
+    mode: searchMode.optional().openapi({ description: modeDefault }),
   }),
 );
 
@@ -55,6 +65,7 @@ const AnswerResponse = apiRegistry.register(
           'Mode extractive-fallback only. no_citation: the model cited nothing; invalid_citation: every ' +
           'marker it wrote named a passage it was not given.',
       }),
+    variant: variantField,
   }),
 );
 
@@ -68,7 +79,11 @@ apiRegistry.registerPath({
     'and its tokens are held until its first valid citation, so an uncited answer is never streamed ' +
     '(docs/security.md).',
   security: [{ [bearerAuth.name]: [] }],
-  request: { params: CollectionParams, body: { content: { 'application/json': { schema: AnswerBody } } } },
+  request: {
+    params: CollectionParams,
+    headers: VariantHeaders,
+    body: { content: { 'application/json': { schema: AnswerBody } } },
+  },
   responses: {
     200: {
       description: 'The answer with citations (JSON), or a server-sent event stream',
@@ -90,15 +105,26 @@ function writeEvent(res: Response, event: AnswerEvent): void {
 const wantsStream = (accept: string | undefined) =>
   accept !== undefined && accept.includes('text/event-stream');
 
-export function answerRoutes(answers: QuestionAnswerer, limits: { maxQueryChars: number }): Router {
+export function answerRoutes(
+  answers: QuestionAnswerer,
+  experiment: RetrievalExperiment,
+  limits: { maxQueryChars: number },
+): Router {
   const router = Router();
   router.post('/v1/collections/:name/answer', requireScope('read'), async (req, res) => {
     const { name } = parseParams(CollectionParams, req.params);
-    const body = parseBody(AnswerBody, req);
-    checkQueryLength(body.question, limits.maxQueryChars, 'question');
-    const context = { apiKeyId: res.locals.apiKey?.id, requestId: res.locals.requestId };
+    const parsed = parseBody(AnswerBody, req);
+    checkQueryLength(parsed.question, limits.maxQueryChars, 'question');
+    const parameters = variantOf(experiment, req, res);
+    const body = { ...parsed, ...applyVariant(parameters, parsed) };
+    const context = {
+      apiKeyId: res.locals.apiKey?.id,
+      requestId: res.locals.requestId,
+      variant: parameters.variant,
+    };
     if (!wantsStream(req.get('accept'))) {
-      res.json(await answers.answer(name, body, { ...context, signal: res.locals.signal }));
+      const answer = await answers.answer(name, body, { ...context, signal: res.locals.signal });
+      res.json({ ...answer, variant: parameters.variant });
       return;
     }
 

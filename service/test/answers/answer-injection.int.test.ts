@@ -221,7 +221,9 @@ describe('untrusted passages in LLM answers', () => {
       expect(res.body).toMatchObject({ mode: 'extractive-fallback', fallbackReason: 'no_citation' });
       expect(res.body.answer).not.toContain('skips the health gate');
       const metrics = await svc.runtime.deps.metrics.registry.metrics();
-      expect(metrics).toMatch(/slipway_answers_total\{mode="extractive-fallback",cached="false"\} [2-9]/);
+      expect(metrics).toMatch(
+        /slipway_answers_total\{mode="extractive-fallback",cached="false",variant="control"\} [2-9]/,
+      );
     });
 
     it('streams no invalid marker: text before the first valid citation is held, [99] never sent (SSE)', async () => {
