@@ -52,6 +52,12 @@ describe('problems in words', () => {
     expect(
       explainProblem({ status: 422, problem: { errors: [{ path: 'name', message: 'must match ^[a-z]' }] } }),
     ).toBe('Some input was not accepted — name: must match ^[a-z].');
+    expect(explainProblem({ status: 402, problem: { resetAt: '2030-06-01T00:00:00.000Z' } })).toBe(
+      'This API key has used up its budget; it resets at Sat, 01 Jun 2030 00:00:00 GMT. Ask an administrator for a larger budget, or wait until then.',
+    );
+    expect(explainProblem({ status: 402, problem: { resetAt: 'soon' } })).toMatch(
+      /^This API key has used up its budget\. /,
+    );
     expect(explainProblem({ status: 429, retryAfterSeconds: 17 })).toBe(
       'Too many requests with this key. Try again in 17 seconds.',
     );

@@ -7,6 +7,7 @@ import { createEmbedder, createIngestEmbedder } from './embeddings/create-embedd
 import type { Config } from './config/config-schema.js';
 import { createApp, type AppDeps } from './app/create-app.js';
 import { ApiKeyStore } from './keys/api-key-store.js';
+import { KeyUsageCounter } from './keys/key-usage-counter.js';
 import { createMetrics } from './observability/metrics.js';
 import { QuestionAnswerer } from './answers/answer-question.js';
 import { createLlmAnswerer } from './answers/create-llm-answerer.js';
@@ -59,6 +60,7 @@ export async function createRuntime(
     chroma,
     redis,
     keys,
+    keyUsage: new KeyUsageCounter({ db, redis, redisKeyPrefix: config.REDIS_KEY_PREFIX, logger }),
     collections: new CollectionStore(db, chroma, (id) => {
       keywordIndexes?.forget(id);
       chunkRecords.drop(id);
@@ -90,6 +92,7 @@ export async function createRuntime(
     app,
     async close() {
       await audit.close();
+      await deps.keyUsage.flush();
       await ingestEmbedder?.close();
       if (!overrides.db) await waitForQuietPool(db, Math.min(config.SHUTDOWN_TIMEOUT_MS, 5000));
       await Promise.allSettled([

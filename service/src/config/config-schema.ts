@@ -110,8 +110,9 @@ export const configShape = {
   KEYWORD_INDEX_ENABLED: booleanFromText.default(true),
   KEYWORD_INDEX_MAX_CHUNKS: intInRange(0, 100_000_000).default(2_000_000),
   KEYWORD_INDEX_WARM_TIMEOUT_MS: intInRange(0, 600_000).default(30_000),
-  CHUNK_RECORD_CACHE_SIZE: intInRange(0, 10_000_000).default(100_000),
+  CHUNK_RECORD_CACHE_SIZE: intInRange(0, 10_000_000).default(20_000),
   API_KEY_CACHE_MS: intInRange(0, 60_000).default(2000),
+  MAX_CONCURRENT_STREAMS: intInRange(0, 100_000).default(64),
   RETRIEVAL_VARIANTS: retrievalVariantsSetting.default({}),
   RETRIEVAL_VARIANT_ALLOCATION: variantAllocationSetting.default([{ name: 'control', percent: 100 }]),
   RETRIEVAL_EXPERIMENT_SALT: z.string().min(1).max(100).default('slipway'),
@@ -320,13 +321,18 @@ export const settingDocs: Record<SettingName, Omit<SettingDoc, 'name'>> = {
   },
   CHUNK_RECORD_CACHE_SIZE: {
     description:
-      "Most chunk records (text, offsets, the document's title and source) a process keeps for hydrating search results, each served only at the collection version it was read at. 0: every search reads them from Postgres.",
-    defaultText: '100000',
+      "Most chunk records (text, offsets, the document's title and source; about 1 KB each for 800-character chunks) a process keeps for hydrating search results, each served only at the collection version it was read at. 0: every search reads them from Postgres.",
+    defaultText: '20000',
   },
   API_KEY_CACHE_MS: {
     description:
       'How long a verified API key is trusted without asking Postgres: a key revoked elsewhere is refused within this time (at once in the process that revoked it). 0 disables the cache.',
     defaultText: '2000',
+  },
+  MAX_CONCURRENT_STREAMS: {
+    description:
+      'Streamed (SSE) answers one process serves at once; past it a stream request gets 503 `streams-at-capacity` with Retry-After at once. 0: no cap.',
+    defaultText: '64',
   },
   RETRIEVAL_VARIANTS: {
     description:

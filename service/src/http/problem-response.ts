@@ -12,11 +12,14 @@ export interface ProblemBody {
   instance: string;
   requestId?: string;
   errors?: { path: string; message: string }[];
+  /** Extension members (e.g. `resetAt` of a 402). */
+  [extension: string]: unknown;
 }
 
 /** Writes an RFC 9457 problem document. */
 export function sendProblem(req: Request, res: Response, error: AppError): void {
   const body: ProblemBody = {
+    ...error.extensions,
     type: error.type,
     title: error.title,
     status: error.status,

@@ -7,6 +7,7 @@
  */
 import type { Metrics } from '../observability/metrics.js';
 import { ModelError, isModelError } from '../errors/model-error.js';
+import { recordModelTokens } from '../observability/token-meter.js';
 import {
   RequestAttempt,
   defaultSleep,
@@ -120,6 +121,7 @@ export class ChatClient {
         this.retryLoop(request),
       );
       this.recordSuccess(started, completion.usage);
+      recordModelTokens(completion.usage.promptTokens + completion.usage.completionTokens);
       return completion;
     } catch (error) {
       this.recordError(error);
@@ -146,6 +148,7 @@ export class ChatClient {
     let content = '';
     let finishReason: string | null = null;
     let usage: ParsedChunk['usage'];
+    let metered = false;
     const take = (chunk: ParsedChunk) => {
       content += chunk.content;
       finishReason = chunk.finishReason ?? finishReason;
@@ -164,12 +167,19 @@ export class ChatClient {
       }
       const finalUsage = this.usage(messages, content, usage);
       this.recordSuccess(started, finalUsage);
+      recordModelTokens(finalUsage.promptTokens + finalUsage.completionTokens);
+      metered = true;
       yield { type: 'done', finishReason, usage: finalUsage };
     } catch (error) {
       const failure = opened.attempt.classify(error);
       this.recordError(failure);
       throw failure;
     } finally {
+      // A stream broken off (by the caller or the server) still cost the prompt and what was generated.
+      if (!metered) {
+        const estimate = this.usage(messages, content, undefined);
+        recordModelTokens(estimate.promptTokens + estimate.completionTokens);
+      }
       // No-ops after a complete stream; cancel the request when the caller left early.
       opened.attempt.abort();
       await opened.chunks?.return();
