@@ -109,7 +109,7 @@ export const configShape = {
   KEYWORD_INDEX_ENABLED: booleanFromText.default(true),
   KEYWORD_INDEX_MAX_CHUNKS: intInRange(0, 100_000_000).default(2_000_000),
   KEYWORD_INDEX_WARM_TIMEOUT_MS: intInRange(0, 600_000).default(30_000),
-  CHUNK_RECORD_CACHE_SIZE: intInRange(0, 10_000_000).default(100_000),
+  CHUNK_RECORD_CACHE_SIZE: intInRange(0, 10_000_000).default(20_000),
   API_KEY_CACHE_MS: intInRange(0, 60_000).default(2000),
   MAX_CONCURRENT_STREAMS: intInRange(0, 100_000).default(64),
   RETRIEVAL_VARIANTS: retrievalVariantsSetting.default({}),
@@ -315,8 +315,8 @@ export const settingDocs: Record<SettingName, Omit<SettingDoc, 'name'>> = {
   },
   CHUNK_RECORD_CACHE_SIZE: {
     description:
-      "Most chunk records (text, offsets, the document's title and source) a process keeps for hydrating search results, each served only at the collection version it was read at. 0: every search reads them from Postgres.",
-    defaultText: '100000',
+      "Most chunk records (text, offsets, the document's title and source; about 1 KB each for 800-character chunks) a process keeps for hydrating search results, each served only at the collection version it was read at. 0: every search reads them from Postgres.",
+    defaultText: '20000',
   },
   API_KEY_CACHE_MS: {
     description:
