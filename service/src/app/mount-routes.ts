@@ -80,8 +80,11 @@ export function mountApiRoutes(app: Express, deps: AppDeps): void {
       maxDocumentsPerRequest: config.MAX_DOCUMENTS_PER_REQUEST,
     }),
   );
-  app.use(searchRoutes(deps.search, experiment));
-  app.use(answerRoutes(deps.answers, experiment, new StreamSlots(config.MAX_CONCURRENT_STREAMS)));
+  const queryLimits = { maxQueryChars: config.MAX_QUERY_CHARS };
+  app.use(searchRoutes(deps.search, experiment, queryLimits));
+  app.use(
+    answerRoutes(deps.answers, experiment, new StreamSlots(config.MAX_CONCURRENT_STREAMS), queryLimits),
+  );
 }
 
 /** GET /v1/keys/me is never counted against a budget: a refused key can still learn when it resets. */

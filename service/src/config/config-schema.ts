@@ -106,6 +106,7 @@ export const configShape = {
   CHUNK_OVERLAP: intInRange(0, 2000).default(120),
   CACHE_TTL_SECONDS: intInRange(1, 7 * 24 * 3600).default(3600),
   MAX_DOCUMENTS_PER_REQUEST: intInRange(1, 1000).default(100),
+  MAX_QUERY_CHARS: intInRange(16, 20_000).default(2000),
   KEYWORD_INDEX_ENABLED: booleanFromText.default(true),
   KEYWORD_INDEX_MAX_CHUNKS: intInRange(0, 100_000_000).default(2_000_000),
   KEYWORD_INDEX_WARM_TIMEOUT_MS: intInRange(0, 600_000).default(30_000),
@@ -297,6 +298,11 @@ export const settingDocs: Record<SettingName, Omit<SettingDoc, 'name'>> = {
   MAX_DOCUMENTS_PER_REQUEST: {
     description: 'Most documents in one batch ingest request.',
     defaultText: '100',
+  },
+  MAX_QUERY_CHARS: {
+    description:
+      'Longest search query or question, in characters after trimming (at most 20000); longer ones are 422. A question goes into the model prompt beside the passages.',
+    defaultText: '2000',
   },
   KEYWORD_INDEX_ENABLED: {
     description:

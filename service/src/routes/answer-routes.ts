@@ -9,6 +9,7 @@ import { CollectionParams } from './collection-routes.js';
 import type { RetrievalExperiment } from '../retrieval/retrieval-experiment.js';
 import { applyVariant } from '../retrieval/retrieval-experiment.js';
 import {
+  checkQueryLength,
   modeDefault,
   queryText,
   searchMode,
@@ -112,11 +113,13 @@ export function answerRoutes(
   answers: QuestionAnswerer,
   experiment: RetrievalExperiment,
   streams: StreamSlots,
+  limits: { maxQueryChars: number },
 ): Router {
   const router = Router();
   router.post('/v1/collections/:name/answer', requireScope('read'), async (req, res) => {
     const { name } = parseParams(CollectionParams, req.params);
     const parsed = parseBody(AnswerBody, req);
+    checkQueryLength(parsed.question, limits.maxQueryChars, 'question');
     const parameters = variantOf(experiment, req, res);
     const body = { ...parsed, ...applyVariant(parameters, parsed) };
     const context = {
