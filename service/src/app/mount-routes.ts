@@ -62,7 +62,7 @@ export function mountApiRoutes(app: Express, deps: AppDeps): void {
     identifyCaller(deps.keys),
     createRateLimiter({ perMinute: config.RATE_LIMIT_PER_MINUTE, ...limits }).middleware,
     requireCaller,
-    enforceKeyBudget(deps.keyUsage, logger, readsOwnKey),
+    enforceKeyBudget(deps.keyUsage, logger, deps.metrics, readsOwnKey),
     express.json({
       limit: config.MAX_BODY_BYTES,
       strict: true,
@@ -81,7 +81,9 @@ export function mountApiRoutes(app: Express, deps: AppDeps): void {
     }),
   );
   app.use(searchRoutes(deps.search, experiment));
-  app.use(answerRoutes(deps.answers, experiment, new StreamSlots(config.MAX_CONCURRENT_STREAMS)));
+  app.use(
+    answerRoutes(deps.answers, experiment, new StreamSlots(config.MAX_CONCURRENT_STREAMS, deps.metrics)),
+  );
 }
 
 /** GET /v1/keys/me is never counted against a budget: a refused key can still learn when it resets. */
