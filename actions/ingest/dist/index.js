@@ -20049,7 +20049,7 @@ var ServiceClient = class {
       }
       if (attempt >= maxRetries) {
         throw new ServiceUnreachable(
-          `${method} ${path2}: ${why}${maxRetries > 0 ? ` (after ${maxRetries} retries)` : ""}`
+          `${method} ${path2}: ${why}${maxRetries > 0 ? ` (after ${maxRetries} ${maxRetries === 1 ? "retry" : "retries"})` : ""}`
         );
       }
       const delay = retryDelayMs(attempt + 1, retryAfter, Date.now(), this.options.retryTiming);
@@ -20076,43 +20076,49 @@ var IngestStopped = class extends Error {
 };
 var CONTENT_REFUSALS = /* @__PURE__ */ new Set([400, 409, 413, 422]);
 var RUN_REFUSALS = /* @__PURE__ */ new Set([401, 403, 404]);
-async function sendDocuments(client, collection, documents, options, onBatch) {
+async function sendDocuments(client, collection, documents, options, results, onBatch) {
   const batches = planBatches(documents, options);
-  const sendBatch = (batch) => sendRefusable(client, collection, batch, options);
-  const results = [];
   for (const [index, batch] of batches.entries()) {
-    let batchResults;
+    const batchResults = [];
+    const report2 = () => {
+      results.push(...batchResults);
+      onBatch?.({ number: index + 1, of: batches.length, results: batchResults });
+    };
     try {
-      batchResults = await sendBatch(batch);
+      await sendRefusable(client, collection, batch, options, batchResults);
     } catch (error2) {
-      if (!(error2 instanceof ServiceUnreachable)) throw error2;
-      const unsent = batches.slice(index).flat();
-      results.push(...unsent.map((document) => failed(document, `not sent: ${error2.message}`)));
-      onBatch?.({ number: index + 1, of: batches.length, results: results.slice(-unsent.length) });
-      break;
+      if (!(error2 instanceof ServiceUnreachable || error2 instanceof IngestStopped)) throw error2;
+      const unsent = [...batch.slice(batchResults.length), ...batches.slice(index + 1).flat()];
+      batchResults.push(...unsent.map((document) => failed(document, `not sent: ${error2.message}`)));
+      report2();
+      if (error2 instanceof IngestStopped) throw error2;
+      return;
     }
-    results.push(...batchResults);
-    onBatch?.({ number: index + 1, of: batches.length, results: batchResults });
+    report2();
   }
-  return results;
 }
-async function sendRefusable(client, collection, batch, options) {
+async function sendRefusable(client, collection, batch, options, results) {
   const answer = await client.ingest(collection, batch);
-  if (answer.ok) return batch.map((document, index) => resultOf(document, answer.body.documents[index]));
+  if (answer.ok) {
+    results.push(...batch.map((document, index) => resultOf(document, answer.body.documents[index])));
+    return;
+  }
   if (RUN_REFUSALS.has(answer.status)) throw stopped(collection, answer);
   if (CONTENT_REFUSALS.has(answer.status) && batch.length > 1) {
     const half = Math.ceil(batch.length / 2);
-    return [
-      ...await sendRefusable(client, collection, batch.slice(0, half), options),
-      ...await sendRefusable(client, collection, batch.slice(half), options)
-    ];
+    await sendRefusable(client, collection, batch.slice(0, half), options, results);
+    await sendRefusable(client, collection, batch.slice(half), options, results);
+    return;
   }
   const [single] = batch;
   if (single && answer.status === 409 && options.replaceChanged) {
     const replaced = await replaceChanged(client, collection, single);
-    if (replaced) return [replaced];
+    if (replaced) {
+      results.push(replaced);
+      return;
+    }
   }
-  return batch.map((document) => failed(document, answer.message));
+  results.push(...batch.map((document) => failed(document, answer.message)));
 }
 async function replaceChanged(client, collection, document) {
   const stored = await client.document(collection, document.id);
@@ -20254,7 +20260,7 @@ async function run() {
     const collected = await collect(inputs);
     results.push(...collected.results);
     info(`${collected.documents.length} document(s) to send to collection "${inputs.collection}"`);
-    const sent = await sendDocuments(
+    await sendDocuments(
       client,
       inputs.collection,
       collected.documents,
@@ -20263,6 +20269,7 @@ async function run() {
         maxBytes: inputs.maxBatchBytes,
         replaceChanged: inputs.replaceChanged
       },
+      results,
       ({ number, of, results: batch }) => {
         const counts = countOutcomes(batch);
         info(
@@ -20270,7 +20277,6 @@ async function run() {
         );
       }
     );
-    results.push(...sent);
   } catch (error2) {
     if (!(error2 instanceof IngestStopped || error2 instanceof ServiceUnreachable)) {
       setFailed(error2 instanceof Error ? error2.message : String(error2));

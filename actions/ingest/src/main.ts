@@ -119,7 +119,7 @@ export async function run(): Promise<void> {
     const collected = await collect(inputs);
     results.push(...collected.results);
     core.info(`${collected.documents.length} document(s) to send to collection "${inputs.collection}"`);
-    const sent = await sendDocuments(
+    await sendDocuments(
       client,
       inputs.collection,
       collected.documents,
@@ -128,6 +128,7 @@ export async function run(): Promise<void> {
         maxBytes: inputs.maxBatchBytes,
         replaceChanged: inputs.replaceChanged,
       },
+      results,
       ({ number, of, results: batch }) => {
         const counts = countOutcomes(batch);
         core.info(
@@ -136,7 +137,6 @@ export async function run(): Promise<void> {
         );
       },
     );
-    results.push(...sent);
   } catch (error) {
     if (!(error instanceof IngestStopped || error instanceof ServiceUnreachable)) {
       core.setFailed(error instanceof Error ? error.message : String(error));

@@ -41,31 +41,39 @@ export interface SendOptions extends BatchLimits {
   replaceChanged: boolean;
 }
 
+/**
+ * Sends `documents` and pushes one result per document onto `results` as answers arrive, so a caller that
+ * catches IngestStopped still has every result so far. What a stop or an unreachable service leaves unsent
+ * is pushed as failed ("not sent: …"); an unreachable service ends the sending, a stop is rethrown.
+ */
 export async function sendDocuments(
   client: ServiceClient,
   collection: string,
   documents: readonly SourceDocument[],
   options: SendOptions,
+  results: DocumentResult[],
   onBatch?: SendProgress,
-): Promise<DocumentResult[]> {
+): Promise<void> {
   const batches = planBatches(documents, options);
-  const sendBatch = (batch: SourceDocument[]) => sendRefusable(client, collection, batch, options);
-  const results: DocumentResult[] = [];
   for (const [index, batch] of batches.entries()) {
-    let batchResults: DocumentResult[];
+    const batchResults: DocumentResult[] = [];
+    const report = () => {
+      results.push(...batchResults);
+      onBatch?.({ number: index + 1, of: batches.length, results: batchResults });
+    };
     try {
-      batchResults = await sendBatch(batch);
+      await sendRefusable(client, collection, batch, options, batchResults);
     } catch (error) {
-      if (!(error instanceof ServiceUnreachable)) throw error;
-      const unsent = batches.slice(index).flat();
-      results.push(...unsent.map((document) => failed(document, `not sent: ${error.message}`)));
-      onBatch?.({ number: index + 1, of: batches.length, results: results.slice(-unsent.length) });
-      break;
+      if (!(error instanceof ServiceUnreachable || error instanceof IngestStopped)) throw error;
+      // bisection answers in input order: what has no result yet is the rest of this batch, and all after
+      const unsent = [...batch.slice(batchResults.length), ...batches.slice(index + 1).flat()];
+      batchResults.push(...unsent.map((document) => failed(document, `not sent: ${error.message}`)));
+      report();
+      if (error instanceof IngestStopped) throw error;
+      return;
     }
-    results.push(...batchResults);
-    onBatch?.({ number: index + 1, of: batches.length, results: batchResults });
+    report();
   }
-  return results;
 }
 
 async function sendRefusable(
@@ -73,23 +81,29 @@ async function sendRefusable(
   collection: string,
   batch: SourceDocument[],
   options: SendOptions,
-): Promise<DocumentResult[]> {
+  results: DocumentResult[],
+): Promise<void> {
   const answer = await client.ingest(collection, batch);
-  if (answer.ok) return batch.map((document, index) => resultOf(document, answer.body.documents[index]));
+  if (answer.ok) {
+    results.push(...batch.map((document, index) => resultOf(document, answer.body.documents[index])));
+    return;
+  }
   if (RUN_REFUSALS.has(answer.status)) throw stopped(collection, answer);
   if (CONTENT_REFUSALS.has(answer.status) && batch.length > 1) {
     const half = Math.ceil(batch.length / 2);
-    return [
-      ...(await sendRefusable(client, collection, batch.slice(0, half), options)),
-      ...(await sendRefusable(client, collection, batch.slice(half), options)),
-    ];
+    await sendRefusable(client, collection, batch.slice(0, half), options, results);
+    await sendRefusable(client, collection, batch.slice(half), options, results);
+    return;
   }
   const [single] = batch;
   if (single && answer.status === 409 && options.replaceChanged) {
     const replaced = await replaceChanged(client, collection, single);
-    if (replaced) return [replaced];
+    if (replaced) {
+      results.push(replaced);
+      return;
+    }
   }
-  return batch.map((document) => failed(document, answer.message));
+  results.push(...batch.map((document) => failed(document, answer.message)));
 }
 
 /**

@@ -122,7 +122,7 @@ export class ServiceClient {
       }
       if (attempt >= maxRetries) {
         throw new ServiceUnreachable(
-          `${method} ${path}: ${why}${maxRetries > 0 ? ` (after ${maxRetries} retries)` : ''}`,
+          `${method} ${path}: ${why}${maxRetries > 0 ? ` (after ${maxRetries} ${maxRetries === 1 ? 'retry' : 'retries'})` : ''}`,
         );
       }
       const delay = retryDelayMs(attempt + 1, retryAfter, Date.now(), this.options.retryTiming);

@@ -355,12 +355,18 @@ describe('ingest dist/index.js under the runner protocol, against the running se
     });
   });
 
-  it('waits out a 503 with Retry-After and then ingests', async () => {
-    let refused = 0;
+  /**
+   * A proxy in front of the service that answers the POSTs `refuse` picks with 503 + Retry-After: 1, and
+   * passes everything else through.
+   */
+  async function throughProxy<T>(
+    refuse: (postNumber: number) => boolean,
+    use: (url: string) => Promise<T>,
+  ): Promise<T> {
+    let posts = 0;
     const target = new URL(service.url);
     const proxy = createServer((req, res) => {
-      if (req.method === 'POST' && refused === 0) {
-        refused += 1;
+      if (req.method === 'POST' && refuse(++posts)) {
         req.resume();
         res.writeHead(503, { 'retry-after': '1', 'content-type': 'application/problem+json' });
         res.end(JSON.stringify({ title: 'Service unavailable', status: 503, detail: 'warming up' }));
@@ -377,23 +383,54 @@ describe('ingest dist/index.js under the runner protocol, against the running se
     });
     await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
     try {
-      write('retried/one.md', '# One\n\nA document sent through a proxy that refuses once.');
-      const port = (proxy.address() as AddressInfo).port;
-      const result = await ingest({ collection: 'retried', folder: 'retried' }, `http://127.0.0.1:${port}`);
-      expect(result.exitCode).toBe(0);
-      expect(refused).toBe(1);
-      expect(result.stdout).toContain('retry 1/5 in 1 s: POST /v1/collections/retried/documents: 503');
-      expect(counts(result)).toEqual({
-        added: '1',
-        updated: '0',
-        duplicates: '0',
-        failed: '0',
-        skipped: '0',
-        total: '1',
-      });
+      return await use(`http://127.0.0.1:${(proxy.address() as AddressInfo).port}`);
     } finally {
       await new Promise<void>((resolve) => proxy.close(() => resolve()));
     }
+  }
+
+  it('waits out a 503 with Retry-After and then ingests', async () => {
+    write('retried/one.md', '# One\n\nA document sent through a proxy that refuses once.');
+    const result = await throughProxy(
+      (post) => post === 1,
+      (url) => ingest({ collection: 'retried', folder: 'retried' }, url),
+    );
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toContain('retry 1/5 in 1 s: POST /v1/collections/retried/documents: 503');
+    expect(counts(result)).toEqual({
+      added: '1',
+      updated: '0',
+      duplicates: '0',
+      failed: '0',
+      skipped: '0',
+      total: '1',
+    });
+  });
+
+  it('a service that stays unavailable ends the run: what was sent counts, the rest is failed as not sent', async () => {
+    write('retried/two.md', '# Two\n\nThe second document.');
+    write('retried/three.md', '# Three\n\nThe third document.');
+    // one.md is already stored (a duplicate, first POST); every later POST is refused
+    const result = await throughProxy(
+      (post) => post > 1,
+      (url) =>
+        ingest({ collection: 'retried', folder: 'retried', 'batch-size': '1', 'max-retries': '1' }, url),
+    );
+    expect(result.exitCode).toBe(1);
+    expect(counts(result)).toEqual({
+      added: '0',
+      updated: '0',
+      duplicates: '1',
+      failed: '2',
+      skipped: '0',
+      total: '3',
+    });
+    expect(result.summary).toContain(
+      '| three.md | not sent: POST /v1/collections/retried/documents: 503 Service unavailable: warming up (after 1 retry) |',
+    );
+    expect(result.summary).toContain('| two.md | not sent:');
+    expect(result.stdout).toContain('::error::2 document(s) failed to ingest');
+    expect((await storedDocuments('retried')).map((d) => d.id)).toEqual(['one.md']);
   });
 
   it('a wrong key fails the step with a clear message, before anything is read or sent', async () => {

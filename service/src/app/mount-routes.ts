@@ -80,9 +80,15 @@ export function mountApiRoutes(app: Express, deps: AppDeps): void {
       maxDocumentsPerRequest: config.MAX_DOCUMENTS_PER_REQUEST,
     }),
   );
-  app.use(searchRoutes(deps.search, experiment));
+  const queryLimits = { maxQueryChars: config.MAX_QUERY_CHARS };
+  app.use(searchRoutes(deps.search, experiment, queryLimits));
   app.use(
-    answerRoutes(deps.answers, experiment, new StreamSlots(config.MAX_CONCURRENT_STREAMS, deps.metrics)),
+    answerRoutes(
+      deps.answers,
+      experiment,
+      new StreamSlots(config.MAX_CONCURRENT_STREAMS, deps.metrics),
+      queryLimits,
+    ),
   );
 }
 

@@ -106,10 +106,11 @@ export const configShape = {
   CHUNK_OVERLAP: intInRange(0, 2000).default(120),
   CACHE_TTL_SECONDS: intInRange(1, 7 * 24 * 3600).default(3600),
   MAX_DOCUMENTS_PER_REQUEST: intInRange(1, 1000).default(100),
+  MAX_QUERY_CHARS: intInRange(16, 20_000).default(2000),
   KEYWORD_INDEX_ENABLED: booleanFromText.default(true),
   KEYWORD_INDEX_MAX_CHUNKS: intInRange(0, 100_000_000).default(2_000_000),
   KEYWORD_INDEX_WARM_TIMEOUT_MS: intInRange(0, 600_000).default(30_000),
-  CHUNK_RECORD_CACHE_SIZE: intInRange(0, 10_000_000).default(100_000),
+  CHUNK_RECORD_CACHE_SIZE: intInRange(0, 10_000_000).default(20_000),
   API_KEY_CACHE_MS: intInRange(0, 60_000).default(2000),
   MAX_CONCURRENT_STREAMS: intInRange(0, 100_000).default(64),
   RETRIEVAL_VARIANTS: retrievalVariantsSetting.default({}),
@@ -298,6 +299,11 @@ export const settingDocs: Record<SettingName, Omit<SettingDoc, 'name'>> = {
     description: 'Most documents in one batch ingest request.',
     defaultText: '100',
   },
+  MAX_QUERY_CHARS: {
+    description:
+      'Longest search query or question, in characters after trimming (at most 20000); longer ones are 422. A question goes into the model prompt beside the passages.',
+    defaultText: '2000',
+  },
   KEYWORD_INDEX_ENABLED: {
     description:
       'Keep an exact BM25 index per collection in memory (same scores as the SQL path; a stale or cold index falls back to SQL). `false`: every keyword search runs in Postgres.',
@@ -315,8 +321,8 @@ export const settingDocs: Record<SettingName, Omit<SettingDoc, 'name'>> = {
   },
   CHUNK_RECORD_CACHE_SIZE: {
     description:
-      "Most chunk records (text, offsets, the document's title and source) a process keeps for hydrating search results, each served only at the collection version it was read at. 0: every search reads them from Postgres.",
-    defaultText: '100000',
+      "Most chunk records (text, offsets, the document's title and source; about 1 KB each for 800-character chunks) a process keeps for hydrating search results, each served only at the collection version it was read at. 0: every search reads them from Postgres.",
+    defaultText: '20000',
   },
   API_KEY_CACHE_MS: {
     description:

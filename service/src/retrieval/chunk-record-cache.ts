@@ -17,7 +17,7 @@ export class ChunkRecordCache {
   private readonly collections = new Map<string, CollectionRecords>();
   private size = 0;
 
-  constructor(private readonly maxRecords = 100_000) {}
+  constructor(private readonly maxRecords = 20_000) {}
 
   /** The records held for `ids` at exactly `version`, and the ids that are not held. */
   lookup(

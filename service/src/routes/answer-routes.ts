@@ -9,6 +9,7 @@ import { CollectionParams } from './collection-routes.js';
 import type { RetrievalExperiment } from '../retrieval/retrieval-experiment.js';
 import { applyVariant } from '../retrieval/retrieval-experiment.js';
 import {
+  checkQueryLength,
   modeDefault,
   queryText,
   searchMode,
@@ -74,7 +75,7 @@ apiRegistry.registerPath({
   path: '/v1/collections/{name}/answer',
   summary:
     'A cited answer (scope: read). With `Accept: text/event-stream`: `token` events, an `error` event if the ' +
-    'model breaks off, then one final `citations` event ({citations, mode, cached, degraded?, fallbackReason?}). ' +
+    'model breaks off, then one final `citations` event ({citations, mode, cached, degraded?, fallbackReason?, variant}). ' +
     'A model answer is checked before it is sent: markers of passages the model was not given are removed, ' +
     'and its tokens are held until its first valid citation, so an uncited answer is never streamed ' +
     '(docs/security.md). When the instance already serves MAX_CONCURRENT_STREAMS streams, a stream request ' +
@@ -97,10 +98,12 @@ apiRegistry.registerPath({
   },
 });
 
-function writeEvent(res: Response, event: AnswerEvent): void {
+/** One server-sent event; the final `citations` event also names the request's experiment variant. */
+function writeEvent(res: Response, event: AnswerEvent, variant?: string): void {
   if (event.type === 'answering') return; // only commits the route to a stream
   const { type, ...data } = event;
-  res.write(`event: ${type}\ndata: ${JSON.stringify(data)}\n\n`);
+  const payload = type === 'citations' && variant !== undefined ? { ...data, variant } : data;
+  res.write(`event: ${type}\ndata: ${JSON.stringify(payload)}\n\n`);
 }
 
 const wantsStream = (accept: string | undefined) =>
@@ -110,11 +113,13 @@ export function answerRoutes(
   answers: QuestionAnswerer,
   experiment: RetrievalExperiment,
   streams: StreamSlots,
+  limits: { maxQueryChars: number },
 ): Router {
   const router = Router();
   router.post('/v1/collections/:name/answer', requireScope('read'), async (req, res) => {
     const { name } = parseParams(CollectionParams, req.params);
     const parsed = parseBody(AnswerBody, req);
+    checkQueryLength(parsed.question, limits.maxQueryChars, 'question');
     const parameters = variantOf(experiment, req, res);
     const body = { ...parsed, ...applyVariant(parameters, parsed) };
     const context = {
@@ -158,10 +163,10 @@ export function answerRoutes(
     });
     res.flushHeaders();
     try {
-      if (!first.done) writeEvent(res, first.value);
+      if (!first.done) writeEvent(res, first.value, parameters.variant);
       for await (const event of events) {
         if (leaving.signal.aborted) break;
-        writeEvent(res, event);
+        writeEvent(res, event, parameters.variant);
       }
     } catch (error) {
       if (!leaving.signal.aborted) {

@@ -1,5 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import { apiRegistry, bearerAuth, problemResponses, z } from '../openapi/openapi-registry.js';
+import { validationFailed } from '../errors/app-error.js';
 import { requireScope } from '../http/authenticate.js';
 import { parseBody, parseParams } from '../http/validate-request.js';
 import { scopeSatisfies } from '../keys/api-key-format.js';
@@ -64,20 +65,36 @@ export function variantOf(experiment: RetrievalExperiment, req: Request, res: Re
 // eslint-disable-next-line no-control-regex -- finding control characters is the point
 const controlCharacter = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/;
 
+/** The schema's ceiling for a query or question; MAX_QUERY_CHARS sets the limit below it when a route runs. */
+const QUERY_CHARS_CEILING = 20_000;
+
 /**
- * A search query or a question: 1–2000 characters after trimming, no control characters but tab, line feed
- * and carriage return (NUL and lone surrogates are refused for every field by parseBody). Both end up in
- * places that read text back (the query audit, a model's prompt): nothing in them should be invisible.
+ * A search query or a question: at least one character after trimming, no control characters but tab, line
+ * feed and carriage return (NUL and lone surrogates are refused for every field by parseBody). Both end up in
+ * places that read text back (the query audit, a model's prompt): nothing in them should be invisible. The
+ * length limit is MAX_QUERY_CHARS (`checkQueryLength`).
  */
 export const queryText = () =>
   z
     .string()
     .trim()
     .min(1)
-    .max(2000)
+    .max(QUERY_CHARS_CEILING)
     .refine((text) => !controlCharacter.test(text), {
       message: 'must not contain control characters (other than tab, line feed, carriage return)',
+    })
+    .openapi({
+      description:
+        'At most MAX_QUERY_CHARS characters after trimming (default 2000); no control characters but tab, ' +
+        'line feed and carriage return.',
     });
+
+/** 422 naming `field` when a query or question (trimmed) is longer than MAX_QUERY_CHARS. */
+export function checkQueryLength(text: string, maxChars: number, field: string): void {
+  if (text.length > maxChars) {
+    throw validationFailed([{ path: field, message: `must be at most ${maxChars} characters` }]);
+  }
+}
 
 export const SearchBody = apiRegistry.register(
   'SearchRequest',
@@ -140,11 +157,16 @@ apiRegistry.registerPath({
   },
 });
 
-export function searchRoutes(search: CollectionSearch, experiment: RetrievalExperiment): Router {
+export function searchRoutes(
+  search: CollectionSearch,
+  experiment: RetrievalExperiment,
+  limits: { maxQueryChars: number },
+): Router {
   const router = Router();
   router.post('/v1/collections/:name/search', requireScope('read'), async (req, res) => {
     const { name } = parseParams(CollectionParams, req.params);
     const body = parseBody(SearchBody, req);
+    checkQueryLength(body.query, limits.maxQueryChars, 'query');
     const parameters = variantOf(experiment, req, res);
     const response = await search.search(
       name,

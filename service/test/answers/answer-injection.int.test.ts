@@ -116,6 +116,7 @@ describe('untrusted passages in LLM answers', () => {
       LLM_MODEL: 'fake-model',
       LLM_TIMEOUT_MS: '3000',
       LLM_MAX_RETRIES: '0',
+      MAX_QUERY_CHARS: '300',
     });
     expect(
       (await request(svc.app).post('/v1/collections').set(svc.auth('admin')).send({ name: 'kb' })).status,
@@ -287,7 +288,7 @@ describe('untrusted passages in LLM answers', () => {
       ['a control character', `What keeps serving?\u001b[2J`],
       ['DEL', 'What\u007f keeps serving?'],
       ['a C1 control character', 'What keeps\u0085 serving?'],
-      ['more than 2000 characters', 'q'.repeat(2001)],
+      ['more than MAX_QUERY_CHARS characters', `${'q'.repeat(301)}  `],
       ['only spaces', '   '],
     ])('answers 422 naming the field for %s, without asking the model', async (_what, text) => {
       const before = llm.count('chat');
@@ -304,9 +305,18 @@ describe('untrusted passages in LLM answers', () => {
       expect(llm.count('chat')).toBe(before);
     });
 
-    it('accepts tabs and line breaks in a question', async () => {
+    it('accepts tabs and line breaks in a question, and MAX_QUERY_CHARS characters after trimming', async () => {
       const res = await ask({ question: 'What keeps serving\tduring a deploy?\r\nThanks.' });
       expect(res.status).toBe(200);
+      const opening = 'What keeps serving during a deploy? ';
+      const longest = `  ${opening}${'x'.repeat(300 - opening.length)}  `;
+      expect(longest.trim()).toHaveLength(300);
+      expect((await ask({ question: longest })).status).toBe(200);
+      const search = await request(svc.app)
+        .post('/v1/collections/kb/search')
+        .set(svc.auth('read'))
+        .send({ query: longest });
+      expect(search.status).toBe(200);
     });
   });
 });

@@ -162,6 +162,29 @@ describe('retrieval experiments on real Postgres and Chroma', () => {
     );
   });
 
+  it('names the variant of a streamed answer in its header and final citations event', async () => {
+    const res = await request(svc.app)
+      .post('/v1/collections/kb/answer')
+      .set({ Authorization: `Bearer ${keyIn.get('keyword-only')!}`, Accept: 'text/event-stream' })
+      .buffer(true)
+      .parse((response, done) => {
+        let text = '';
+        response.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        response.on('end', () => done(null, text));
+      })
+      .send({ question: 'What evaluates burn-rate alerts?' });
+    expect(res.status).toBe(200);
+    expect(res.get('x-slipway-variant')).toBe('keyword-only');
+    const events = (res.body as string)
+      .split('\n\n')
+      .filter(Boolean)
+      .map((block) => ({
+        event: /^event: (.*)$/m.exec(block)?.[1],
+        data: JSON.parse(/^data: (.*)$/m.exec(block)?.[1] ?? 'null') as Record<string, unknown>,
+      }));
+    expect(events.at(-1)).toMatchObject({ event: 'citations', data: { variant: 'keyword-only' } });
+  });
+
   it('labels the search latency metric with the variant', async () => {
     const metrics = await request(svc.app).get('/metrics');
     expect(metrics.text).toMatch(
