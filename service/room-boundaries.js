@@ -3,7 +3,7 @@
 // service/test/rooms/room-boundaries.unit.test.ts proves a bad import fails lint.
 export const serviceRooms = [
   ['errors', 'the one error base and the mapping of every failure to a problem'],
-  ['observability', 'logger and Prometheus metrics'],
+  ['observability', "logger, Prometheus metrics, the request's model-token meter, OpenTelemetry tracing"],
   ['config', 'the zod config schema, loading, generated docs'],
   ['text', 'pure: normalising, analysing, splitting and chunking text'],
   ['openai-client', 'OpenAI-compatible requests: retries, circuit breaker, server-sent events'],
@@ -12,14 +12,17 @@ export const serviceRooms = [
   ['ranking', 'pure: rank fusion, MMR, near-duplicate suppression, the BM25 SQL and in-memory index'],
   ['stores', 'the Postgres pool, the Chroma gateway, the Redis connection'],
   ['caches', 'embedding, retrieval and response caches (Redis or memory)'],
-  ['keys', 'API key format and store'],
+  ['keys', 'API key format and store, budget windows, the usage counter'],
   ['migrations', 'the migration runner'],
   ['collections', 'the collection store'],
   ['documents', 'the document store, ingest, reconcile'],
   ['retrieval', 'searching a collection: plan, keyword indexes, the data-access adapter, audit'],
   ['answers', 'answering a question: extractive answerer, LLM with extractive fallback'],
   ['openapi', 'the OpenAPI registry'],
-  ['http', 'middleware: auth, rate limit, request context, timeout, metrics, problem rendering'],
+  [
+    'http',
+    'middleware: auth, rate limit, key budgets, stream slots, request context, timeout, metrics, problem rendering',
+  ],
   ['routes', 'one router per resource'],
   ['app', 'the Express app and the one place that mounts every router'],
   ['.', 'runtime.ts (wires dependencies), server.ts (listens), is-entry-point.ts'],

@@ -20,16 +20,26 @@ export interface BenchServer {
 
 const serverEntry = fileURLToPath(new URL('../bench-server.ts', import.meta.url));
 
-/** Starts bench-server.ts in a child Node process (tsx loader) and waits for the port it reports. */
+/**
+ * Starts bench-server.ts in a child Node process (tsx loader, then the `imports` preloads — e.g. the tracing
+ * preload the image runs) and waits for the port it reports.
+ */
 export async function startBenchServer(
   mode: 'service' | 'bare',
   env: NodeJS.ProcessEnv = {},
+  nodeArgs: string[] = [],
+  imports: string[] = [],
 ): Promise<BenchServer> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', serverEntry, mode], {
-    env: { ...process.env, ...env },
-    // stdout carries the service's request logs (LOG_LEVEL=warn still logs aborted requests when a run ends)
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-  });
+  const preloads = imports.flatMap((specifier) => ['--import', specifier]);
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [...nodeArgs, '--import', 'tsx', ...preloads, serverEntry, mode],
+    {
+      env: { ...process.env, ...env },
+      // stdout carries the service's request logs (LOG_LEVEL=warn still logs aborted requests when a run ends)
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    },
+  );
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);
   const port = await new Promise<number>((resolve, reject) => {
@@ -70,8 +80,11 @@ export interface BenchStack {
   postgres: ProvidedPostgres;
   chroma: ProvidedChroma;
   redis: ProvidedRedis;
-  /** Stops the service process and starts a fresh one on the same stores (`service` then names it). */
-  restartService(): Promise<BenchServer>;
+  /**
+   * Stops the service process and starts a fresh one on the same stores (`service` then names it), with
+   * extra Node flags when given (`--cpu-prof`, which NODE_OPTIONS does not accept).
+   */
+  restartService(nodeArgs?: string[]): Promise<BenchServer>;
   stop(): Promise<void>;
 }
 
@@ -103,9 +116,9 @@ export async function startBenchStack(env: NodeJS.ProcessEnv = {}): Promise<Benc
       postgres,
       chroma,
       redis,
-      async restartService() {
+      async restartService(nodeArgs: string[] = []) {
         await stack.service.stop();
-        stack.service = await startBenchServer('service', serviceEnv);
+        stack.service = await startBenchServer('service', serviceEnv, nodeArgs);
         return stack.service;
       },
       async stop() {

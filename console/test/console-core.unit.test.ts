@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { answerSegments, markerTargets, spanSegments } from '../src/core/answer-segments.js';
+import { answerSegments, describeAnswer, markerTargets, spanSegments } from '../src/core/answer-segments.js';
 import { documentFormatOf } from '../src/core/document-format.js';
 import { explainProblem, parseRetryAfter } from '../src/core/explain-problem.js';
 import { abilitiesOf } from '../src/core/key-abilities.js';
@@ -52,6 +52,12 @@ describe('problems in words', () => {
     expect(
       explainProblem({ status: 422, problem: { errors: [{ path: 'name', message: 'must match ^[a-z]' }] } }),
     ).toBe('Some input was not accepted — name: must match ^[a-z].');
+    expect(explainProblem({ status: 402, problem: { resetAt: '2030-06-01T00:00:00.000Z' } })).toBe(
+      'This API key has used up its budget; it resets at Sat, 01 Jun 2030 00:00:00 GMT. Ask an administrator for a larger budget, or wait until then.',
+    );
+    expect(explainProblem({ status: 402, problem: { resetAt: 'soon' } })).toMatch(
+      /^This API key has used up its budget\. /,
+    );
     expect(explainProblem({ status: 429, retryAfterSeconds: 17 })).toBe(
       'Too many requests with this key. Try again in 17 seconds.',
     );
@@ -97,6 +103,19 @@ describe('answer markers', () => {
       { kind: 'marker', number: 3, citation: 0 },
       { kind: 'marker', number: 3, citation: 0 },
     ]);
+  });
+
+  it('says how an answer was made, including a model answer replaced for citing nothing it was given', () => {
+    const final = { type: 'citations' as const, citations: [], cached: false };
+    expect(describeAnswer({ ...final, mode: 'llm' })).toBe(
+      'Written by the language model from the passages below.',
+    );
+    expect(describeAnswer({ ...final, mode: 'extractive', degraded: ['llm_primary'], cached: true })).toBe(
+      'Quoted from your documents (extractive answer). From the cache. Degraded: llm_primary.',
+    );
+    expect(
+      describeAnswer({ ...final, mode: 'extractive-fallback', fallbackReason: 'invalid_citation' }),
+    ).toMatch(/cited none of the passages it was given, so this is quoted from your documents instead/);
   });
 
   it('cuts a document around a span, clamped to the text', () => {

@@ -7,9 +7,11 @@ import { createEmbedder, createIngestEmbedder } from './embeddings/create-embedd
 import type { Config } from './config/config-schema.js';
 import { createApp, type AppDeps } from './app/create-app.js';
 import { ApiKeyStore } from './keys/api-key-store.js';
+import { KeyUsageCounter } from './keys/key-usage-counter.js';
 import { createMetrics } from './observability/metrics.js';
 import { QuestionAnswerer } from './answers/answer-question.js';
 import { createLlmAnswerer } from './answers/create-llm-answerer.js';
+import { ChunkRecordCache } from './retrieval/chunk-record-cache.js';
 import { KeywordIndexes } from './retrieval/keyword-indexes.js';
 import { QueryAuditWriter } from './retrieval/query-audit.js';
 import { RetrievalStore } from './retrieval/retrieval-store.js';
@@ -47,6 +49,7 @@ export async function createRuntime(
   const keywordIndexes = config.KEYWORD_INDEX_ENABLED
     ? new KeywordIndexes(db, logger, { maxChunks: config.KEYWORD_INDEX_MAX_CHUNKS, metrics })
     : undefined;
+  const chunkRecords = new ChunkRecordCache(config.CHUNK_RECORD_CACHE_SIZE);
   const audit = new QueryAuditWriter(db, logger);
   const ingestEmbedder = createIngestEmbedder(config, metrics);
   const stores = {
@@ -57,14 +60,18 @@ export async function createRuntime(
     chroma,
     redis,
     keys,
-    collections: new CollectionStore(db, chroma, (id) => keywordIndexes?.forget(id)),
+    keyUsage: new KeyUsageCounter({ db, redis, redisKeyPrefix: config.REDIS_KEY_PREFIX, logger }),
+    collections: new CollectionStore(db, chroma, (id) => {
+      keywordIndexes?.forget(id);
+      chunkRecords.drop(id);
+    }),
     documents: new DocumentStore(db, chroma),
     embedder: createEmbedder(config, metrics),
     ingestEmbedder,
     cache,
     keywordIndexes,
   };
-  const store = new RetrievalStore({ ...stores, audit });
+  const store = new RetrievalStore({ ...stores, audit, chunkRecords });
   const search = new CollectionSearch({ ...stores, store, cacheTtlSeconds: config.CACHE_TTL_SECONDS });
   const answers = new QuestionAnswerer({
     ...stores,
@@ -85,6 +92,7 @@ export async function createRuntime(
     app,
     async close() {
       await audit.close();
+      await deps.keyUsage.flush();
       await ingestEmbedder?.close();
       if (!overrides.db) await waitForQuietPool(db, Math.min(config.SHUTDOWN_TIMEOUT_MS, 5000));
       await Promise.allSettled([

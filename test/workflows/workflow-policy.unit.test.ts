@@ -357,6 +357,7 @@ describe('ingestion', () => {
     expect(action?.with).toMatchObject({
       url: '${{ vars.SLIPWAY_URL }}',
       'api-key': '${{ secrets.SLIPWAY_INGEST_KEY }}',
+      'replace-changed': true,
     });
     expect(String(action?.if)).toContain("steps.setup.outputs.ready == 'true'");
     const keyUses = workflow.text.match(/secrets\.SLIPWAY_INGEST_KEY/g) ?? [];

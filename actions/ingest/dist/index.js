@@ -19805,6 +19805,7 @@ var INPUT_DEFAULTS = {
   "max-url-bytes": "5000000",
   "timeout-seconds": "60",
   "max-retries": "5",
+  "replace-changed": "false",
   "fail-on-error": "true"
 };
 function integer(read, name, min, max) {
@@ -19859,13 +19860,14 @@ function readIngestInputs(readRaw) {
     maxUrlBytes: integer(read, "max-url-bytes", 1, 64 * 1024 * 1024),
     timeoutMs: integer(read, "timeout-seconds", 1, 600) * 1e3,
     maxRetries: integer(read, "max-retries", 0, 10),
+    replaceChanged: boolean(read, "replace-changed"),
     failOnError: boolean(read, "fail-on-error")
   };
 }
 
 // actions/ingest/src/ingest-report.ts
 function countOutcomes(results) {
-  const counts = { added: 0, duplicate: 0, failed: 0, skipped: 0, total: results.length };
+  const counts = { added: 0, updated: 0, duplicate: 0, failed: 0, skipped: 0, total: results.length };
   for (const result of results) counts[result.outcome] += 1;
   return counts;
 }
@@ -19886,9 +19888,9 @@ function renderSummary(results, context) {
     `Service ${context.service}; from ${context.sources.map((s) => `\`${cell(s)}\``).join(", ")}.`,
     ...context.stopped ? ["", `**Stopped:** ${cell(context.stopped)}`] : [],
     "",
-    "| Added | Duplicates | Failed | Skipped | Total |",
-    "| ---: | ---: | ---: | ---: | ---: |",
-    `| ${counts.added} | ${counts.duplicate} | ${counts.failed} | ${counts.skipped} | ${counts.total} |`,
+    "| Added | Updated | Duplicates | Failed | Skipped | Total |",
+    "| ---: | ---: | ---: | ---: | ---: | ---: |",
+    `| ${counts.added} | ${counts.updated} | ${counts.duplicate} | ${counts.failed} | ${counts.skipped} | ${counts.total} |`,
     ...listing(
       "Failed",
       results.filter((r) => r.outcome === "failed")
@@ -20004,6 +20006,13 @@ var ServiceClient = class {
   collection(name) {
     return this.request("GET", `/v1/collections/${encodeURIComponent(name)}`);
   }
+  /** The stored document of that id (its text and hash); 404 when none has it. */
+  document(collection, id) {
+    return this.request("GET", documentPath(collection, id));
+  }
+  deleteDocument(collection, id) {
+    return this.request("DELETE", documentPath(collection, id));
+  }
   ingest(collection, documents) {
     return this.request("POST", `/v1/collections/${encodeURIComponent(collection)}/documents`, {
       documents
@@ -20028,7 +20037,9 @@ var ServiceClient = class {
           signal: AbortSignal.timeout(timeoutMs)
         });
         const text = await response.text();
-        if (response.ok) return { ok: true, status: response.status, body: JSON.parse(text) };
+        if (response.ok) {
+          return { ok: true, status: response.status, body: text ? JSON.parse(text) : void 0 };
+        }
         const message = describeProblem(response.status, response.statusText, text);
         if (!isRetryableStatus(response.status)) return { ok: false, status: response.status, message };
         retryAfter = response.headers.get("retry-after");
@@ -20038,7 +20049,7 @@ var ServiceClient = class {
       }
       if (attempt >= maxRetries) {
         throw new ServiceUnreachable(
-          `${method} ${path2}: ${why}${maxRetries > 0 ? ` (after ${maxRetries} retries)` : ""}`
+          `${method} ${path2}: ${why}${maxRetries > 0 ? ` (after ${maxRetries} ${maxRetries === 1 ? "retry" : "retries"})` : ""}`
         );
       }
       const delay = retryDelayMs(attempt + 1, retryAfter, Date.now(), this.options.retryTiming);
@@ -20047,6 +20058,9 @@ var ServiceClient = class {
     }
   }
 };
+function documentPath(collection, id) {
+  return `/v1/collections/${encodeURIComponent(collection)}/documents/${encodeURIComponent(id)}`;
+}
 function networkFailure(error2, timeoutMs) {
   if (error2 instanceof Error && (error2.name === "TimeoutError" || error2.name === "AbortError")) {
     return `no answer within ${timeoutMs / 1e3} s`;
@@ -20062,52 +20076,86 @@ var IngestStopped = class extends Error {
 };
 var CONTENT_REFUSALS = /* @__PURE__ */ new Set([400, 409, 413, 422]);
 var RUN_REFUSALS = /* @__PURE__ */ new Set([401, 403, 404]);
-async function sendDocuments(client, collection, documents, limits, onBatch) {
-  const batches = planBatches(documents, limits);
-  const results = [];
+async function sendDocuments(client, collection, documents, options, results, onBatch) {
+  const batches = planBatches(documents, options);
   for (const [index, batch] of batches.entries()) {
-    let batchResults;
+    const batchResults = [];
+    const report2 = () => {
+      results.push(...batchResults);
+      onBatch?.({ number: index + 1, of: batches.length, results: batchResults });
+    };
     try {
-      batchResults = await sendBatch(client, collection, batch);
+      await sendRefusable(client, collection, batch, options, batchResults);
     } catch (error2) {
-      if (!(error2 instanceof ServiceUnreachable)) throw error2;
-      const unsent = batches.slice(index).flat();
-      results.push(...unsent.map((document) => failed(document, `not sent: ${error2.message}`)));
-      onBatch?.({ number: index + 1, of: batches.length, results: results.slice(-unsent.length) });
-      break;
+      if (!(error2 instanceof ServiceUnreachable || error2 instanceof IngestStopped)) throw error2;
+      const unsent = [...batch.slice(batchResults.length), ...batches.slice(index + 1).flat()];
+      batchResults.push(...unsent.map((document) => failed(document, `not sent: ${error2.message}`)));
+      report2();
+      if (error2 instanceof IngestStopped) throw error2;
+      return;
     }
-    results.push(...batchResults);
-    onBatch?.({ number: index + 1, of: batches.length, results: batchResults });
+    report2();
   }
-  return results;
 }
-async function sendBatch(client, collection, batch) {
+async function sendRefusable(client, collection, batch, options, results) {
   const answer = await client.ingest(collection, batch);
   if (answer.ok) {
-    return batch.map((document, index) => {
-      const outcome = answer.body.documents[index];
-      if (!outcome) return failed(document, "the service returned no outcome for this document");
-      return {
-        source: document.source,
-        id: outcome.id,
-        outcome: outcome.duplicate ? "duplicate" : "added",
-        chunks: outcome.chunks
-      };
-    });
+    results.push(...batch.map((document, index) => resultOf(document, answer.body.documents[index])));
+    return;
   }
-  if (RUN_REFUSALS.has(answer.status)) {
-    throw new IngestStopped(
-      answer.status === 404 ? `collection "${collection}" is not there: ${answer.message}` : `the service refused the key: ${answer.message}`
-    );
-  }
+  if (RUN_REFUSALS.has(answer.status)) throw stopped(collection, answer);
   if (CONTENT_REFUSALS.has(answer.status) && batch.length > 1) {
     const half = Math.ceil(batch.length / 2);
-    return [
-      ...await sendBatch(client, collection, batch.slice(0, half)),
-      ...await sendBatch(client, collection, batch.slice(half))
-    ];
+    await sendRefusable(client, collection, batch.slice(0, half), options, results);
+    await sendRefusable(client, collection, batch.slice(half), options, results);
+    return;
   }
-  return batch.map((document) => failed(document, answer.message));
+  const [single] = batch;
+  if (single && answer.status === 409 && options.replaceChanged) {
+    const replaced = await replaceChanged(client, collection, single);
+    if (replaced) {
+      results.push(replaced);
+      return;
+    }
+  }
+  results.push(...batch.map((document) => failed(document, answer.message)));
+}
+async function replaceChanged(client, collection, document) {
+  const stored = await client.document(collection, document.id);
+  if (!stored.ok && stored.status === 404) return void 0;
+  if (!stored.ok) {
+    if (RUN_REFUSALS.has(stored.status)) throw stopped(collection, stored);
+    return failed(document, `changed, and reading the stored version failed: ${stored.message}`);
+  }
+  const deleted = await client.deleteDocument(collection, document.id);
+  if (!deleted.ok && deleted.status !== 404) {
+    if (RUN_REFUSALS.has(deleted.status)) throw stopped(collection, deleted);
+    return failed(document, `changed, and deleting the stored version failed: ${deleted.message}`);
+  }
+  const again = await client.ingest(collection, [document]);
+  if (!again.ok) {
+    if (RUN_REFUSALS.has(again.status)) throw stopped(collection, again);
+    return failed(
+      document,
+      `changed; the stored version was deleted, storing this one failed: ${again.message}`
+    );
+  }
+  const result = resultOf(document, again.body.documents[0]);
+  return result.outcome === "added" ? { ...result, outcome: "updated" } : result;
+}
+function resultOf(document, outcome) {
+  if (!outcome) return failed(document, "the service returned no outcome for this document");
+  return {
+    source: document.source,
+    id: outcome.id,
+    outcome: outcome.duplicate ? "duplicate" : "added",
+    chunks: outcome.chunks
+  };
+}
+function stopped(collection, answer) {
+  return new IngestStopped(
+    answer.status === 404 ? `collection "${collection}" is not there: ${answer.message}` : `the service refused the key: ${answer.message}`
+  );
 }
 function failed(document, reason) {
   return { source: document.source, id: document.id, outcome: "failed", reason };
@@ -20170,9 +20218,10 @@ function logResults(results) {
     else info(line);
   });
 }
-async function report(inputs, results, stopped) {
+async function report(inputs, results, stopped2) {
   const counts = countOutcomes(results);
   setOutput("added", counts.added);
+  setOutput("updated", counts.updated);
   setOutput("duplicates", counts.duplicate);
   setOutput("failed", counts.failed);
   setOutput("skipped", counts.skipped);
@@ -20181,11 +20230,11 @@ async function report(inputs, results, stopped) {
     collection: inputs.collection,
     service: inputs.url.href.replace(/\/$/, ""),
     sources: sourcesOf(inputs),
-    ...stopped ? { stopped } : {}
+    ...stopped2 ? { stopped: stopped2 } : {}
   });
   await summary.addRaw(summary2).write();
   info(
-    `${counts.added} added, ${counts.duplicate} duplicate, ${counts.failed} failed, ${counts.skipped} skipped`
+    `${counts.added} added, ${counts.updated} updated, ${counts.duplicate} duplicate, ${counts.failed} failed, ${counts.skipped} skipped`
   );
 }
 async function run() {
@@ -20211,19 +20260,23 @@ async function run() {
     const collected = await collect(inputs);
     results.push(...collected.results);
     info(`${collected.documents.length} document(s) to send to collection "${inputs.collection}"`);
-    const sent = await sendDocuments(
+    await sendDocuments(
       client,
       inputs.collection,
       collected.documents,
-      { maxDocuments: inputs.batchSize, maxBytes: inputs.maxBatchBytes },
+      {
+        maxDocuments: inputs.batchSize,
+        maxBytes: inputs.maxBatchBytes,
+        replaceChanged: inputs.replaceChanged
+      },
+      results,
       ({ number, of, results: batch }) => {
         const counts = countOutcomes(batch);
         info(
-          `batch ${number}/${of}: ${counts.added} added, ${counts.duplicate} duplicate, ${counts.failed} failed`
+          `batch ${number}/${of}: ${counts.added} added, ${counts.updated} updated, ${counts.duplicate} duplicate, ${counts.failed} failed`
         );
       }
     );
-    results.push(...sent);
   } catch (error2) {
     if (!(error2 instanceof IngestStopped || error2 instanceof ServiceUnreachable)) {
       setFailed(error2 instanceof Error ? error2.message : String(error2));

@@ -12,6 +12,7 @@ export interface IngestInputs {
   maxUrlBytes: number;
   timeoutMs: number;
   maxRetries: number;
+  replaceChanged: boolean;
   failOnError: boolean;
 }
 
@@ -30,6 +31,7 @@ export const INPUT_DEFAULTS: Readonly<Record<string, string>> = {
   'max-url-bytes': '5000000',
   'timeout-seconds': '60',
   'max-retries': '5',
+  'replace-changed': 'false',
   'fail-on-error': 'true',
 };
 
@@ -89,6 +91,7 @@ export function readIngestInputs(readRaw: InputReader): IngestInputs {
     maxUrlBytes: integer(read, 'max-url-bytes', 1, 64 * 1024 * 1024),
     timeoutMs: integer(read, 'timeout-seconds', 1, 600) * 1000,
     maxRetries: integer(read, 'max-retries', 0, 10),
+    replaceChanged: boolean(read, 'replace-changed'),
     failOnError: boolean(read, 'fail-on-error'),
   };
 }

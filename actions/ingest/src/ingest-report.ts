@@ -4,7 +4,7 @@ import type { DocumentResult, Outcome } from './send-documents.js';
 export type Counts = Record<Outcome, number> & { total: number };
 
 export function countOutcomes(results: readonly DocumentResult[]): Counts {
-  const counts: Counts = { added: 0, duplicate: 0, failed: 0, skipped: 0, total: results.length };
+  const counts: Counts = { added: 0, updated: 0, duplicate: 0, failed: 0, skipped: 0, total: results.length };
   for (const result of results) counts[result.outcome] += 1;
   return counts;
 }
@@ -40,9 +40,9 @@ export function renderSummary(results: readonly DocumentResult[], context: Repor
     `Service ${context.service}; from ${context.sources.map((s) => `\`${cell(s)}\``).join(', ')}.`,
     ...(context.stopped ? ['', `**Stopped:** ${cell(context.stopped)}`] : []),
     '',
-    '| Added | Duplicates | Failed | Skipped | Total |',
-    '| ---: | ---: | ---: | ---: | ---: |',
-    `| ${counts.added} | ${counts.duplicate} | ${counts.failed} | ${counts.skipped} | ${counts.total} |`,
+    '| Added | Updated | Duplicates | Failed | Skipped | Total |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: |',
+    `| ${counts.added} | ${counts.updated} | ${counts.duplicate} | ${counts.failed} | ${counts.skipped} | ${counts.total} |`,
     ...listing(
       'Failed',
       results.filter((r) => r.outcome === 'failed'),

@@ -77,6 +77,7 @@ function logResults(results: readonly DocumentResult[]): void {
 async function report(inputs: IngestInputs, results: DocumentResult[], stopped?: string): Promise<void> {
   const counts = countOutcomes(results);
   core.setOutput('added', counts.added);
+  core.setOutput('updated', counts.updated);
   core.setOutput('duplicates', counts.duplicate);
   core.setOutput('failed', counts.failed);
   core.setOutput('skipped', counts.skipped);
@@ -89,7 +90,8 @@ async function report(inputs: IngestInputs, results: DocumentResult[], stopped?:
   });
   await core.summary.addRaw(summary).write();
   core.info(
-    `${counts.added} added, ${counts.duplicate} duplicate, ${counts.failed} failed, ${counts.skipped} skipped`,
+    `${counts.added} added, ${counts.updated} updated, ${counts.duplicate} duplicate, ` +
+      `${counts.failed} failed, ${counts.skipped} skipped`,
   );
 }
 
@@ -117,19 +119,24 @@ export async function run(): Promise<void> {
     const collected = await collect(inputs);
     results.push(...collected.results);
     core.info(`${collected.documents.length} document(s) to send to collection "${inputs.collection}"`);
-    const sent = await sendDocuments(
+    await sendDocuments(
       client,
       inputs.collection,
       collected.documents,
-      { maxDocuments: inputs.batchSize, maxBytes: inputs.maxBatchBytes },
+      {
+        maxDocuments: inputs.batchSize,
+        maxBytes: inputs.maxBatchBytes,
+        replaceChanged: inputs.replaceChanged,
+      },
+      results,
       ({ number, of, results: batch }) => {
         const counts = countOutcomes(batch);
         core.info(
-          `batch ${number}/${of}: ${counts.added} added, ${counts.duplicate} duplicate, ${counts.failed} failed`,
+          `batch ${number}/${of}: ${counts.added} added, ${counts.updated} updated, ` +
+            `${counts.duplicate} duplicate, ${counts.failed} failed`,
         );
       },
     );
-    results.push(...sent);
   } catch (error) {
     if (!(error instanceof IngestStopped || error instanceof ServiceUnreachable)) {
       core.setFailed(error instanceof Error ? error.message : String(error));

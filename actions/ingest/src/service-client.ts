@@ -76,6 +76,15 @@ export class ServiceClient {
     return this.request('GET', `/v1/collections/${encodeURIComponent(name)}`);
   }
 
+  /** The stored document of that id (its text and hash); 404 when none has it. */
+  document(collection: string, id: string): Promise<Answer<{ id: string; sha256: string }>> {
+    return this.request('GET', documentPath(collection, id));
+  }
+
+  deleteDocument(collection: string, id: string): Promise<Answer<undefined>> {
+    return this.request('DELETE', documentPath(collection, id));
+  }
+
   ingest(collection: string, documents: SourceDocument[]): Promise<Answer<{ documents: IngestOutcome[] }>> {
     return this.request('POST', `/v1/collections/${encodeURIComponent(collection)}/documents`, {
       documents,
@@ -101,7 +110,9 @@ export class ServiceClient {
           signal: AbortSignal.timeout(timeoutMs),
         });
         const text = await response.text();
-        if (response.ok) return { ok: true, status: response.status, body: JSON.parse(text) as T };
+        if (response.ok) {
+          return { ok: true, status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
+        }
         const message = describeProblem(response.status, response.statusText, text);
         if (!isRetryableStatus(response.status)) return { ok: false, status: response.status, message };
         retryAfter = response.headers.get('retry-after');
@@ -111,7 +122,7 @@ export class ServiceClient {
       }
       if (attempt >= maxRetries) {
         throw new ServiceUnreachable(
-          `${method} ${path}: ${why}${maxRetries > 0 ? ` (after ${maxRetries} retries)` : ''}`,
+          `${method} ${path}: ${why}${maxRetries > 0 ? ` (after ${maxRetries} ${maxRetries === 1 ? 'retry' : 'retries'})` : ''}`,
         );
       }
       const delay = retryDelayMs(attempt + 1, retryAfter, Date.now(), this.options.retryTiming);
@@ -119,6 +130,10 @@ export class ServiceClient {
       await sleep(delay);
     }
   }
+}
+
+function documentPath(collection: string, id: string): string {
+  return `/v1/collections/${encodeURIComponent(collection)}/documents/${encodeURIComponent(id)}`;
 }
 
 function networkFailure(error: unknown, timeoutMs: number): string {

@@ -27,10 +27,12 @@ describe('ingest action.yml', () => {
       'max-url-bytes',
       'timeout-seconds',
       'max-retries',
+      'replace-changed',
       'fail-on-error',
     ]);
     expect(Object.keys(metadata.outputs as object)).toEqual([
       'added',
+      'updated',
       'duplicates',
       'failed',
       'skipped',

@@ -143,7 +143,14 @@ describe('report', () => {
   ];
 
   it('counts each outcome', () => {
-    expect(countOutcomes(results)).toEqual({ added: 1, duplicate: 1, failed: 1, skipped: 1, total: 4 });
+    expect(countOutcomes(results)).toEqual({
+      added: 1,
+      updated: 0,
+      duplicate: 1,
+      failed: 1,
+      skipped: 1,
+      total: 4,
+    });
   });
 
   it('renders the counts and lists failures and skips, escaping table cells', () => {
@@ -153,7 +160,7 @@ describe('report', () => {
       sources: ['docs/'],
     });
     expect(summary).toContain('### ❌ Ingest into `docs`');
-    expect(summary).toContain('| 1 | 1 | 1 | 1 | 4 |');
+    expect(summary).toContain('| 1 | 0 | 1 | 1 | 1 | 4 |');
     expect(summary).toContain('| c\\|d.md | 409 Conflict: delete first |');
     expect(summary).toContain('| e.md | empty file |');
     const clean = renderSummary(results.slice(0, 2), { collection: 'docs', service: 's', sources: [] });
@@ -190,6 +197,7 @@ describe('inputs', () => {
       maxUrlBytes: 5_000_000,
       timeoutMs: 60_000,
       maxRetries: 5,
+      replaceChanged: false,
       failOnError: true,
     });
   });

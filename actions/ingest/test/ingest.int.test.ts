@@ -95,6 +95,7 @@ function visibleText(result: RunnerResult): string {
 
 const counts = (result: RunnerResult) => ({
   added: result.outputs.added,
+  updated: result.outputs.updated,
   duplicates: result.outputs.duplicates,
   failed: result.outputs.failed,
   skipped: result.outputs.skipped,
@@ -181,8 +182,15 @@ describe('ingest dist/index.js under the runner protocol, against the running se
 
     const first = await ingest({ collection: 'handbook', folder: 'docs' });
     expect(first.exitCode).toBe(0);
-    expect(counts(first)).toEqual({ added: '3', duplicates: '0', failed: '0', skipped: '1', total: '4' });
-    expect(first.summary).toContain('| 3 | 0 | 0 | 1 | 4 |');
+    expect(counts(first)).toEqual({
+      added: '3',
+      updated: '0',
+      duplicates: '0',
+      failed: '0',
+      skipped: '1',
+      total: '4',
+    });
+    expect(first.summary).toContain('| 3 | 0 | 0 | 0 | 1 | 4 |');
     expect(first.summary).toContain('| blank.md | empty file |');
     // Ids follow `npm run ingest`'s rule: the path relative to the folder, other characters as "-".
     expect(await storedDocuments('handbook')).toEqual([
@@ -193,8 +201,15 @@ describe('ingest dist/index.js under the runner protocol, against the running se
 
     const second = await ingest({ collection: 'handbook', folder: 'docs' });
     expect(second.exitCode).toBe(0);
-    expect(counts(second)).toEqual({ added: '0', duplicates: '3', failed: '0', skipped: '1', total: '4' });
-    expect(second.summary).toContain('| 0 | 3 | 0 | 1 | 4 |');
+    expect(counts(second)).toEqual({
+      added: '0',
+      updated: '0',
+      duplicates: '3',
+      failed: '0',
+      skipped: '1',
+      total: '4',
+    });
+    expect(second.summary).toContain('| 0 | 0 | 3 | 0 | 1 | 4 |');
     expect(await storedDocuments('handbook')).toHaveLength(3);
     // The key is masked for the runner first, and appears nowhere else.
     expect(second.stdout.split('\n')[0]).toBe(`::add-mask::${ingestKey}`);
@@ -205,7 +220,14 @@ describe('ingest dist/index.js under the runner protocol, against the running se
     write('docs/handbook/intro.md', '# Welcome\n\nThe text changed since the first run.');
     const result = await ingest({ collection: 'handbook', folder: 'docs' });
     expect(result.exitCode).toBe(1);
-    expect(counts(result)).toEqual({ added: '0', duplicates: '2', failed: '1', skipped: '1', total: '4' });
+    expect(counts(result)).toEqual({
+      added: '0',
+      updated: '0',
+      duplicates: '2',
+      failed: '1',
+      skipped: '1',
+      total: '4',
+    });
     expect(result.summary).toMatch(/\| handbook\/intro\.md \| 409 Conflict: .+ \|/);
     expect(result.stdout).toContain('::warning::handbook/intro.md: 409 Conflict');
     expect(result.stdout).toContain('::error::1 document(s) failed to ingest');
@@ -216,15 +238,58 @@ describe('ingest dist/index.js under the runner protocol, against the running se
     expect(warned.stdout).toContain('::warning::1 document(s) failed to ingest');
   });
 
+  it('with replace-changed, replaces the changed document; content stored under another id still fails', async () => {
+    write('docs/copy-of-faq.html', '<h1>FAQ</h1><p>Duplicates are skipped by content hash.</p>');
+    try {
+      const result = await ingest({ collection: 'handbook', folder: 'docs', 'replace-changed': 'true' });
+      expect(result.exitCode).toBe(1);
+      expect(counts(result)).toEqual({
+        added: '0',
+        updated: '1',
+        duplicates: '2',
+        failed: '1',
+        skipped: '1',
+        total: '5',
+      });
+      expect(result.summary).toMatch(/\| copy-of-faq\.html \| 409 Conflict: .*already stored as "faq\.html"/);
+      const intro = await api('GET', '/v1/collections/handbook/documents/handbook-intro.md');
+      expect(String(intro.body.text)).toContain('The text changed since the first run.');
+      expect((await storedDocuments('handbook')).map((d) => d.id)).toEqual([
+        'faq.html',
+        'handbook-deploy-guide.txt',
+        'handbook-intro.md',
+      ]);
+    } finally {
+      rmSync(path.join(workspace, 'docs/copy-of-faq.html'));
+    }
+    const again = await ingest({ collection: 'handbook', folder: 'docs', 'replace-changed': 'true' });
+    expect(again.exitCode).toBe(0);
+    expect(counts(again)).toEqual({
+      added: '0',
+      updated: '0',
+      duplicates: '3',
+      failed: '0',
+      skipped: '1',
+      total: '4',
+    });
+  });
+
   it('splits a batch the service refuses with 413 until only the oversized document fails', async () => {
     for (const n of [1, 2, 3, 4]) write(`large/part-${n}.txt`, prose(`part${n}`, 20_000));
     write('large/huge.txt', prose('huge', MAX_BODY_BYTES + 10_000));
     const result = await ingest({ collection: 'large', folder: 'large', 'fail-on-error': 'false' });
     expect(result.exitCode).toBe(0);
-    expect(counts(result)).toEqual({ added: '4', duplicates: '0', failed: '1', skipped: '0', total: '5' });
+    expect(counts(result)).toEqual({
+      added: '4',
+      updated: '0',
+      duplicates: '0',
+      failed: '1',
+      skipped: '0',
+      total: '5',
+    });
     expect(result.summary).toMatch(/\| huge\.txt \| 413 Payload too large/);
     // One request of all five, split until the oversized document stands alone: 413, 413, 413, then 201s.
-    expect(result.stdout).toContain('batch 1/1: 4 added, 0 duplicate, 1 failed');
+    expect(result.stdout).toContain('batch 1/1: 4 added, 0 updated, 0 duplicate, 1 failed');
     expect((await storedDocuments('large')).map((d) => d.id).sort()).toEqual([
       'part-1.txt',
       'part-2.txt',
@@ -251,7 +316,14 @@ describe('ingest dist/index.js under the runner protocol, against the running se
     const inputs = { collection: 'pages', 'url-file': 'urls.txt', 'max-url-bytes': '10000' };
     const result = await ingest({ ...inputs, 'fail-on-error': 'false' });
     expect(result.exitCode).toBe(0);
-    expect(counts(result)).toEqual({ added: '3', duplicates: '0', failed: '4', skipped: '1', total: '8' });
+    expect(counts(result)).toEqual({
+      added: '3',
+      updated: '0',
+      duplicates: '0',
+      failed: '4',
+      skipped: '1',
+      total: '8',
+    });
     for (const [source, reason] of [
       [`${pagesUrl}/big.txt`, 'larger than 10000 bytes'],
       [`${pagesUrl}/logo.png`, 'content type image/png is not HTML, Markdown or plain text'],
@@ -273,15 +345,28 @@ describe('ingest dist/index.js under the runner protocol, against the running se
 
     const again = await ingest({ collection: 'pages', urls: listed.slice(0, 2).join('\n') });
     expect(again.exitCode).toBe(0);
-    expect(counts(again)).toEqual({ added: '0', duplicates: '2', failed: '0', skipped: '0', total: '2' });
+    expect(counts(again)).toEqual({
+      added: '0',
+      updated: '0',
+      duplicates: '2',
+      failed: '0',
+      skipped: '0',
+      total: '2',
+    });
   });
 
-  it('waits out a 503 with Retry-After and then ingests', async () => {
-    let refused = 0;
+  /**
+   * A proxy in front of the service that answers the POSTs `refuse` picks with 503 + Retry-After: 1, and
+   * passes everything else through.
+   */
+  async function throughProxy<T>(
+    refuse: (postNumber: number) => boolean,
+    use: (url: string) => Promise<T>,
+  ): Promise<T> {
+    let posts = 0;
     const target = new URL(service.url);
     const proxy = createServer((req, res) => {
-      if (req.method === 'POST' && refused === 0) {
-        refused += 1;
+      if (req.method === 'POST' && refuse(++posts)) {
         req.resume();
         res.writeHead(503, { 'retry-after': '1', 'content-type': 'application/problem+json' });
         res.end(JSON.stringify({ title: 'Service unavailable', status: 503, detail: 'warming up' }));
@@ -298,16 +383,54 @@ describe('ingest dist/index.js under the runner protocol, against the running se
     });
     await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
     try {
-      write('retried/one.md', '# One\n\nA document sent through a proxy that refuses once.');
-      const port = (proxy.address() as AddressInfo).port;
-      const result = await ingest({ collection: 'retried', folder: 'retried' }, `http://127.0.0.1:${port}`);
-      expect(result.exitCode).toBe(0);
-      expect(refused).toBe(1);
-      expect(result.stdout).toContain('retry 1/5 in 1 s: POST /v1/collections/retried/documents: 503');
-      expect(counts(result)).toEqual({ added: '1', duplicates: '0', failed: '0', skipped: '0', total: '1' });
+      return await use(`http://127.0.0.1:${(proxy.address() as AddressInfo).port}`);
     } finally {
       await new Promise<void>((resolve) => proxy.close(() => resolve()));
     }
+  }
+
+  it('waits out a 503 with Retry-After and then ingests', async () => {
+    write('retried/one.md', '# One\n\nA document sent through a proxy that refuses once.');
+    const result = await throughProxy(
+      (post) => post === 1,
+      (url) => ingest({ collection: 'retried', folder: 'retried' }, url),
+    );
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toContain('retry 1/5 in 1 s: POST /v1/collections/retried/documents: 503');
+    expect(counts(result)).toEqual({
+      added: '1',
+      updated: '0',
+      duplicates: '0',
+      failed: '0',
+      skipped: '0',
+      total: '1',
+    });
+  });
+
+  it('a service that stays unavailable ends the run: what was sent counts, the rest is failed as not sent', async () => {
+    write('retried/two.md', '# Two\n\nThe second document.');
+    write('retried/three.md', '# Three\n\nThe third document.');
+    // one.md is already stored (a duplicate, first POST); every later POST is refused
+    const result = await throughProxy(
+      (post) => post > 1,
+      (url) =>
+        ingest({ collection: 'retried', folder: 'retried', 'batch-size': '1', 'max-retries': '1' }, url),
+    );
+    expect(result.exitCode).toBe(1);
+    expect(counts(result)).toEqual({
+      added: '0',
+      updated: '0',
+      duplicates: '1',
+      failed: '2',
+      skipped: '0',
+      total: '3',
+    });
+    expect(result.summary).toContain(
+      '| three.md | not sent: POST /v1/collections/retried/documents: 503 Service unavailable: warming up (after 1 retry) |',
+    );
+    expect(result.summary).toContain('| two.md | not sent:');
+    expect(result.stdout).toContain('::error::2 document(s) failed to ingest');
+    expect((await storedDocuments('retried')).map((d) => d.id)).toEqual(['one.md']);
   });
 
   it('a wrong key fails the step with a clear message, before anything is read or sent', async () => {
@@ -324,7 +447,14 @@ describe('ingest dist/index.js under the runner protocol, against the running se
     );
     expect(result.stdout).toContain('SLIPWAY_INGEST_KEY');
     expect(result.summary).toContain('**Stopped:** the service refused the key');
-    expect(counts(result)).toEqual({ added: '0', duplicates: '0', failed: '0', skipped: '0', total: '0' });
+    expect(counts(result)).toEqual({
+      added: '0',
+      updated: '0',
+      duplicates: '0',
+      failed: '0',
+      skipped: '0',
+      total: '0',
+    });
     expect(result.stdout.split('\n')[0]).toBe(`::add-mask::${wrongKey}`);
     expect(visibleText(result)).not.toContain(wrongKey);
   });

@@ -1,3 +1,5 @@
+import type { AnswerEvent } from './slipway-api.js';
+
 /** A piece of an answer: plain text, or a marker `[n]` that opens citations[citation]. */
 export type AnswerSegment =
   { kind: 'text'; text: string } | { kind: 'marker'; number: number; citation: number };
@@ -36,4 +38,16 @@ export function spanSegments(text: string, start: number, end: number) {
   const from = Math.max(0, Math.min(start, text.length));
   const to = Math.max(from, Math.min(end, text.length));
   return { before: text.slice(0, from), marked: text.slice(from, to), after: text.slice(to) };
+}
+
+/** Pure: a sentence about how the answer was made, from the final `citations` event. */
+export function describeAnswer(event: Extract<AnswerEvent, { type: 'citations' }>): string {
+  const how =
+    event.mode === 'llm'
+      ? 'Written by the language model from the passages below.'
+      : event.mode === 'extractive-fallback'
+        ? 'The language model’s answer cited none of the passages it was given, so this is quoted from your documents instead.'
+        : 'Quoted from your documents (extractive answer).';
+  const degraded = event.degraded?.length ? ` Degraded: ${event.degraded.join(', ')}.` : '';
+  return `${how}${event.cached ? ' From the cache.' : ''}${degraded}`;
 }

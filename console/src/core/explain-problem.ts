@@ -6,6 +6,8 @@ export interface ProblemBody {
   detail?: string;
   requestId?: string;
   errors?: { path: string; message: string }[];
+  /** 402 budget-exhausted: when the key's budget period ends (ISO 8601). */
+  resetAt?: string;
 }
 
 export interface FailedResponse {
@@ -42,6 +44,12 @@ export function explainProblem(failed: FailedResponse): string {
       return `The service could not read the request. ${detail}`.trim();
     case 401:
       return 'This API key was not accepted: it is unknown or has been revoked. Check it and paste it again.';
+    case 402:
+      return `This API key has used up its budget${
+        problem?.resetAt && !Number.isNaN(Date.parse(problem.resetAt))
+          ? `; it resets at ${new Date(problem.resetAt).toUTCString()}`
+          : ''
+      }. Ask an administrator for a larger budget, or wait until then.`;
     case 403:
       return `Your API key is not allowed to do this. ${detail}`.trim();
     case 404:

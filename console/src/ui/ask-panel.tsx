@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
-import { answerSegments, markerTargets } from '../core/answer-segments.js';
-import type { AnswerEvent, Citation, SlipwayApi } from '../core/slipway-api.js';
+import { answerSegments, describeAnswer, markerTargets } from '../core/answer-segments.js';
+import type { Citation, SlipwayApi } from '../core/slipway-api.js';
 import type { Report } from './console-app.js';
 import type { SourceRequest } from './source-dialog.js';
 
@@ -9,18 +9,6 @@ interface PanelProps {
   collection: string;
   report: Report;
   openSource: (request: SourceRequest) => void;
-}
-
-/** Pure: a sentence about how the answer was made, from the final `citations` event. */
-function describeAnswer(event: Extract<AnswerEvent, { type: 'citations' }>): string {
-  const how =
-    event.mode === 'llm'
-      ? 'Written by the language model from the passages below.'
-      : event.mode === 'extractive-fallback'
-        ? 'The language model’s answer cited none of the passages it was given, so this is quoted from your documents instead.'
-        : 'Quoted from your documents (extractive answer).';
-  const degraded = event.degraded?.length ? ` Degraded: ${event.degraded.join(', ')}.` : '';
-  return `${how}${event.cached ? ' From the cache.' : ''}${degraded}`;
 }
 
 export function AskPanel({ api, collection, report, openSource }: PanelProps) {

@@ -15,6 +15,7 @@ import {
   type HybridConfig,
 } from '@slipway/service/ranking/hybrid-retrieval';
 import { selectMmr } from '@slipway/service/ranking/select-mmr';
+import type { RetrievalParameters } from '@slipway/service/retrieval/retrieval-experiment';
 import { loadCranfield, relevantDocumentsByQuery } from './cranfield-loader.js';
 import { meanMetrics, ndcgAtK, type RankingMetrics } from './ranking-metrics.js';
 import { createPostgresKeywordIndex, type PostgresVersion } from './postgres-keyword-index.js';
@@ -39,6 +40,20 @@ export interface EvalOptions {
   mmr?: { lambda?: number; pool?: number };
   /** Pseudo-relevance feedback for the vector side of hybrid: top keyword chunks and their weight. */
   feedback?: { chunks?: number; weight?: number };
+  /** Retrieval experiment variants to score as the service would run them (report.variants). */
+  variants?: readonly RetrievalParameters[];
+}
+
+/** One retrieval experiment variant's scores: its mode, fusion, feedback and MMR as the service applies them. */
+export interface VariantResult extends RankingMetrics {
+  variant: string;
+  mode: RetrievalParameters['mode'];
+  keywordWeight: number;
+  vectorWeight: number;
+  feedback: { chunks: number; weight: number };
+  mmrLambda?: number;
+  queries: number;
+  ms: number;
 }
 
 export interface ModeResult extends RankingMetrics {
@@ -57,7 +72,9 @@ export interface EvalReport {
   chunks: number;
   queries: number;
   results: ModeResult[];
-  config: Required<Omit<EvalOptions, 'databaseUrl' | 'dataDir' | 'compareCoverDensity'>>;
+  /** One row per variant asked for (EvalOptions.variants), in order. */
+  variants: VariantResult[];
+  config: Required<Omit<EvalOptions, 'databaseUrl' | 'dataDir' | 'compareCoverDensity' | 'variants'>>;
   timings: { loadMs: number; embedMs: number; indexMs: number; totalMs: number };
   machine: { node: string; cpus: number; cpuModel: string };
   /** The Postgres server the keyword modes ran on. */
@@ -261,6 +278,29 @@ export async function evaluateRetrieval(options: EvalOptions): Promise<EvalRepor
     );
     score('hybrid+mmr', mmrRankings, lap() + keywordMs);
 
+    // Retrieval experiment variants, each ranked as the service ranks under it (run-eval --variants).
+    const variants = (options.variants ?? []).map((parameters) => {
+      lap = stopwatch();
+      const chunkRankings = queries.map((_, i) =>
+        rankLikeVariant(parameters, {
+          keyword: keywordHits[i]!,
+          vector: vectorChunkIds[i]!,
+          expandedVector: (feedbackIds) =>
+            searchVector(hybridQueryVector(queryVectors[i]!, feedbackIds.map(vectorOf), parameters.hybrid)),
+          vectorOf,
+          cosine: (id) => {
+            const chunk = vectorOf(id);
+            const query = queryVectors[i]!;
+            let dot = 0;
+            for (let d = 0; d < dimension; d++) dot += chunk[d]! * query[d]!;
+            return dot;
+          },
+        }),
+      );
+      const rankings = new Map(queries.map((q, i) => [q.id, documentsOf(chunkRankings[i]!)]));
+      return variantResult(parameters, meanMetrics(rankings, relevant, k), lap() + keywordMs);
+    });
+
     // BM25 baseline from an established library, over whole documents.
     lap = stopwatch();
     const bm25Ranked = bm25Rankings(documents, queries, candidates);
@@ -273,6 +313,7 @@ export async function evaluateRetrieval(options: EvalOptions): Promise<EvalRepor
       chunks: chunks.length,
       queries: queries.length,
       results,
+      variants,
       config,
       timings: { loadMs, embedMs, indexMs, totalMs: total() },
       machine: { node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown' },
@@ -282,6 +323,55 @@ export async function evaluateRetrieval(options: EvalOptions): Promise<EvalRepor
   } finally {
     await index.close();
   }
+}
+
+/** A variant's chunk ranking for one query from the shared lists (the service's search-collection.ts order). */
+function rankLikeVariant(
+  parameters: RetrievalParameters,
+  lists: {
+    keyword: readonly { id: string; score: number }[];
+    vector: readonly string[];
+    /** The vector list for a query expanded towards these feedback chunks. */
+    expandedVector: (feedbackIds: string[]) => string[];
+    vectorOf: (id: string) => Float32Array;
+    /** Cosine similarity of a chunk to the (unexpanded) query: the vector mode's score. */
+    cosine: (id: string) => number;
+  },
+): string[] {
+  const { hybrid } = parameters;
+  const keywordIds = lists.keyword.map((h) => h.id);
+  let ranked: { id: string; score: number }[];
+  if (parameters.mode === 'keyword') ranked = [...lists.keyword];
+  else if (parameters.mode === 'vector') ranked = lists.vector.map((id) => ({ id, score: lists.cosine(id) }));
+  else {
+    const feedbackIds = feedbackChunkIds(keywordIds, hybrid);
+    const vectorList = feedbackIds.length > 0 ? lists.expandedVector(feedbackIds) : lists.vector;
+    ranked = fuseHybrid(keywordIds, vectorList, hybrid);
+  }
+  if (parameters.mmrLambda === undefined) return ranked.map((r) => r.id);
+  // MMR over the best MMR_POOL candidates, on their own relevance scores, as the service selects
+  const pool = ranked
+    .slice(0, DEFAULT_EVAL_CONFIG.mmr.pool)
+    .map((r) => ({ ...r, vector: lists.vectorOf(r.id) }));
+  return selectMmr(pool, { lambda: parameters.mmrLambda }).map((r) => r.id);
+}
+
+function variantResult(
+  parameters: RetrievalParameters,
+  metrics: RankingMetrics & { queries: number },
+  ms: number,
+): VariantResult {
+  const result: VariantResult = {
+    variant: parameters.variant,
+    mode: parameters.mode,
+    keywordWeight: parameters.hybrid.fusion.keywordWeight,
+    vectorWeight: parameters.hybrid.fusion.vectorWeight,
+    feedback: { ...parameters.hybrid.feedback },
+    ...metrics,
+    ms,
+  };
+  if (parameters.mmrLambda !== undefined) result.mmrLambda = parameters.mmrLambda;
+  return result;
 }
 
 /** How far the two keyword paths agree (see EvalReport.keywordPaths). */
@@ -356,5 +446,53 @@ export function formatReportTable(report: EvalReport): string {
     `load ${report.timings.loadMs} ms, embed ${report.timings.embedMs} ms, index ${report.timings.indexMs} ms, ` +
       `total ${report.timings.totalMs} ms (${report.machine.cpus} × ${report.machine.cpuModel}, Node ${report.machine.node}, ` +
       `Postgres ${report.postgres.version})`,
+  ].join('\n');
+}
+
+/** One row per retrieval experiment variant, best nDCG marked; the dataset line first. */
+export function formatVariantTable(report: EvalReport): string {
+  const k = report.k;
+  const header = [
+    'variant',
+    'mode',
+    'kw weight',
+    'vec weight',
+    'feedback',
+    'MMR λ',
+    `nDCG@${k}`,
+    `MRR@${k}`,
+    `recall@${k}`,
+    `P@${k}`,
+    'vs control',
+    'ms',
+  ];
+  const control = report.variants.find((v) => v.variant === 'control');
+  const rows = report.variants.map((v) => [
+    v.variant,
+    v.mode,
+    v.mode === 'hybrid' ? String(v.keywordWeight) : '-',
+    v.mode === 'hybrid' ? String(v.vectorWeight) : '-',
+    v.mode === 'hybrid' && v.feedback.chunks > 0 ? `${v.feedback.chunks} × ${v.feedback.weight}` : '-',
+    v.mmrLambda === undefined ? '-' : String(v.mmrLambda),
+    v.ndcg.toFixed(4),
+    v.mrr.toFixed(4),
+    v.recall.toFixed(4),
+    v.precision.toFixed(4),
+    control && v !== control
+      ? `${v.ndcg >= control.ndcg ? '+' : ''}${(((v.ndcg - control.ndcg) / control.ndcg) * 100).toFixed(1)}%`
+      : '',
+    String(v.ms),
+  ]);
+  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((row) => row[c]!.length)));
+  const line = (cells: string[]): string =>
+    cells
+      .map((cell, c) => cell.padEnd(widths[c]!))
+      .join('  ')
+      .trimEnd();
+  return [
+    `Retrieval experiment variants on Cranfield: ${report.documents} documents, ${report.queries} queries`,
+    line(header),
+    line(widths.map((w) => '-'.repeat(w))),
+    ...rows.map(line),
   ].join('\n');
 }

@@ -3,7 +3,8 @@ import pg from 'pg';
 import { pino } from 'pino';
 import { runMigrations } from '@slipway/service/migrations';
 import { buildKeywordSearchSql, type KeywordSqlOptions } from '@slipway/service/ranking/keyword-query-sql';
-import { loadKeywordIndex, queryLexemes } from '@slipway/service/retrieval/keyword-index-source';
+import { loadKeywordIndex } from '@slipway/service/retrieval/keyword-index-source';
+import { QueryLexemes } from '@slipway/service/retrieval/query-lexemes';
 
 export interface IndexedDocument {
   id: string;
@@ -121,7 +122,10 @@ export async function createPostgresKeywordIndex(databaseUrl: string): Promise<P
     async searchInMemory(queries, limit) {
       const built = await loadKeywordIndex(pool, collectionId);
       if (!built) throw new Error('the eval collection is gone');
-      const lexemes = await Promise.all(queries.map((query) => queryLexemes(pool, query)));
+      // the service's own lexeme source: plain-word queries composed from per-word lexemes, others whole
+      const lexemeSource = new QueryLexemes(pool);
+      const lexemes: string[][] = [];
+      for (const query of queries) lexemes.push(await lexemeSource.of(query));
       return lexemes.map((l) =>
         built.index.search(l, limit).map((hit) => ({ ...hit, documentId: documentOf.get(hit.id)! })),
       );

@@ -1,13 +1,16 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { providePostgres } from '@slipway/harness';
+import { ConfigError, parseSettings } from '@slipway/service/config/load-config';
+import { retrievalVariantsSetting } from '@slipway/service/config/retrieval-variant-settings';
+import { resolveVariants, type RetrievalParameters } from '@slipway/service/retrieval/retrieval-experiment';
 import {
   baselineFromReport,
   checkAgainstBaseline,
   DEFAULT_BASELINE_PATH,
   readBaseline,
 } from './compare-with-baseline.js';
-import { evaluateRetrieval, formatReportTable } from './evaluate-retrieval.js';
+import { evaluateRetrieval, formatReportTable, formatVariantTable } from './evaluate-retrieval.js';
 import { createEvalDatabase, type EvalDatabase } from './postgres-keyword-index.js';
 import {
   evaluateAnswers,
@@ -31,7 +34,10 @@ const usage = `npm run eval [-- options]
                          default: the test harness (TEST_DATABASE_URL, Testcontainers, or a local server)
   --baseline PATH        baseline file (default devtools/eval-baseline.json)
   --write-baseline       write this run's numbers as the new baseline instead of checking
-  --no-gate              print only; do not fail on the gate`;
+  --no-gate              print only; do not fail on the gate
+  --variants             instead: score each retrieval experiment variant (control first, then those of
+                         RETRIEVAL_VARIANTS, as the service reads it) on Cranfield, one row per variant
+  --variants-file PATH   with --variants: read the variants from this JSON file (RETRIEVAL_VARIANTS' form)`;
 
 const { values } = parseArgs({
   options: {
@@ -43,6 +49,8 @@ const { values } = parseArgs({
     'no-gate': { type: 'boolean', default: false },
     'answers-only': { type: 'boolean', default: false },
     'retrieval-only': { type: 'boolean', default: false },
+    variants: { type: 'boolean', default: false },
+    'variants-file': { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -51,10 +59,60 @@ if (values.help) {
   process.exit(0);
 }
 
+/** Opens a throwaway eval database: on --database-url / EVAL_DATABASE_URL, else from the test harness. */
+async function evalDatabase(): Promise<EvalDatabase> {
+  const serverUrl = values['database-url'] ?? process.env.EVAL_DATABASE_URL;
+  return serverUrl ? createEvalDatabase(serverUrl) : providePostgres();
+}
+
+/** The variants to score: --variants-file, else RETRIEVAL_VARIANTS from the environment (validated alike). */
+async function configuredVariants(): Promise<RetrievalParameters[]> {
+  const file = values['variants-file'];
+  if (file) {
+    const parsed = retrievalVariantsSetting.safeParse(await readFile(file, 'utf8'));
+    if (!parsed.success) {
+      throw new ConfigError(
+        parsed.error.issues.map((i) => [file, i.path.join('.'), i.message].filter(Boolean).join(': ')),
+      );
+    }
+    return resolveVariants(parsed.data);
+  }
+  return resolveVariants(parseSettings(process.env, ['RETRIEVAL_VARIANTS']).RETRIEVAL_VARIANTS);
+}
+
+/** Every retrieval experiment variant scored on Cranfield in one run (no gate: a comparison). */
+async function variantsPart(): Promise<boolean> {
+  let variants: RetrievalParameters[];
+  try {
+    variants = await configuredVariants();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(error.message);
+    return false;
+  }
+  const database = await evalDatabase();
+  let report;
+  try {
+    report = await evaluateRetrieval({
+      databaseUrl: database.url,
+      compareCoverDensity: false,
+      variants,
+      ...(values.data ? { dataDir: values.data } : {}),
+    });
+  } finally {
+    await database.stop();
+  }
+  console.log(formatVariantTable(report));
+  if (values.json) {
+    await writeFile(values.json, `${JSON.stringify(report, null, 2)}\n`);
+    console.log(`wrote ${values.json}`);
+  }
+  return true;
+}
+
 /** The Cranfield retrieval evaluation and its gate against the committed baseline; true when it passes. */
 async function retrievalPart(): Promise<boolean> {
-  const serverUrl = values['database-url'] ?? process.env.EVAL_DATABASE_URL;
-  const database: EvalDatabase = serverUrl ? await createEvalDatabase(serverUrl) : await providePostgres();
+  const database = await evalDatabase();
   let report;
   try {
     report = await evaluateRetrieval({
@@ -97,6 +155,9 @@ async function answersPart(): Promise<boolean> {
 }
 
 let ok = true;
-if (!values['answers-only']) ok = (await retrievalPart()) && ok;
-if (!values['retrieval-only']) ok = (await answersPart()) && ok;
+if (values.variants || values['variants-file'] !== undefined) ok = await variantsPart();
+else {
+  if (!values['answers-only']) ok = (await retrievalPart()) && ok;
+  if (!values['retrieval-only']) ok = (await answersPart()) && ok;
+}
 process.exitCode = ok ? 0 : 1;

@@ -12,10 +12,10 @@ import type { Metrics } from '../observability/metrics.js';
 import type { OutlineBlock } from '../text/document-outline.js';
 import { answerExtractively } from './answer-extractively.js';
 import type { AuditContext, QueryAuditWriter } from '../retrieval/query-audit.js';
-import { requestDigest, type SearchMode } from '../retrieval/search-plan.js';
+import { requestDigest, type SearchMode, type SearchRequest } from '../retrieval/search-plan.js';
 import type { CollectionRef, CollectionSearch, SearchResponse } from '../retrieval/search-collection.js';
 
-export interface AnswerRequest {
+export interface AnswerRequest extends Pick<SearchRequest, 'mmr' | 'hybrid'> {
   question: string;
   topK: number;
   mode: SearchMode;
@@ -75,6 +75,15 @@ const passagesOf = (retrieval: SearchResponse, outlines: ReadonlyMap<string, Out
     outline: outlines.get(r.documentId),
   }));
 
+/** The search an answer retrieves with (an experiment's variant may add MMR, fusion and feedback). */
+const retrievalOf = ({ question, topK, mode, mmr, hybrid }: AnswerRequest): SearchRequest => ({
+  query: question,
+  topK,
+  mode,
+  mmr,
+  hybrid,
+});
+
 const withDegraded = <T extends object>(value: T, degraded: string[]): T & { degraded?: string[] } =>
   degraded.length > 0 ? { ...value, degraded } : value;
 
@@ -104,11 +113,7 @@ export class QuestionAnswerer {
       this.finish(collection, request, context, started, hit, true);
       return { ...hit, cached: true };
     }
-    const retrieval = await this.deps.search.searchIn(
-      collection,
-      { query: request.question, topK: request.topK, mode: request.mode },
-      context.signal,
-    );
+    const retrieval = await this.deps.search.searchIn(collection, retrievalOf(request), context.signal);
     const passages = passagesOf(retrieval, await this.outlinesOf(collection, retrieval));
     const answered = this.deps.llm
       ? await this.deps.llm.answer(request.question, passages, { signal: context.signal })
@@ -133,11 +138,7 @@ export class QuestionAnswerer {
       yield { type: 'citations', ...final, cached: true };
       return;
     }
-    const retrieval = await this.deps.search.searchIn(
-      collection,
-      { query: request.question, topK: request.topK, mode: request.mode },
-      context.signal,
-    );
+    const retrieval = await this.deps.search.searchIn(collection, retrievalOf(request), context.signal);
     const passages = passagesOf(retrieval, await this.outlinesOf(collection, retrieval));
     const degraded = [...(retrieval.degraded ?? [])];
     if (!this.deps.llm) {
@@ -196,9 +197,9 @@ export class QuestionAnswerer {
       collection.id,
       collection.version,
       requestDigest({
+        ...retrievalOf(request),
+        query: undefined,
         question: request.question.trim(),
-        topK: request.topK,
-        mode: request.mode,
         shape: ANSWER_SHAPE,
       }),
     );
@@ -218,10 +219,15 @@ export class QuestionAnswerer {
     answer: CachedAnswer,
     cached: boolean,
   ): void {
-    this.deps.metrics.answers.inc({ mode: answer.mode, cached: String(cached) });
+    this.deps.metrics.answers.inc({
+      mode: answer.mode,
+      cached: String(cached),
+      variant: context.variant ?? 'control',
+    });
     this.deps.audit.record({
       apiKeyId: context.apiKeyId,
       requestId: context.requestId,
+      variant: context.variant,
       collectionId: collection.id,
       kind: 'answer',
       mode: request.mode,

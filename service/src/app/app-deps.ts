@@ -7,6 +7,7 @@ import type { Config } from '../config/config-schema.js';
 import type { DocumentStore } from '../documents/document-store.js';
 import type { Embedder } from '../embeddings/embedder.js';
 import type { ApiKeyStore } from '../keys/api-key-store.js';
+import type { KeyUsageCounter } from '../keys/key-usage-counter.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { KeywordIndexes } from '../retrieval/keyword-indexes.js';
 import type { CollectionSearch } from '../retrieval/search-collection.js';
@@ -22,6 +23,8 @@ export interface AppDeps {
   chroma: ChromaGateway;
   redis?: RedisConnection;
   keys: ApiKeyStore;
+  /** Counts budgeted keys' usage (Redis when reachable, Postgres always). */
+  keyUsage: KeyUsageCounter;
   collections: CollectionStore;
   documents: DocumentStore;
   embedder: Embedder;

@@ -1,13 +1,15 @@
 /**
  * The one place that mounts every router. Public routes (health, version, metrics, docs) first; the /v1 API
- * behind body parsing, authentication and rate limiting.
+ * behind authentication, rate limiting, key budgets and body parsing.
  */
-import express, { type Express, type RequestHandler } from 'express';
+import express, { type Express, type Request, type RequestHandler } from 'express';
 import swaggerUi from 'swagger-ui-express';
 import { ingestDepsOf } from '../documents/ingest-documents.js';
 import { notFound } from '../errors/app-error.js';
 import { redactUrl } from '../observability/redact-url.js';
 import { identifyCaller, requireCaller } from '../http/authenticate.js';
+import { enforceKeyBudget, meterModelTokens } from '../http/enforce-budget.js';
+import { StreamSlots } from '../http/stream-slots.js';
 import { buildMetricsAllowList, metricsEndpoint } from '../http/http-metrics.js';
 import { createFailedAuthThrottle, createRateLimiter } from '../http/rate-limit.js';
 import { generateOpenApiDocument } from '../openapi/openapi-registry.js';
@@ -18,6 +20,7 @@ import { documentRoutes } from '../routes/document-routes.js';
 import { createReadinessCheck, healthRoutes } from '../routes/health-routes.js';
 import { keyRoutes } from '../routes/key-routes.js';
 import { searchRoutes } from '../routes/search-routes.js';
+import { defineExperiment } from '../retrieval/retrieval-experiment.js';
 import type { AppDeps } from './app-deps.js';
 import { readinessProbe } from './readiness-probe.js';
 
@@ -45,10 +48,12 @@ export function mountPublicRoutes(app: Express, deps: AppDeps): void {
 
 /**
  * /v1: the cheap checks first — no trailing slash (a URL client's `..` resolution must not reach another
- * route), the failed-auth throttle, the key, the rate limit, a key required — and only then the body is read.
+ * route), the failed-auth throttle, the key, the rate limit, a key required, the key's budget — and only then
+ * the body is read; the rest of the request runs with the key's token meter.
  */
 export function mountApiRoutes(app: Express, deps: AppDeps): void {
   const { config, logger } = deps;
+  const experiment = defineExperiment(config);
   const limits = { redis: deps.redis, redisKeyPrefix: config.REDIS_KEY_PREFIX, logger };
   app.use(
     '/v1',
@@ -57,13 +62,15 @@ export function mountApiRoutes(app: Express, deps: AppDeps): void {
     identifyCaller(deps.keys),
     createRateLimiter({ perMinute: config.RATE_LIMIT_PER_MINUTE, ...limits }).middleware,
     requireCaller,
+    enforceKeyBudget(deps.keyUsage, logger, deps.metrics, readsOwnKey),
     express.json({
       limit: config.MAX_BODY_BYTES,
       strict: true,
       type: ['application/json', 'application/*+json'],
     }),
+    meterModelTokens,
   );
-  app.use(keyRoutes());
+  app.use(keyRoutes(deps.keys, deps.keyUsage));
   app.use(collectionRoutes(deps.collections, (id) => deps.cache.forgetCollection(id).then(() => undefined)));
   app.use(
     documentRoutes({
@@ -73,9 +80,20 @@ export function mountApiRoutes(app: Express, deps: AppDeps): void {
       maxDocumentsPerRequest: config.MAX_DOCUMENTS_PER_REQUEST,
     }),
   );
-  app.use(searchRoutes(deps.search));
-  app.use(answerRoutes(deps.answers));
+  const queryLimits = { maxQueryChars: config.MAX_QUERY_CHARS };
+  app.use(searchRoutes(deps.search, experiment, queryLimits));
+  app.use(
+    answerRoutes(
+      deps.answers,
+      experiment,
+      new StreamSlots(config.MAX_CONCURRENT_STREAMS, deps.metrics),
+      queryLimits,
+    ),
+  );
 }
+
+/** GET /v1/keys/me is never counted against a budget: a refused key can still learn when it resets. */
+const readsOwnKey = (req: Request) => req.method === 'GET' && req.path === '/keys/me';
 
 const refuseTrailingSlash: RequestHandler = (req, _res, next) => {
   const path = req.originalUrl.split('?')[0] ?? '';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { retrievalVariantsSetting, variantAllocationSetting } from './retrieval-variant-settings.js';
 
 /**
  * The one configuration schema of the service. Every setting is declared once here, with its
@@ -106,10 +107,16 @@ export const configShape = {
   CACHE_TTL_SECONDS: intInRange(1, 7 * 24 * 3600).default(3600),
   MAX_DOCUMENTS_PER_REQUEST: intInRange(1, 1000).default(100),
   INGEST_SLICE_VECTORS: intInRange(1, 5000).default(256),
+  MAX_QUERY_CHARS: intInRange(16, 20_000).default(2000),
   KEYWORD_INDEX_ENABLED: booleanFromText.default(true),
   KEYWORD_INDEX_MAX_CHUNKS: intInRange(0, 100_000_000).default(2_000_000),
   KEYWORD_INDEX_WARM_TIMEOUT_MS: intInRange(0, 600_000).default(30_000),
+  CHUNK_RECORD_CACHE_SIZE: intInRange(0, 10_000_000).default(20_000),
   API_KEY_CACHE_MS: intInRange(0, 60_000).default(2000),
+  MAX_CONCURRENT_STREAMS: intInRange(0, 100_000).default(64),
+  RETRIEVAL_VARIANTS: retrievalVariantsSetting.default({}),
+  RETRIEVAL_VARIANT_ALLOCATION: variantAllocationSetting.default([{ name: 'control', percent: 100 }]),
+  RETRIEVAL_EXPERIMENT_SALT: z.string().min(1).max(100).default('slipway'),
 } as const;
 
 export const configSchema = z.object(configShape);
@@ -298,6 +305,11 @@ export const settingDocs: Record<SettingName, Omit<SettingDoc, 'name'>> = {
       'Chunks per slice of an ingest: each slice is one embedding call and one Chroma add, and the next slice is embedded while this one is written. Fewer, larger adds cost Chroma less (docs/benchmarks.md).',
     defaultText: '256',
   },
+  MAX_QUERY_CHARS: {
+    description:
+      'Longest search query or question, in characters after trimming (at most 20000); longer ones are 422. A question goes into the model prompt beside the passages.',
+    defaultText: '2000',
+  },
   KEYWORD_INDEX_ENABLED: {
     description:
       'Keep an exact BM25 index per collection in memory (same scores as the SQL path; a stale or cold index falls back to SQL). `false`: every keyword search runs in Postgres.',
@@ -313,10 +325,37 @@ export const settingDocs: Record<SettingName, Omit<SettingDoc, 'name'>> = {
       "At start, how long readiness waits for every collection's keyword index; past it the process is ready, serves the SQL path, and says so in /health/ready.",
     defaultText: '30000',
   },
+  CHUNK_RECORD_CACHE_SIZE: {
+    description:
+      "Most chunk records (text, offsets, the document's title and source; about 1 KB each for 800-character chunks) a process keeps for hydrating search results, each served only at the collection version it was read at. 0: every search reads them from Postgres.",
+    defaultText: '20000',
+  },
   API_KEY_CACHE_MS: {
     description:
       'How long a verified API key is trusted without asking Postgres: a key revoked elsewhere is refused within this time (at once in the process that revoked it). 0 disables the cache.',
     defaultText: '2000',
+  },
+  MAX_CONCURRENT_STREAMS: {
+    description:
+      'Streamed (SSE) answers one process serves at once; past it a stream request gets 503 `streams-at-capacity` with Retry-After at once. 0: no cap.',
+    defaultText: '64',
+  },
+  RETRIEVAL_VARIANTS: {
+    description:
+      'Retrieval experiment variants as JSON: `{"name": {"mode", "keywordWeight", "vectorWeight", "feedback": {"chunks", "weight"}, "mmrLambda"}}`, each field optional (the defaults fill the rest). At most 8; names 1-32 of a-z, 0-9, -; `control` is the defaults. See docs/operations.md "Retrieval experiments".',
+    defaultText: '{} (only control)',
+    example: '{"keyword-heavy": {"keywordWeight": 2}}',
+  },
+  RETRIEVAL_VARIANT_ALLOCATION: {
+    description:
+      'Share of API keys per variant, `name=percent,…` summing to 100; every name must be `control` or defined in RETRIEVAL_VARIANTS. A key is assigned by a hash of its id and RETRIEVAL_EXPERIMENT_SALT.',
+    defaultText: 'control=100',
+    example: 'control=90,keyword-heavy=10',
+  },
+  RETRIEVAL_EXPERIMENT_SALT: {
+    description:
+      'Mixed into the hash that assigns keys to variants: change it to draw a new assignment for a new experiment.',
+    defaultText: 'slipway',
   },
 };
 

@@ -9,6 +9,7 @@ import {
   type Config,
   type SettingName,
 } from './config-schema.js';
+import { variantAllocationProblems } from './retrieval-variant-settings.js';
 
 export { ConfigError };
 
@@ -69,7 +70,7 @@ export function parseSettings<K extends SettingName>(
   if (!result.success) {
     for (const issue of result.error.issues) {
       const name = issue.path.join('.');
-      const missing = raw[name] === undefined;
+      const missing = raw[String(issue.path[0])] === undefined;
       problems.push(missing ? `${name} is required` : `${name}: ${issue.message}`);
     }
     throw new ConfigError(problems);
@@ -78,12 +79,9 @@ export function parseSettings<K extends SettingName>(
 
   const config = result.data as Config;
   if (!only) {
-    const missing = missingDependentSettings(config);
-    if (missing.length > 0) throw new ConfigError(missing);
-  }
-  if (!only && config.NODE_ENV === 'production') {
-    const insecure = findInsecureSettings(config, options);
-    if (insecure.length > 0) throw new ConfigError(insecure);
+    const unusable = missingDependentSettings(config);
+    if (config.NODE_ENV === 'production') unusable.push(...findInsecureSettings(config, options));
+    if (unusable.length > 0) throw new ConfigError(unusable);
   }
   return config;
 }
@@ -97,6 +95,7 @@ function missingDependentSettings(config: Config): string[] {
   if (config.LLM_FALLBACK_URL && !config.LLM_URL) problems.push('LLM_FALLBACK_URL is set without LLM_URL');
   if (config.CHUNK_OVERLAP * 2 > config.CHUNK_SIZE)
     problems.push('CHUNK_OVERLAP must be at most half of CHUNK_SIZE');
+  problems.push(...variantAllocationProblems(config.RETRIEVAL_VARIANTS, config.RETRIEVAL_VARIANT_ALLOCATION));
   return problems;
 }
 

@@ -335,11 +335,19 @@ export class DocumentStore {
     });
   }
 
-  /** Chunks with their document's title and source, in the order of `ids` (unknown ids are skipped). */
-  async chunks(collectionId: string, ids: string[]): Promise<ChunkRecord[]> {
-    if (ids.length === 0) return [];
+  /**
+   * Chunks with their document's title and source, in the order of `ids` (unknown ids are skipped), and the
+   * collection version they were read at: one statement, so one snapshot — the rows are exactly the chunks
+   * of that version. Each document's title and source come from a lookup by primary key per chunk, which
+   * keeps the plan an index probe per id even before the tables have statistics (a join let the planner
+   * hash the whole collection's documents while a freshly filled table had none: 5 ms instead of 0.3).
+   */
+  async chunksAtVersion(
+    collectionId: string,
+    ids: string[],
+  ): Promise<{ version: number | undefined; chunks: ChunkRecord[] }> {
     const { rows } = await this.db.query<{
-      id: string;
+      id: string | null;
       document_id: string;
       ordinal: number;
       text: string;
@@ -347,19 +355,24 @@ export class DocumentStore {
       end_offset: number;
       title: string | null;
       source: string | null;
+      version: string | null;
     }>(
-      `SELECT c.id, c.document_id, c.ordinal, c.text, c.start_offset, c.end_offset, d.title, d.source
-         FROM chunks c JOIN documents d ON d.collection_id = c.collection_id AND d.id = c.document_id
-        WHERE c.collection_id = $1 AND c.id = ANY($2::text[])`,
+      `SELECT c.id, c.document_id, c.ordinal, c.text, c.start_offset, c.end_offset,
+              (SELECT d.title FROM documents d WHERE d.collection_id = c.collection_id AND d.id = c.document_id),
+              (SELECT d.source FROM documents d WHERE d.collection_id = c.collection_id AND d.id = c.document_id),
+              v.version
+         FROM (SELECT version FROM collections WHERE id = $1) v
+         LEFT JOIN chunks c ON c.collection_id = $1 AND c.id = ANY($2::text[])`,
       [collectionId, ids],
     );
-    const byId = new Map(rows.map((r) => [r.id, r]));
-    return ids.flatMap((id) => {
+    const version = rows[0]?.version == null ? undefined : Number(rows[0].version);
+    const byId = new Map(rows.flatMap((r) => (r.id === null ? [] : [[r.id, r] as const])));
+    const chunks = ids.flatMap((id) => {
       const r = byId.get(id);
       return r
         ? [
             {
-              id: r.id,
+              id,
               documentId: r.document_id,
               ordinal: r.ordinal,
               text: r.text,
@@ -371,5 +384,6 @@ export class DocumentStore {
           ]
         : [];
     });
+    return { version, chunks };
   }
 }

@@ -1,5 +1,6 @@
 /** Embedder for any OpenAI-compatible `POST {baseUrl}/v1/embeddings` endpoint. */
 import type { Metrics } from '../observability/metrics.js';
+import { recordModelTokens } from '../observability/token-meter.js';
 import type { CircuitBreaker } from '../openai-client/circuit-breaker.js';
 import type { Embedder } from './embedder.js';
 import {
@@ -124,7 +125,10 @@ export class OpenAIEmbedder implements Embedder {
     const body: Record<string, unknown> = { model: this.options.model, input };
     if (this.options.sendDimensions) body.dimensions = this.dimensions;
     const response = await attempt.post(body);
-    return this.parse(await attempt.json(response), batch.length, attempt);
+    const payload = await attempt.json(response);
+    const vectors = this.parse(payload, batch.length, attempt);
+    recordModelTokens(tokensOf(payload, input));
+    return vectors;
   }
 
   private parse(payload: unknown, expected: number, attempt: RequestAttempt): number[][] {
@@ -151,4 +155,11 @@ export class OpenAIEmbedder implements Embedder {
     });
     return vectors as number[][];
   }
+}
+
+/** The tokens the server reports for an embeddings call, or ≈ 4 characters a token when it reports none. */
+function tokensOf(payload: unknown, input: string[]): number {
+  const reported = (payload as { usage?: { total_tokens?: unknown } | null } | null)?.usage?.total_tokens;
+  if (typeof reported === 'number' && Number.isFinite(reported) && reported >= 0) return reported;
+  return input.reduce((sum, text) => sum + Math.ceil(text.length / 4), 0);
 }

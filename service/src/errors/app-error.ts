@@ -20,6 +20,8 @@ export type ProblemSlug =
   | 'unsupported-media-type'
   | 'validation-error'
   | 'rate-limited'
+  | 'budget-exhausted'
+  | 'streams-at-capacity'
   | 'internal-error'
   | 'dependency-unavailable'
   | 'request-timeout'
@@ -38,6 +40,8 @@ const titles: Record<ProblemSlug, string> = {
   'unsupported-media-type': 'Unsupported media type',
   'validation-error': 'Validation failed',
   'rate-limited': 'Too many requests',
+  'budget-exhausted': 'Budget exhausted',
+  'streams-at-capacity': 'Too many answer streams',
   'internal-error': 'Internal server error',
   'dependency-unavailable': 'A dependency is unavailable',
   'request-timeout': 'Request timed out',
@@ -53,6 +57,8 @@ export class AppError extends Error {
     detail?: string,
     readonly fieldErrors?: FieldError[],
     readonly headers?: Record<string, string>,
+    /** Extension members of the problem document (RFC 9457 §3.2), e.g. `resetAt`. */
+    readonly extensions?: Record<string, unknown>,
   ) {
     super(detail ?? titles[slug]);
     this.name = 'AppError';
@@ -76,5 +82,17 @@ export const unavailable = (detail: string, retryAfterSeconds = DEPENDENCY_RETRY
   new AppError(503, 'dependency-unavailable', detail, undefined, {
     'Retry-After': String(retryAfterSeconds),
   });
+/** 402: the key's budget for its period is used up until `resetAt` (named in the body and in Retry-After). */
+export const budgetExhausted = (detail: string, resetAt: Date, retryAfterSeconds: number) =>
+  new AppError(
+    402,
+    'budget-exhausted',
+    detail,
+    undefined,
+    { 'Retry-After': String(retryAfterSeconds) },
+    {
+      resetAt: resetAt.toISOString(),
+    },
+  );
 export const validationFailed = (fieldErrors: FieldError[]) =>
   new AppError(422, 'validation-error', 'The request does not match the schema.', fieldErrors);

@@ -1,6 +1,7 @@
 import type { Pool } from 'pg';
 import { inTransaction } from '../stores/postgres-pool.js';
 import { displayPrefix, generateApiKey, hashApiKey, type Scope } from './api-key-format.js';
+import type { Budget, BudgetPeriod } from './budget-window.js';
 
 export interface ApiKeyRecord {
   id: string;
@@ -10,6 +11,8 @@ export interface ApiKeyRecord {
   createdAt: string;
   lastUsedAt: string | null;
   revokedAt: string | null;
+  /** The key's budget, or null when it has none (unlimited but for the rate limit). */
+  budget: Budget | null;
 }
 
 interface Row {
@@ -20,7 +23,12 @@ interface Row {
   created_at: Date;
   last_used_at: Date | null;
   revoked_at: Date | null;
+  budget_period: BudgetPeriod | null;
+  requests_limit: string | null;
+  tokens_limit: string | null;
 }
+
+const limit = (value: string | null) => (value === null ? null : Number(value));
 
 const toRecord = (r: Row): ApiKeyRecord => ({
   id: r.id,
@@ -30,7 +38,14 @@ const toRecord = (r: Row): ApiKeyRecord => ({
   createdAt: r.created_at.toISOString(),
   lastUsedAt: r.last_used_at?.toISOString() ?? null,
   revokedAt: r.revoked_at?.toISOString() ?? null,
+  budget: r.budget_period
+    ? { period: r.budget_period, requests: limit(r.requests_limit), tokens: limit(r.tokens_limit) }
+    : null,
 });
+
+/** A key with its budget (if any): every read of a key goes through this. */
+const keysWithBudgets = `SELECT k.*, b.period AS budget_period, b.requests_limit, b.tokens_limit
+  FROM api_keys k LEFT JOIN api_key_budgets b ON b.api_key_id = k.id`;
 
 /** API keys in Postgres. Keys are stored as HMAC hashes; the plaintext exists only in `create`'s return value. */
 export class ApiKeyStore {
@@ -55,7 +70,8 @@ export class ApiKeyStore {
     key = generateApiKey(),
   ): Promise<{ key: string; record: ApiKeyRecord }> {
     const { rows } = await this.db.query<Row>(
-      `INSERT INTO api_keys (name, key_hash, key_prefix, scopes) VALUES ($1, $2, $3, $4) RETURNING *`,
+      `INSERT INTO api_keys (name, key_hash, key_prefix, scopes) VALUES ($1, $2, $3, $4)
+       RETURNING *, NULL AS budget_period, NULL AS requests_limit, NULL AS tokens_limit`,
       [name, hashApiKey(key, this.pepper), displayPrefix(key), keyScopes],
     );
     return { key, record: toRecord(rows[0] as Row) };
@@ -70,7 +86,7 @@ export class ApiKeyStore {
     const cached = this.verified.get(hash);
     if (cached && Date.now() < cached.until) return cached.record;
     const { rows } = await this.db.query<Row>(
-      `SELECT * FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL`,
+      `${keysWithBudgets} WHERE k.key_hash = $1 AND k.revoked_at IS NULL`,
       [hash],
     );
     const row = rows[0];
@@ -89,8 +105,49 @@ export class ApiKeyStore {
   }
 
   async list(): Promise<ApiKeyRecord[]> {
-    const { rows } = await this.db.query<Row>(`SELECT * FROM api_keys ORDER BY created_at, id`);
+    const { rows } = await this.db.query<Row>(`${keysWithBudgets} ORDER BY k.created_at, k.id`);
     return rows.map(toRecord);
+  }
+
+  /** The active key with this id or displayed prefix, or undefined. */
+  async find(idOrPrefix: string): Promise<ApiKeyRecord | undefined> {
+    const { rows } = await this.db.query<Row>(
+      `${keysWithBudgets} WHERE k.revoked_at IS NULL AND (k.id::text = $1 OR k.key_prefix = $1)
+       ORDER BY k.created_at LIMIT 2`,
+      [idOrPrefix],
+    );
+    return rows.length === 1 ? toRecord(rows[0] as Row) : undefined;
+  }
+
+  /**
+   * Gives the active key `keyId` this budget (replacing any it had); null removes it. Returns the key, or
+   * undefined when no active key has that id. Takes effect here at once and in other processes within
+   * `cacheMs`; the usage already counted in the current window stays.
+   */
+  async setBudget(keyId: string, budget: Budget | null): Promise<ApiKeyRecord | undefined> {
+    this.verified.clear();
+    await inTransaction(this.db, async (client) => {
+      const { rowCount } = await client.query(
+        `SELECT 1 FROM api_keys WHERE id = $1 AND revoked_at IS NULL FOR UPDATE`,
+        [keyId],
+      );
+      if (!rowCount) return;
+      if (budget === null) {
+        await client.query(`DELETE FROM api_key_budgets WHERE api_key_id = $1`, [keyId]);
+        return;
+      }
+      await client.query(
+        `INSERT INTO api_key_budgets (api_key_id, period, requests_limit, tokens_limit) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (api_key_id) DO UPDATE SET period = EXCLUDED.period,
+           requests_limit = EXCLUDED.requests_limit, tokens_limit = EXCLUDED.tokens_limit, updated_at = now()`,
+        [keyId, budget.period, budget.requests, budget.tokens],
+      );
+    });
+    this.verified.clear(); // a verify during the transaction may have cached the old budget
+    const { rows } = await this.db.query<Row>(`${keysWithBudgets} WHERE k.id = $1 AND k.revoked_at IS NULL`, [
+      keyId,
+    ]);
+    return rows[0] ? toRecord(rows[0]) : undefined;
   }
 
   /** Revokes by id or by displayed prefix; returns how many keys were revoked. */

@@ -245,7 +245,8 @@ export class LlmAnswerer<P extends AnswerPassage = AnswerPassage> {
       const checked = guard.finish();
       this.reportCheck(client.endpoint, checked);
       if (checked.rest) yield { type: 'token', text: checked.rest };
-      if (checked.citations.length === 0) return checked.rejected ?? 'no_citation';
+      // Nothing was sent unless a valid citation was: an uncited answer is replaced whole.
+      if (checked.citations.length === 0 && !guard.releasedAny) return checked.rejected ?? 'no_citation';
       yield citations(checked);
       return 'done';
     } catch (error) {

@@ -28,8 +28,8 @@ export function createMetrics() {
     }),
     retrievalDuration: new Histogram({
       name: 'slipway_retrieval_duration_seconds',
-      help: 'Retrieval latency by mode (keyword, vector, hybrid).',
-      labelNames: ['mode'] as const,
+      help: 'Search latency by mode (keyword, vector, hybrid) and retrieval experiment variant.',
+      labelNames: ['mode', 'variant'] as const,
       buckets: latencyBuckets,
       registers: [registry],
     }),
@@ -112,8 +112,23 @@ export function createMetrics() {
     }),
     answers: new Counter({
       name: 'slipway_answers_total',
-      help: 'Answers by mode (extractive, llm) and whether they came from the response cache.',
-      labelNames: ['mode', 'cached'] as const,
+      help: 'Answers by mode (extractive, llm), whether they came from the response cache, and retrieval experiment variant.',
+      labelNames: ['mode', 'cached', 'variant'] as const,
+      registers: [registry],
+    }),
+    answerStreamsActive: new Gauge({
+      name: 'slipway_answer_streams_active',
+      help: 'Streamed (SSE) answers this process is serving (MAX_CONCURRENT_STREAMS caps it).',
+      registers: [registry],
+    }),
+    answerStreamsRefused: new Counter({
+      name: 'slipway_answer_streams_refused_total',
+      help: 'Stream requests refused with 503 because MAX_CONCURRENT_STREAMS streams were running.',
+      registers: [registry],
+    }),
+    budgetRefusals: new Counter({
+      name: 'slipway_budget_refusals_total',
+      help: "Requests refused with 402 because their key's budget for the period was used up.",
       registers: [registry],
     }),
   };

@@ -26,6 +26,9 @@ export const Problem = apiRegistry.register(
       instance: z.string(),
       requestId: z.string().optional(),
       errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+      resetAt: z.string().optional().openapi({
+        description: "budget-exhausted (402) only: when the key's budget period ends (ISO 8601, UTC).",
+      }),
     })
     .openapi({ description: 'RFC 9457 problem details.' }),
 );
@@ -38,8 +41,20 @@ export const problemResponses = (...statuses: number[]) =>
     ]),
   );
 
+/** Every operation that takes a key may answer 402 once the key's budget is used up (keys/budget-window.ts). */
+function withBudgetResponses<T extends { paths?: object }>(document: T): T {
+  for (const [path, item] of Object.entries(document.paths ?? {}) as [string, object][]) {
+    if (path === '/v1/keys/me') continue; // never counted or refused: a refused key reads when it resets
+    for (const operation of Object.values(item) as { security?: unknown[]; responses?: object }[]) {
+      if (!operation?.security?.length || !operation.responses) continue;
+      operation.responses = { ...operation.responses, ...problemResponses(402) };
+    }
+  }
+  return document;
+}
+
 export function generateOpenApiDocument(version: string) {
-  return new OpenApiGeneratorV31(apiRegistry.definitions).generateDocument({
+  const document = new OpenApiGeneratorV31(apiRegistry.definitions).generateDocument({
     openapi: '3.1.0',
     info: {
       title: 'Slipway RAG service',
@@ -47,6 +62,7 @@ export function generateOpenApiDocument(version: string) {
       description: 'Collections of documents, hybrid retrieval and cited answers.',
     },
   });
+  return withBudgetResponses(document);
 }
 
 export { z };

@@ -12,6 +12,11 @@ export interface NearDuplicateOptions {
   cosineThreshold?: number;
   /** Two items whose word 3-shingle sets have at least this Jaccard similarity are near-duplicates (0.8). */
   shingleThreshold?: number;
+  /**
+   * Stop once this many items are kept: the first `limit` distinct items are the same whether or not the
+   * rest of the list is looked at (each item is only compared with items kept before it).
+   */
+  limit?: number;
 }
 
 /** Set of word 3-shingles (word n-grams) of a text; texts under 3 words give their words joined. */
@@ -44,8 +49,10 @@ export function suppressNearDuplicates<T extends DuplicateCandidate>(
 ): T[] {
   const cosineThreshold = options.cosineThreshold ?? 0.95;
   const shingleThreshold = options.shingleThreshold ?? 0.8;
+  const limit = options.limit ?? Number.POSITIVE_INFINITY;
   const kept: { item: T; shingles: Set<string> }[] = [];
   for (const item of ranked) {
+    if (kept.length >= limit) break;
     const shingles = wordShingles(item.text);
     const duplicate = kept.some(
       (other) =>

@@ -1,8 +1,7 @@
 /**
  * Reads what the in-memory BM25 index is built from, out of Postgres: one collection's chunks with their
  * lexemes and term frequencies (from the stored tsvectors), its statistics, and its version — all in one
- * REPEATABLE READ snapshot, so the index is exactly the collection at that version. Also turns a query into
- * its lexemes with the server's own `to_tsvector('english', …)`.
+ * REPEATABLE READ snapshot, so the index is exactly the collection at that version.
  */
 import type pg from 'pg';
 import { Bm25Index, type IndexedChunk } from '../ranking/bm25-index.js';
@@ -75,12 +74,3 @@ const toIndexedChunk = (row: ChunkRow): IndexedChunk => ({
   length: row.length,
   ...parseTsvector(row.tsv),
 });
-
-/** The query's distinct lexemes, as the SQL path's `to_tsvector('english', $1)` gives them. */
-export async function queryLexemes(db: pg.Pool, query: string): Promise<string[]> {
-  const { rows } = await db.query<{ lexemes: string[] }>(
-    `SELECT tsvector_to_array(to_tsvector('english', $1)) AS lexemes`,
-    [query],
-  );
-  return rows[0]?.lexemes ?? [];
-}

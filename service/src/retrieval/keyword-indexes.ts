@@ -11,12 +11,13 @@ import type { Logger } from 'pino';
 import type pg from 'pg';
 import type { Metrics } from '../observability/metrics.js';
 import type { KeywordHit } from '../ranking/bm25-index.js';
-import { loadKeywordIndex, queryLexemes, type VersionedIndex } from './keyword-index-source.js';
+import { loadKeywordIndex, type VersionedIndex } from './keyword-index-source.js';
+import { QueryLexemes } from './query-lexemes.js';
 
 export interface KeywordIndexOptions {
   /** Most chunks held over all indexes (default 2,000,000). */
   maxChunks?: number;
-  /** Distinct query texts whose lexemes are kept (default 10,000). */
+  /** Query texts that are not plain words whose lexemes are kept (default 10,000; query-lexemes.ts). */
   queryCacheSize?: number;
   /** Wait after a failed build before that collection is tried again (default 5 s). */
   retryAfterMs?: number;
@@ -47,11 +48,10 @@ export class KeywordIndexes {
   /** Newest version a request asked for, per collection still waiting for a build. */
   private readonly wanted = new Map<string, number>();
   private readonly failedAt = new Map<string, number>();
-  private readonly lexemes = new Map<string, string[]>();
+  private readonly lexemes: QueryLexemes;
   private queue: Promise<void> = Promise.resolve();
   private queued = new Set<string>();
   private readonly maxChunks: number;
-  private readonly queryCacheSize: number;
   private readonly retryAfterMs: number;
   private warmState: WarmState = 'not-started';
 
@@ -64,7 +64,7 @@ export class KeywordIndexes {
   ) {
     this.metrics = options.metrics;
     this.maxChunks = options.maxChunks ?? 2_000_000;
-    this.queryCacheSize = options.queryCacheSize ?? 10_000;
+    this.lexemes = new QueryLexemes(db, { maxQueries: options.queryCacheSize });
     this.retryAfterMs = options.retryAfterMs ?? 5000;
   }
 
@@ -79,7 +79,7 @@ export class KeywordIndexes {
   ): Promise<KeywordHit[] | undefined> {
     const entry = this.current(collection);
     if (!entry) return undefined;
-    const lexemes = await this.lexemesOf(query);
+    const lexemes = await this.lexemes.of(query);
     return entry.index.search(lexemes, limit);
   }
 
@@ -217,16 +217,5 @@ export class KeywordIndexes {
       this.indexes.delete(id);
       total -= entry.index.size;
     }
-  }
-
-  private async lexemesOf(query: string): Promise<string[]> {
-    const known = this.lexemes.get(query);
-    if (known) return known;
-    const lexemes = await queryLexemes(this.db, query);
-    if (this.lexemes.size >= this.queryCacheSize) {
-      this.lexemes.delete(this.lexemes.keys().next().value!);
-    }
-    this.lexemes.set(query, lexemes);
-    return lexemes;
   }
 }

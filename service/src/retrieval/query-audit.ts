@@ -5,6 +5,8 @@ import type pg from 'pg';
 export interface AuditContext {
   apiKeyId?: string;
   requestId?: string;
+  /** The retrieval experiment's variant the request ran under (retrieval-experiment.ts). */
+  variant?: string;
   /** Aborted when the request times out or the client leaves. */
   signal?: AbortSignal;
 }
@@ -28,9 +30,10 @@ export interface QueryAuditOptions {
 }
 
 const INSERT_SQL = `
-  INSERT INTO query_audit (collection_id, api_key_id, request_id, kind, mode, query, result_count, latency_ms)
+  INSERT INTO query_audit (collection_id, api_key_id, request_id, kind, mode, query, result_count, latency_ms,
+                           variant)
   SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[],
-                       $8::float8[])`;
+                       $8::float8[], $9::text[])`;
 
 /**
  * Writes query_audit rows without holding up responses: rows are queued and written in batches (one
@@ -94,6 +97,7 @@ export class QueryAuditWriter {
         batch.map((e) => e.query),
         batch.map((e) => e.resultCount),
         batch.map((e) => e.latencyMs),
+        batch.map((e) => e.variant ?? null),
       ]);
     } catch (error) {
       this.logger.error(

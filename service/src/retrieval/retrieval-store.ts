@@ -9,6 +9,7 @@ import type { CollectionRef } from '../collections/collection-store.js';
 import type { ChunkRecord, DocumentStore } from '../documents/document-store.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { ChromaGateway } from '../stores/chroma-gateway.js';
+import type { ChunkRecordCache } from './chunk-record-cache.js';
 import type { KeywordIndexes } from './keyword-indexes.js';
 import type { QueryAuditEntry, QueryAuditWriter } from './query-audit.js';
 import { chromaWhere, keywordSearchStatement, type MetadataFilter } from './search-plan.js';
@@ -28,6 +29,8 @@ export interface RetrievalStoreDeps {
   audit: QueryAuditWriter;
   /** Absent: every keyword search takes the SQL path. */
   keywordIndexes?: KeywordIndexes;
+  /** Absent: every hydration reads Postgres. */
+  chunkRecords?: ChunkRecordCache;
 }
 
 export class RetrievalStore {
@@ -89,9 +92,25 @@ export class RetrievalStore {
     return new Map(result.ids.map((id, i) => [id, result.embeddings[i]!]));
   }
 
-  /** Chunks with their document's title and source, in the order of `ids` (unknown ids are skipped). */
-  chunks(collectionId: string, ids: string[]): Promise<ChunkRecord[]> {
-    return this.deps.documents.chunks(collectionId, ids);
+  /**
+   * Chunks with their document's title and source, in the order of `ids` (unknown ids are skipped), at the
+   * collection's resolved version: from this process's chunk records when held at that version, the rest
+   * from Postgres. Rows read at another version (an ingest committed since the request resolved) are
+   * served — they are what Postgres holds now — but not kept for this version.
+   */
+  async chunks(collection: CollectionRef, ids: string[]): Promise<ChunkRecord[]> {
+    if (ids.length === 0) return [];
+    const cache = this.deps.chunkRecords;
+    const { found, missing } = cache ? cache.lookup(collection, ids) : { found: new Map(), missing: ids };
+    if (missing.length > 0) {
+      const read = await this.deps.documents.chunksAtVersion(collection.id, missing);
+      if (read.version === collection.version) cache?.store(collection.id, read.version, read.chunks);
+      for (const chunk of read.chunks) found.set(chunk.id, chunk);
+    }
+    return ids.flatMap((id) => {
+      const chunk = found.get(id);
+      return chunk ? [chunk] : [];
+    });
   }
 
   audit(entry: QueryAuditEntry): void {

@@ -14,6 +14,7 @@ import type { ChunkRecord } from '../documents/document-store.js';
 import type { Embedder } from '../embeddings/embedder.js';
 import { isModelError } from '../errors/model-error.js';
 import type { Metrics } from '../observability/metrics.js';
+import { inSpan, inSpanSync } from '../observability/tracing.js';
 import {
   feedbackChunkIds,
   fuseHybrid,
@@ -68,9 +69,20 @@ const isVectorOutage = (error: unknown) => error instanceof ChromaUnavailableErr
 
 export class CollectionSearch {
   private readonly hybrid: HybridConfig;
+  /**
+   * The embedder runs in this process (hashing): a stored chunk's vector is re-embedded from its text, which
+   * is cheaper than a Chroma round trip; a remote model's vectors are fetched from Chroma instead.
+   */
+  private readonly localEmbedder: boolean;
 
   constructor(private readonly deps: SearchDeps) {
     this.hybrid = deps.hybrid ?? HYBRID_DEFAULTS;
+    this.localEmbedder = !deps.embedder.name.startsWith('openai:');
+  }
+
+  /** The request's fusion and feedback (a retrieval experiment's variant), else the service's. */
+  private hybridOf(request: SearchRequest): HybridConfig {
+    return request.hybrid ?? this.hybrid;
   }
 
   /** The collection's id and version (the version is part of every cache key). 404 when unknown. */
@@ -84,7 +96,10 @@ export class CollectionSearch {
     const collection = await this.resolve(name);
     const response = await this.searchIn(collection, request, audit.signal);
     const seconds = (performance.now() - started) / 1000;
-    this.deps.metrics.retrievalDuration.observe({ mode: request.mode }, seconds);
+    this.deps.metrics.retrievalDuration.observe(
+      { mode: request.mode, variant: audit.variant ?? 'control' },
+      seconds,
+    );
     this.deps.store.audit({
       ...audit,
       collectionId: collection.id,
@@ -128,7 +143,7 @@ export class CollectionSearch {
     const degraded: string[] = [];
     let ranked: Ranked[];
     if (request.mode === 'keyword') {
-      ranked = await this.keyword(collection, request, candidateCount(request, this.hybrid));
+      ranked = await this.keyword(collection, request, candidateCount(request, this.hybridOf(request)));
     } else {
       try {
         ranked =
@@ -146,17 +161,18 @@ export class CollectionSearch {
         ranked = await this.keyword(
           collection,
           request,
-          candidateCount({ ...request, mode: 'keyword' }, this.hybrid),
+          candidateCount({ ...request, mode: 'keyword' }, this.hybridOf(request)),
         );
       }
     }
 
-    const hydrated = await this.hydrate(
-      collectionId,
-      ranked.slice(0, hydrationCount(request, ranked.length)),
-    );
-    if (request.mmr) await this.completeVectors(collectionId, hydrated, signal);
-    const selected = selectResults(hydrated, request);
+    const hydrated = await this.hydrate(collection, ranked.slice(0, hydrationCount(request, ranked.length)));
+    const selected = request.mmr
+      ? await inSpan('retrieval.mmr', { 'slipway.retrieval.candidates': hydrated.length }, async () => {
+          await this.completeVectors(collectionId, hydrated, signal);
+          return selectResults(hydrated, request);
+        })
+      : selectResults(hydrated, request);
     const response: SearchResponse = {
       results: selected.map(({ chunk, score }) => ({
         documentId: chunk.documentId,
@@ -173,17 +189,26 @@ export class CollectionSearch {
   }
 
   private keyword(collection: CollectionRef, request: SearchRequest, limit: number): Promise<Ranked[]> {
-    return this.deps.store.keyword(collection, request.query, limit, request.filter);
+    return inSpan('retrieval.keyword', { 'slipway.retrieval.limit': limit }, async (span) => {
+      const ranked = await this.deps.store.keyword(collection, request.query, limit, request.filter);
+      span.setAttribute('slipway.retrieval.results', ranked.length);
+      return ranked;
+    });
   }
 
   /**
    * The query's vector. Remote models' vectors are cached (embedding cache, keyed by model and text); the
    * local hashing embedder is faster than a cache round trip.
    */
-  private async embedQuery(query: string, signal?: AbortSignal): Promise<number[]> {
+  private embedQuery(query: string, signal?: AbortSignal): Promise<number[]> {
+    return inSpan('retrieval.embed', { 'slipway.embedder': this.deps.embedder.name }, () =>
+      this.embedQueryUntraced(query, signal),
+    );
+  }
+
+  private async embedQueryUntraced(query: string, signal?: AbortSignal): Promise<number[]> {
     const { embedder, cache } = this.deps;
-    const remote = embedder.name.startsWith('openai:');
-    const key = remote ? cache.key('embedding', embedder.name, requestDigest(query)) : undefined;
+    const key = !this.localEmbedder ? cache.key('embedding', embedder.name, requestDigest(query)) : undefined;
     if (key) {
       const cached = await cache.getJson<number[]>('embedding', key);
       if (cached && cached.length === embedder.dimensions) return cached;
@@ -198,27 +223,38 @@ export class CollectionSearch {
   }
 
   private nearest(collectionId: string, vector: number[], limit: number, request: SearchRequest) {
-    return this.deps.store.nearest(collectionId, vector, limit, request.filter, !!request.mmr);
+    return inSpan('retrieval.vector', { 'slipway.retrieval.limit': limit }, async (span) => {
+      const ranked = await this.deps.store.nearest(
+        collectionId,
+        vector,
+        limit,
+        request.filter,
+        !!request.mmr,
+      );
+      span.setAttribute('slipway.retrieval.results', ranked.length);
+      return ranked;
+    });
   }
 
   private async vector(collectionId: string, request: SearchRequest, signal?: AbortSignal) {
     const vector = await this.embedQuery(request.query, signal);
-    return this.nearest(collectionId, vector, candidateCount(request, this.hybrid), request);
+    return this.nearest(collectionId, vector, candidateCount(request, this.hybridOf(request)), request);
   }
 
   /** Keyword list, feedback-expanded vector list, weighted RRF — exactly as the evaluation ranks. */
   private async hybridRanking(collection: CollectionRef, request: SearchRequest, signal?: AbortSignal) {
     const collectionId = collection.id;
-    const limit = candidateCount(request, this.hybrid);
+    const hybrid = this.hybridOf(request);
+    const limit = candidateCount(request, hybrid);
     const [keyword, queryVector] = await Promise.all([
       this.keyword(collection, request, limit),
       this.embedQuery(request.query, signal),
     ]);
     const feedbackIds = feedbackChunkIds(
       keyword.map((k) => k.id),
-      this.hybrid,
+      hybrid,
     );
-    const feedback = await this.deps.store.vectorsOf(collectionId, feedbackIds);
+    const feedback = await this.storedVectors(collection, feedbackIds, signal);
     const vectorList = await this.nearest(
       collectionId,
       hybridQueryVector(
@@ -227,26 +263,46 @@ export class CollectionSearch {
           const vector = feedback.get(id);
           return vector ? [vector] : [];
         }),
-        this.hybrid,
+        hybrid,
       ),
       limit,
       request,
     );
     const vectors = new Map<string, number[]>(feedback);
     for (const item of vectorList) if (item.vector) vectors.set(item.id, item.vector);
-    return fuseHybrid(
-      keyword.map((k) => k.id),
-      vectorList.map((v) => v.id),
-      this.hybrid,
-    ).map((f) => ({ id: f.id, score: f.score, vector: vectors.get(f.id) }));
+    const fused = inSpanSync('retrieval.fusion', {}, (span) => {
+      const list = fuseHybrid(
+        keyword.map((k) => k.id),
+        vectorList.map((v) => v.id),
+        hybrid,
+      );
+      span.setAttribute('slipway.retrieval.results', list.length);
+      return list;
+    });
+    return fused.map((f) => ({ id: f.id, score: f.score, vector: vectors.get(f.id) }));
+  }
+
+  /** The vectors Chroma holds for these chunks: re-embedded here from their text with a local embedder. */
+  private async storedVectors(
+    collection: CollectionRef,
+    ids: string[],
+    signal?: AbortSignal,
+  ): Promise<Map<string, number[]>> {
+    if (!this.localEmbedder) return this.deps.store.vectorsOf(collection.id, ids);
+    const chunks = await this.deps.store.chunks(collection, ids);
+    const vectors = await this.deps.embedder.embed(
+      chunks.map((c) => c.text),
+      signal,
+    );
+    return new Map(chunks.map((c, i) => [c.id, vectors[i]!]));
   }
 
   private async hydrate(
-    collectionId: string,
+    collection: CollectionRef,
     ranked: Ranked[],
   ): Promise<(Ranked & { text: string; chunk: ChunkRecord })[]> {
     const chunks = await this.deps.store.chunks(
-      collectionId,
+      collection,
       ranked.map((r) => r.id),
     );
     const byId = new Map(chunks.map((c) => [c.id, c]));
@@ -257,8 +313,8 @@ export class CollectionSearch {
   }
 
   /**
-   * MMR needs a vector for every candidate: keyword-only ones are fetched from Chroma by id, or, when
-   * Chroma is down, embedded from their text.
+   * MMR needs a vector for every candidate: keyword-only ones are embedded from their text with a local
+   * embedder; a remote model's are fetched from Chroma by id, or embedded when Chroma is down.
    */
   private async completeVectors(
     collectionId: string,
@@ -268,13 +324,15 @@ export class CollectionSearch {
     const missing = candidates.filter((c) => !c.vector);
     if (missing.length === 0) return;
     let found = new Map<string, number[]>();
-    try {
-      found = await this.deps.store.vectorsOf(
-        collectionId,
-        missing.map((c) => c.id),
-      );
-    } catch (error) {
-      if (!(error instanceof ChromaUnavailableError)) throw error;
+    if (!this.localEmbedder) {
+      try {
+        found = await this.deps.store.vectorsOf(
+          collectionId,
+          missing.map((c) => c.id),
+        );
+      } catch (error) {
+        if (!(error instanceof ChromaUnavailableError)) throw error;
+      }
     }
     const stillMissing = missing.filter((c) => !found.has(c.id));
     if (stillMissing.length > 0) {

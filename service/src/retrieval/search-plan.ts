@@ -19,6 +19,8 @@ export interface SearchRequest {
   mode: SearchMode;
   filter?: MetadataFilter;
   mmr?: { lambda: number };
+  /** Fusion and feedback of a retrieval experiment's variant; absent: the service's defaults. */
+  hybrid?: HybridConfig;
 }
 
 /** Candidates MMR chooses from (the eval's `mmr.pool`). */
@@ -104,8 +106,8 @@ export function selectResults<T extends RankedCandidate>(
   ranked: readonly T[],
   request: Pick<SearchRequest, 'topK' | 'mmr'>,
 ): T[] {
+  if (!request.mmr) return suppressNearDuplicates(ranked, { limit: request.topK });
   const distinct = suppressNearDuplicates(ranked);
-  if (!request.mmr) return distinct.slice(0, request.topK);
   const pool = distinct.slice(0, MMR_POOL).filter((c): c is T & { vector: ArrayLike<number> } => !!c.vector);
   return selectMmr(pool, { lambda: request.mmr.lambda, topK: request.topK });
 }

@@ -3,16 +3,27 @@ import { apiRegistry, bearerAuth, problemResponses, z } from '../openapi/openapi
 import { toProblem } from '../errors/problem-mapping.js';
 import { requireScope } from '../http/authenticate.js';
 import { parseBody, parseParams } from '../http/validate-request.js';
+import type { StreamSlots } from '../http/stream-slots.js';
 import type { AnswerEvent, QuestionAnswerer } from '../answers/answer-question.js';
 import { CollectionParams } from './collection-routes.js';
-import { queryText, searchMode } from './search-routes.js';
+import type { RetrievalExperiment } from '../retrieval/retrieval-experiment.js';
+import { applyVariant } from '../retrieval/retrieval-experiment.js';
+import {
+  checkQueryLength,
+  modeDefault,
+  queryText,
+  searchMode,
+  variantField,
+  VariantHeaders,
+  variantOf,
+} from './search-routes.js';
 
 const AnswerBody = apiRegistry.register(
   'AnswerRequest',
   z.strictObject({
     question: queryText(),
     topK: z.number().int().min(1).max(20).default(5),
-    mode: searchMode.default('hybrid'),
+    mode: searchMode.optional().openapi({ description: modeDefault }),
   }),
 );
 
@@ -55,6 +66,7 @@ const AnswerResponse = apiRegistry.register(
           'Mode extractive-fallback only. no_citation: the model cited nothing; invalid_citation: every ' +
           'marker it wrote named a passage it was not given.',
       }),
+    variant: variantField,
   }),
 );
 
@@ -63,12 +75,17 @@ apiRegistry.registerPath({
   path: '/v1/collections/{name}/answer',
   summary:
     'A cited answer (scope: read). With `Accept: text/event-stream`: `token` events, an `error` event if the ' +
-    'model breaks off, then one final `citations` event ({citations, mode, cached, degraded?, fallbackReason?}). ' +
+    'model breaks off, then one final `citations` event ({citations, mode, cached, degraded?, fallbackReason?, variant}). ' +
     'A model answer is checked before it is sent: markers of passages the model was not given are removed, ' +
     'and its tokens are held until its first valid citation, so an uncited answer is never streamed ' +
-    '(docs/security.md).',
+    '(docs/security.md). When the instance already serves MAX_CONCURRENT_STREAMS streams, a stream request ' +
+    'gets 503 `streams-at-capacity` with Retry-After at once.',
   security: [{ [bearerAuth.name]: [] }],
-  request: { params: CollectionParams, body: { content: { 'application/json': { schema: AnswerBody } } } },
+  request: {
+    params: CollectionParams,
+    headers: VariantHeaders,
+    body: { content: { 'application/json': { schema: AnswerBody } } },
+  },
   responses: {
     200: {
       description: 'The answer with citations (JSON), or a server-sent event stream',
@@ -81,25 +98,46 @@ apiRegistry.registerPath({
   },
 });
 
-function writeEvent(res: Response, event: AnswerEvent): void {
+/** One server-sent event; the final `citations` event also names the request's experiment variant. */
+function writeEvent(res: Response, event: AnswerEvent, variant?: string): void {
   if (event.type === 'answering') return; // only commits the route to a stream
   const { type, ...data } = event;
-  res.write(`event: ${type}\ndata: ${JSON.stringify(data)}\n\n`);
+  const payload = type === 'citations' && variant !== undefined ? { ...data, variant } : data;
+  res.write(`event: ${type}\ndata: ${JSON.stringify(payload)}\n\n`);
 }
 
 const wantsStream = (accept: string | undefined) =>
   accept !== undefined && accept.includes('text/event-stream');
 
-export function answerRoutes(answers: QuestionAnswerer): Router {
+export function answerRoutes(
+  answers: QuestionAnswerer,
+  experiment: RetrievalExperiment,
+  streams: StreamSlots,
+  limits: { maxQueryChars: number },
+): Router {
   const router = Router();
   router.post('/v1/collections/:name/answer', requireScope('read'), async (req, res) => {
     const { name } = parseParams(CollectionParams, req.params);
-    const body = parseBody(AnswerBody, req);
-    const context = { apiKeyId: res.locals.apiKey?.id, requestId: res.locals.requestId };
+    const parsed = parseBody(AnswerBody, req);
+    checkQueryLength(parsed.question, limits.maxQueryChars, 'question');
+    const parameters = variantOf(experiment, req, res);
+    const body = { ...parsed, ...applyVariant(parameters, parsed) };
+    const context = {
+      apiKeyId: res.locals.apiKey?.id,
+      requestId: res.locals.requestId,
+      variant: parameters.variant,
+    };
     if (!wantsStream(req.get('accept'))) {
-      res.json(await answers.answer(name, body, { ...context, signal: res.locals.signal }));
+      const answer = await answers.answer(name, body, { ...context, signal: res.locals.signal });
+      res.json({ ...answer, variant: parameters.variant });
       return;
     }
+
+    // A slot before any work: over the cap the answer is a prompt 503, never a stream left waiting.
+    const slot = streams.take();
+    if ('refusal' in slot) throw slot.refusal;
+    res.on('close', slot.release); // completion, failure and the client leaving all close the response
+    if (res.closed) slot.release(); // the client left before the listener was there (e.g. during the body)
 
     // A stream is exempt from the request deadline once retrieval is done (the model's first token is
     // bounded by LLM_ANSWER_BUDGET_MS, the rest by LLM_TIMEOUT_MS); it stops when the client leaves.
@@ -125,10 +163,10 @@ export function answerRoutes(answers: QuestionAnswerer): Router {
     });
     res.flushHeaders();
     try {
-      if (!first.done) writeEvent(res, first.value);
+      if (!first.done) writeEvent(res, first.value, parameters.variant);
       for await (const event of events) {
         if (leaving.signal.aborted) break;
-        writeEvent(res, event);
+        writeEvent(res, event, parameters.variant);
       }
     } catch (error) {
       if (!leaving.signal.aborted) {

@@ -116,6 +116,7 @@ describe('untrusted passages in LLM answers', () => {
       LLM_MODEL: 'fake-model',
       LLM_TIMEOUT_MS: '3000',
       LLM_MAX_RETRIES: '0',
+      MAX_QUERY_CHARS: '300',
     });
     expect(
       (await request(svc.app).post('/v1/collections').set(svc.auth('admin')).send({ name: 'kb' })).status,
@@ -220,7 +221,9 @@ describe('untrusted passages in LLM answers', () => {
       expect(res.body).toMatchObject({ mode: 'extractive-fallback', fallbackReason: 'no_citation' });
       expect(res.body.answer).not.toContain('skips the health gate');
       const metrics = await svc.runtime.deps.metrics.registry.metrics();
-      expect(metrics).toMatch(/slipway_answers_total\{mode="extractive-fallback",cached="false"\} [2-9]/);
+      expect(metrics).toMatch(
+        /slipway_answers_total\{mode="extractive-fallback",cached="false",variant="control"\} [2-9]/,
+      );
     });
 
     it('streams no invalid marker: text before the first valid citation is held, [99] never sent (SSE)', async () => {
@@ -285,7 +288,7 @@ describe('untrusted passages in LLM answers', () => {
       ['a control character', `What keeps serving?\u001b[2J`],
       ['DEL', 'What\u007f keeps serving?'],
       ['a C1 control character', 'What keeps\u0085 serving?'],
-      ['more than 2000 characters', 'q'.repeat(2001)],
+      ['more than MAX_QUERY_CHARS characters', `${'q'.repeat(301)}  `],
       ['only spaces', '   '],
     ])('answers 422 naming the field for %s, without asking the model', async (_what, text) => {
       const before = llm.count('chat');
@@ -302,9 +305,18 @@ describe('untrusted passages in LLM answers', () => {
       expect(llm.count('chat')).toBe(before);
     });
 
-    it('accepts tabs and line breaks in a question', async () => {
+    it('accepts tabs and line breaks in a question, and MAX_QUERY_CHARS characters after trimming', async () => {
       const res = await ask({ question: 'What keeps serving\tduring a deploy?\r\nThanks.' });
       expect(res.status).toBe(200);
+      const opening = 'What keeps serving during a deploy? ';
+      const longest = `  ${opening}${'x'.repeat(300 - opening.length)}  `;
+      expect(longest.trim()).toHaveLength(300);
+      expect((await ask({ question: longest })).status).toBe(200);
+      const search = await request(svc.app)
+        .post('/v1/collections/kb/search')
+        .set(svc.auth('read'))
+        .send({ query: longest });
+      expect(search.status).toBe(200);
     });
   });
 });

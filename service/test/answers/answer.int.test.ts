@@ -151,7 +151,9 @@ describe('POST /v1/collections/:name/answer with an OpenAI-protocol model', () =
     expect(again.status).toBe(200);
     expect(again.body).toMatchObject({ answer: reply, mode: 'llm', cached: true });
     expect(llm.count('chat')).toBe(before);
-    expect(await metric(/slipway_answers_total\{mode="llm",cached="true"\} 1/)).not.toBeNull();
+    expect(
+      await metric(/slipway_answers_total\{mode="llm",cached="true",variant="control"\} 1/),
+    ).not.toBeNull();
 
     const ingest = await request(svc.app)
       .post('/v1/collections/kb/documents')
@@ -172,6 +174,7 @@ describe('POST /v1/collections/:name/answer with an OpenAI-protocol model', () =
       mode: 'extractive',
       citations: [],
       cached: false,
+      variant: 'control',
     });
     expect(llm.count('chat')).toBe(before);
   });

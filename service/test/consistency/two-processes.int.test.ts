@@ -142,6 +142,30 @@ describe('two service processes on the same stores', () => {
     }
   });
 
+  it('a document replaced through one process is served with its new text by the other', async () => {
+    // B keeps the chunk records it hydrates (text, offsets) per collection version; the replacement reuses
+    // the chunk id (`document#0`) with new text, so only the version tells the two apart
+    expect((await call(a, 'POST', '/v1/collections', { name: 'replaced' })).status).toBe(201);
+    expect((await ingest(a, 'replaced', 'page', 'Shock waves on a cone at supersonic speed.')).status).toBe(
+      201,
+    );
+    const texts = async (query: string) => {
+      const res = await call(b, 'POST', '/v1/collections/replaced/search', { query, mode: 'keyword' });
+      expect(res.status).toBe(200);
+      return (res.body.results as { chunkId: string; text: string }[]).map((r) => `${r.chunkId}: ${r.text}`);
+    };
+    await untilServedFromMemory(b, 'replaced', 'cone shock');
+    expect(await texts('supersonic cone')).toEqual(['page#0: Shock waves on a cone at supersonic speed.']);
+
+    expect((await call(a, 'DELETE', '/v1/collections/replaced/documents/page')).status).toBe(204);
+    expect((await ingest(a, 'replaced', 'page', 'Cone drag at supersonic speed, measured.')).status).toBe(
+      201,
+    );
+    expect(await texts('supersonic cone')).toEqual(['page#0: Cone drag at supersonic speed, measured.']);
+    await untilServedFromMemory(b, 'replaced', 'cone drag');
+    expect(await texts('supersonic cone')).toEqual(['page#0: Cone drag at supersonic speed, measured.']);
+  });
+
   it('a key revoked through one process is refused by the other within API_KEY_CACHE_MS', async () => {
     const pool = new pg.Pool({ connectionString: postgres.url, max: 1 });
     try {

@@ -79,6 +79,9 @@ describe('the console’s part of the HTTP contract', () => {
         name: `test-${scope}`,
         prefix: svc.keys[scope].slice(0, 10),
         scopes: [scope],
+        budget: null,
+        usage: null,
+        resetAt: null,
       });
     }
     expect((await request(svc.app).get('/v1/keys/me')).status).toBe(401);

@@ -31,6 +31,20 @@ describe('suppressNearDuplicates', () => {
     ]);
   });
 
+  it('with a limit, returns exactly the first `limit` items of the unlimited result', () => {
+    const base = 'chunk about wing flutter at supersonic speed with heated skin panels number';
+    // every third text repeats the one before it (a near-duplicate), the others differ
+    const ranked = Array.from({ length: 30 }, (_, i) => ({
+      id: String(i),
+      text: i % 3 === 2 ? `${base} ${i - 1}.` : `${base} ${i} ${'x'.repeat(i)} y${i} z${i}`,
+    }));
+    const all = suppressNearDuplicates(ranked).map((r) => r.id);
+    expect(all.length).toBeLessThan(30);
+    for (const limit of [1, 5, 10, all.length, 40]) {
+      expect(suppressNearDuplicates(ranked, { limit }).map((r) => r.id)).toEqual(all.slice(0, limit));
+    }
+  });
+
   it('computes shingles and Jaccard', () => {
     expect([...wordShingles('a b c d')]).toEqual(['a b c', 'b c d']);
     expect([...wordShingles('a b')]).toEqual(['a b']);

@@ -195,7 +195,7 @@ describe('POST /v1/collections/:name/search on real Postgres and Chroma', () => 
     texts.set('operator', 'The Kubernetes operator reconciles custom resources in a loop.');
   });
 
-  it('writes a query_audit row per search with key id, request id, mode and latency', async () => {
+  it('writes a query_audit row per search with key id, request id, mode, variant and latency', async () => {
     const res = await search({ query: 'burn-rate alerts', mode: 'keyword' }).set(
       'x-request-id',
       'audit-me-1',
@@ -212,10 +212,13 @@ describe('POST /v1/collections/:name/search on real Postgres and Chroma', () => 
       query: 'burn-rate alerts',
       result_count: res.body.results.length,
       api_key_id: expect.any(String),
+      variant: 'control',
     });
     expect(row!.latency_ms).toBeGreaterThan(0);
     const metrics = await svc.runtime.deps.metrics.registry.metrics();
-    expect(metrics).toMatch(/slipway_retrieval_duration_seconds_count\{mode="keyword"\} [1-9]/);
+    expect(metrics).toMatch(
+      /slipway_retrieval_duration_seconds_count\{mode="keyword",variant="control"\} [1-9]/,
+    );
   });
 
   it('validates: 422 for a bad body, 404 for an unknown collection, 401 without a key', async () => {
