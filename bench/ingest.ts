@@ -18,6 +18,8 @@ const BATCH_DOCUMENTS = 100;
 // the service's defaults (CHUNK_SIZE, CHUNK_OVERLAP, EMBEDDINGS_DIMENSIONS): the raw side adds the same vectors
 const CHUNKING = { targetSize: 800, overlap: 120 };
 const DIMENSIONS = 384;
+/** Issue 13's acceptance: sequential ingest through the service at ≥ 0.7 × the raw add's chunks/s. */
+const INGEST_GOAL = 0.7;
 
 /** What the service hands Chroma for a batch: chunk ids, hashing vectors and metadata (computed untimed). */
 function rawBatch(documents: CorpusDocument[]) {
@@ -134,7 +136,11 @@ async function main() {
       chunkAndEmbedSeconds: round(prepareSeconds),
       sameChunks: serviceChunks === rawChunks,
       goals: {
-        ingestVsRawAdd: { goal: 'service ingest chunks/s ≥ 0.5 × raw Chroma add', ratio, met: ratio >= 0.5 },
+        ingestVsRawAdd: {
+          goal: `service ingest chunks/s ≥ ${INGEST_GOAL} × raw Chroma add`,
+          ratio,
+          met: ratio >= INGEST_GOAL,
+        },
       },
       wallSeconds: round((Date.now() - wallStart) / 1000, 1),
     };
@@ -164,7 +170,9 @@ async function main() {
       ),
     );
     console.log(`\nchunking + hashing embeddings of the corpus alone: ${result.chunkAndEmbedSeconds} s`);
-    console.log(`service / raw: ${ratio} (goal ≥ 0.5: ${ratio >= 0.5 ? 'met' : 'not met'})`);
+    console.log(
+      `service / raw: ${ratio} (goal ≥ ${INGEST_GOAL}: ${ratio >= INGEST_GOAL ? 'met' : 'not met'})`,
+    );
     if (!result.sameChunks) console.log('WARNING: the two paths stored different chunk counts');
     console.log(`wall time ${result.wallSeconds} s; JSON: ${path}`);
   } finally {
