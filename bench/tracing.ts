@@ -198,6 +198,8 @@ async function main() {
         cpuMsPerRequestOn: cpuOn,
         cpuRatioOnOff: cpuOff && cpuOn ? round(cpuOn / cpuOff) : null,
         rpsSampledOut: rps('sampled-out'),
+        p50MsSampledOut: p50('sampled-out'),
+        p99MsSampledOut: p99('sampled-out'),
         cpuMsPerRequestSampledOut: cpuSampledOut,
         cpuRatioSampledOutOff: cpuOff && cpuSampledOut ? round(cpuSampledOut / cpuOff) : null,
       };
