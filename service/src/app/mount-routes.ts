@@ -62,7 +62,7 @@ export function mountApiRoutes(app: Express, deps: AppDeps): void {
     identifyCaller(deps.keys),
     createRateLimiter({ perMinute: config.RATE_LIMIT_PER_MINUTE, ...limits }).middleware,
     requireCaller,
-    enforceKeyBudget(deps.keyUsage, logger, readsOwnKey),
+    enforceKeyBudget(deps.keyUsage, logger, deps.metrics, readsOwnKey),
     express.json({
       limit: config.MAX_BODY_BYTES,
       strict: true,
@@ -83,7 +83,12 @@ export function mountApiRoutes(app: Express, deps: AppDeps): void {
   const queryLimits = { maxQueryChars: config.MAX_QUERY_CHARS };
   app.use(searchRoutes(deps.search, experiment, queryLimits));
   app.use(
-    answerRoutes(deps.answers, experiment, new StreamSlots(config.MAX_CONCURRENT_STREAMS), queryLimits),
+    answerRoutes(
+      deps.answers,
+      experiment,
+      new StreamSlots(config.MAX_CONCURRENT_STREAMS, deps.metrics),
+      queryLimits,
+    ),
   );
 }
 

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { budgetExhausted } from '../errors/app-error.js';
 import { secondsUntil, type Budget, type BudgetUsage } from '../keys/budget-window.js';
 import type { BudgetDecision, KeyUsageCounter } from '../keys/key-usage-counter.js';
+import type { Metrics } from '../observability/metrics.js';
 import { withTokenMeter, type TokenMeter } from '../observability/token-meter.js';
 
 declare module 'express-serve-static-core' {
@@ -20,6 +21,7 @@ declare module 'express-serve-static-core' {
 export function enforceKeyBudget(
   counter: KeyUsageCounter,
   logger: Logger,
+  metrics: Pick<Metrics, 'budgetRefusals'>,
   exempt: (req: Request) => boolean = () => false,
 ): RequestHandler {
   return async (req, res, next) => {
@@ -27,7 +29,10 @@ export function enforceKeyBudget(
     const budget = key?.budget;
     if (!key || !budget || exempt(req)) return next();
     const decision = await counter.admit(key.id, budget);
-    if (!decision.allowed) return next(refusal(budget, decision));
+    if (!decision.allowed) {
+      metrics.budgetRefusals.inc();
+      return next(refusal(budget, decision));
+    }
     res.locals.tokenMeter = (tokens) => {
       counter.charge(key.id, budget, tokens).catch((error: unknown) => {
         logger.warn({ err: error, apiKeyId: key.id }, 'could not charge model tokens to a key budget');

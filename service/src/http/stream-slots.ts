@@ -1,4 +1,5 @@
 import { AppError } from '../errors/app-error.js';
+import type { Metrics } from '../observability/metrics.js';
 
 /** Seconds a client refused for stream capacity should wait: answers stream for seconds, not minutes. */
 export const STREAM_RETRY_AFTER_SECONDS = 2;
@@ -10,7 +11,10 @@ export const STREAM_RETRY_AFTER_SECONDS = 2;
 export class StreamSlots {
   private taken = 0;
 
-  constructor(readonly max: number) {}
+  constructor(
+    readonly max: number,
+    private readonly metrics?: Pick<Metrics, 'answerStreamsActive' | 'answerStreamsRefused'>,
+  ) {}
 
   get active(): number {
     return this.taken;
@@ -19,6 +23,7 @@ export class StreamSlots {
   /** A release function, or a 503 `streams-at-capacity` problem (with Retry-After) to answer instead. */
   take(): { release: () => void } | { refusal: AppError } {
     if (this.max > 0 && this.taken >= this.max) {
+      this.metrics?.answerStreamsRefused.inc();
       return {
         refusal: new AppError(
           503,
@@ -30,12 +35,14 @@ export class StreamSlots {
       };
     }
     this.taken++;
+    this.metrics?.answerStreamsActive.set(this.taken);
     let released = false;
     return {
       release: () => {
         if (released) return;
         released = true;
         this.taken--;
+        this.metrics?.answerStreamsActive.set(this.taken);
       },
     };
   }

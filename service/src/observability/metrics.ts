@@ -116,6 +116,21 @@ export function createMetrics() {
       labelNames: ['mode', 'cached', 'variant'] as const,
       registers: [registry],
     }),
+    answerStreamsActive: new Gauge({
+      name: 'slipway_answer_streams_active',
+      help: 'Streamed (SSE) answers this process is serving (MAX_CONCURRENT_STREAMS caps it).',
+      registers: [registry],
+    }),
+    answerStreamsRefused: new Counter({
+      name: 'slipway_answer_streams_refused_total',
+      help: 'Stream requests refused with 503 because MAX_CONCURRENT_STREAMS streams were running.',
+      registers: [registry],
+    }),
+    budgetRefusals: new Counter({
+      name: 'slipway_budget_refusals_total',
+      help: "Requests refused with 402 because their key's budget for the period was used up.",
+      registers: [registry],
+    }),
   };
 }
 

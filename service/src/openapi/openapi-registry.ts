@@ -43,7 +43,8 @@ export const problemResponses = (...statuses: number[]) =>
 
 /** Every operation that takes a key may answer 402 once the key's budget is used up (keys/budget-window.ts). */
 function withBudgetResponses<T extends { paths?: object }>(document: T): T {
-  for (const item of Object.values(document.paths ?? {}) as object[]) {
+  for (const [path, item] of Object.entries(document.paths ?? {}) as [string, object][]) {
+    if (path === '/v1/keys/me') continue; // never counted or refused: a refused key reads when it resets
     for (const operation of Object.values(item) as { security?: unknown[]; responses?: object }[]) {
       if (!operation?.security?.length || !operation.responses) continue;
       operation.responses = { ...operation.responses, ...problemResponses(402) };

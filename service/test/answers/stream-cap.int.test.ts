@@ -108,6 +108,9 @@ describe('MAX_CONCURRENT_STREAMS caps the SSE answers of a process', () => {
       expect(o.problemType).toBe('urn:slipway:problem:streams-at-capacity');
       expect(Number(o.retryAfter)).toBeGreaterThanOrEqual(1);
     }
+    const metrics = await svc.runtime.deps.metrics.registry.metrics();
+    expect(metrics).toMatch(new RegExp(`^slipway_answer_streams_refused_total ${CAP}$`, 'm'));
+    expect(metrics).toMatch(/^slipway_answer_streams_active 0$/m); // every slot back
     // refused before any admitted stream had finished: nobody waited in a queue
     const firstStreamEnd = Math.min(...streamed.map((o) => o.endedAt));
     expect(Math.max(...refused.map((o) => o.endedAt))).toBeLessThan(firstStreamEnd);

@@ -67,12 +67,15 @@ describe.each(['redis', 'postgres only'] as const)('key budgets, counted with %s
     for (let i = 0; i < 2; i++) {
       expect((await request(svc.app).get('/v1/collections').set(auth)).status).toBe(200);
     }
+    const refusals = async () => (await svc.runtime.deps.metrics.budgetRefusals.get()).values[0]?.value ?? 0;
+    const refusalsBefore = await refusals();
     const raced = await Promise.all(
       Array.from({ length: RACERS }, () => request(svc.app).get('/v1/collections').set(auth)),
     );
     const statuses = raced.map((r) => r.status);
     expect(statuses.filter((s) => s === 200)).toHaveLength(1);
     expect(statuses.filter((s) => s === 402)).toHaveLength(RACERS - 1);
+    expect((await refusals()) - refusalsBefore).toBe(RACERS - 1);
 
     // Postgres holds the durable count: exactly the budget, never more
     const usage = await until(
