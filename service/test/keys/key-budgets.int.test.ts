@@ -175,6 +175,16 @@ describe.each(['redis', 'postgres only'] as const)('key budgets, counted with %s
     ]);
   });
 
+  it('a zero limit refuses every request and counts none', async () => {
+    const { id, auth } = await budgetedKey({ period: 'day', requests: 0 });
+    expect((await request(svc.app).get('/v1/collections').set(auth)).status).toBe(402);
+    const tokensOnly = await budgetedKey({ period: 'day', tokens: 0 });
+    expect((await request(svc.app).get('/v1/collections').set(tokensOnly.auth)).status).toBe(402);
+    await svc.runtime.deps.keyUsage.flush();
+    expect(await durableUsage(id)).toEqual([]);
+    expect(await durableUsage(tokensOnly.id)).toEqual([]);
+  });
+
   it('refuses the next request once the tokens are used up, though requests are left', async () => {
     const { id, auth } = await budgetedKey({ period: 'day', requests: 100, tokens: 50 });
     const counter = svc.runtime.deps.keyUsage;
