@@ -84,10 +84,19 @@ export class KeyUsageCounter {
   /** Counts one request against the budget if it fits, atomically; refuses it (counting nothing) if not. */
   async admit(keyId: string, budget: Budget, at = this.now()): Promise<BudgetDecision> {
     const window = budgetWindow(budget.period, at);
-    const redisUsage = await this.inRedis((redis) => this.admitInRedis(redis, keyId, budget, window));
-    if (redisUsage) {
-      if (redisUsage.allowed) this.writeThrough(keyId, window, 1, 0);
-      return { ...redisUsage, window };
+    if (this.options.redis?.isReady) {
+      const key = this.redisKey(keyId, window);
+      // Postgres is read outside the Redis calls: its failure is a Postgres outage (503), not a Redis one
+      let seed = this.seeded.has(key) ? undefined : await this.durableUsage(key, keyId, window);
+      for (let attempt = 0; attempt < 2; attempt++) {
+        const result = await this.inRedis((redis) => this.admitInRedis(redis, key, budget, window, seed));
+        if (result === undefined) break; // Redis failed: Postgres decides
+        if (result !== 'missing') {
+          if (result.allowed) this.writeThrough(keyId, window, 1, 0);
+          return { ...result, window };
+        }
+        seed = await this.durableUsage(key, keyId, window); // Redis lost it (restart, eviction)
+      }
     }
     return { ...(await this.admitInPostgres(keyId, budget, window)), window };
   }
@@ -126,46 +135,31 @@ export class KeyUsageCounter {
     while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
   }
 
-  private async admitInRedis(redis: RedisConnection, keyId: string, budget: Budget, window: BudgetWindow) {
-    const key = this.redisKey(keyId, window);
-    if (!this.seeded.has(key)) await this.seed(redis, key, keyId, window);
-    const run = async () =>
-      (await redis.sendCommand([
-        'EVAL',
-        admitScript,
-        '1',
-        key,
-        String(budget.requests ?? -1),
-        String(budget.tokens ?? -1),
-      ])) as number[];
-    let result = await run();
-    if (result[0] === -1) {
-      await this.seed(redis, key, keyId, window); // Redis lost it (restart, eviction): Postgres has the count
-      result = await run();
+  /** The decision in Redis, after raising the window's hash to `seed` when given; 'missing' when it is gone. */
+  private async admitInRedis(
+    redis: RedisConnection,
+    key: string,
+    budget: Budget,
+    window: BudgetWindow,
+    seed: BudgetUsage | undefined,
+  ) {
+    if (seed) {
+      const expireAt = String(window.end.getTime() + REDIS_GRACE_MS);
+      const counts = [String(seed.requests), String(seed.tokens)];
+      await redis.sendCommand(['EVAL', seedScript, '1', key, ...counts, expireAt]);
+      if (this.seeded.size >= MAX_SEEDED) this.seeded.clear();
+      this.seeded.add(key);
     }
+    const limits = [String(budget.requests ?? -1), String(budget.tokens ?? -1)];
+    const result = (await redis.sendCommand(['EVAL', admitScript, '1', key, ...limits])) as number[];
+    if (result[0] === -1) return 'missing' as const;
     return { allowed: result[0] === 1, usage: { requests: Number(result[1]), tokens: Number(result[2]) } };
   }
 
-  private async seed(
-    redis: RedisConnection,
-    key: string,
-    keyId: string,
-    window: BudgetWindow,
-  ): Promise<void> {
-    await this.saved(key); // this process's own write-through first, so Postgres is not behind it
-    const durable = await this.readPostgres(keyId, window);
-    const expireAt = String(window.end.getTime() + REDIS_GRACE_MS);
-    await redis.sendCommand([
-      'EVAL',
-      seedScript,
-      '1',
-      key,
-      String(durable.requests),
-      String(durable.tokens),
-      expireAt,
-    ]);
-    if (this.seeded.size >= MAX_SEEDED) this.seeded.clear();
-    this.seeded.add(key);
+  /** Postgres's count of a window, after this process's own write-through to it (a seed for Redis). */
+  private async durableUsage(key: string, keyId: string, window: BudgetWindow): Promise<BudgetUsage> {
+    await this.saved(key);
+    return this.readPostgres(keyId, window);
   }
 
   private async admitInPostgres(keyId: string, budget: Budget, window: BudgetWindow) {
