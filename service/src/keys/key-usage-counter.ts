@@ -49,6 +49,12 @@ if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 redis.call('HINCRBY', KEYS[1], 'tokens', ARGV[1])
 return 1`;
 
+// Takes back one request from a hash that exists and counts one.
+const refundScript = `
+if tonumber(redis.call('HGET', KEYS[1], 'requests') or '0') < 1 then return 0 end
+redis.call('HINCRBY', KEYS[1], 'requests', -1)
+return 1`;
+
 const readScript = `return redis.call('HMGET', KEYS[1], 'requests', 'tokens')`;
 
 interface UnsavedUsage {
@@ -110,6 +116,19 @@ export class KeyUsageCounter {
     );
     if (counted !== undefined) this.writeThrough(keyId, window, 0, tokens);
     else await this.track(this.upsert(keyId, window, 0, tokens)); // Postgres alone counts
+  }
+
+  /**
+   * Gives back a request admitted in the window containing `at` that was then refused for another reason
+   * before any work (the stream cap): the unit is free again for the next request.
+   */
+  async refund(keyId: string, budget: Budget, at = this.now()): Promise<void> {
+    const window = budgetWindow(budget.period, at);
+    const counted = await this.inRedis((redis) =>
+      redis.sendCommand(['EVAL', refundScript, '1', this.redisKey(keyId, window)]),
+    );
+    if (Number(counted) === 1) this.writeThrough(keyId, window, -1, 0);
+    else await this.track(this.upsert(keyId, window, -1, 0)); // Postgres alone counts (or Redis lost it)
   }
 
   /** The usage counted in the window containing `at`. */
@@ -190,9 +209,11 @@ export class KeyUsageCounter {
 
   private upsert(keyId: string, window: BudgetWindow, requests: number, tokens: number) {
     return this.options.db.query(
-      `INSERT INTO api_key_usage (api_key_id, window_start, requests, tokens) VALUES ($1, $2, $3, $4)
+      `INSERT INTO api_key_usage (api_key_id, window_start, requests, tokens)
+       VALUES ($1, $2, GREATEST($3::bigint, 0), GREATEST($4::bigint, 0))
        ON CONFLICT (api_key_id, window_start) DO UPDATE
-         SET requests = api_key_usage.requests + $3, tokens = api_key_usage.tokens + $4`,
+         SET requests = GREATEST(api_key_usage.requests + $3::bigint, 0),
+             tokens = GREATEST(api_key_usage.tokens + $4::bigint, 0)`,
       [keyId, window.start, requests, tokens],
     );
   }
@@ -216,7 +237,7 @@ export class KeyUsageCounter {
 
   private async save(id: string, delta: UnsavedUsage): Promise<void> {
     try {
-      while (delta.requests > 0 || delta.tokens > 0) {
+      while (delta.requests !== 0 || delta.tokens !== 0) {
         const { requests, tokens } = delta;
         delta.requests = 0;
         delta.tokens = 0;
