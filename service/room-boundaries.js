@@ -3,7 +3,7 @@
 // service/test/rooms/room-boundaries.unit.test.ts proves a bad import fails lint.
 export const serviceRooms = [
   ['errors', 'the one error base and the mapping of every failure to a problem'],
-  ['observability', "logger, Prometheus metrics, the request's model-token meter"],
+  ['observability', "logger, Prometheus metrics, the request's model-token meter, OpenTelemetry tracing"],
   ['config', 'the zod config schema, loading, generated docs'],
   ['text', 'pure: normalising, analysing, splitting and chunking text'],
   ['openai-client', 'OpenAI-compatible requests: retries, circuit breaker, server-sent events'],

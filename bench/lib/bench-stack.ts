@@ -20,17 +20,26 @@ export interface BenchServer {
 
 const serverEntry = fileURLToPath(new URL('../bench-server.ts', import.meta.url));
 
-/** Starts bench-server.ts in a child Node process (tsx loader) and waits for the port it reports. */
+/**
+ * Starts bench-server.ts in a child Node process (tsx loader, then the `imports` preloads — e.g. the tracing
+ * preload the image runs) and waits for the port it reports.
+ */
 export async function startBenchServer(
   mode: 'service' | 'bare',
   env: NodeJS.ProcessEnv = {},
   nodeArgs: string[] = [],
+  imports: string[] = [],
 ): Promise<BenchServer> {
-  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', serverEntry, mode], {
-    env: { ...process.env, ...env },
-    // stdout carries the service's request logs (LOG_LEVEL=warn still logs aborted requests when a run ends)
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-  });
+  const preloads = imports.flatMap((specifier) => ['--import', specifier]);
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [...nodeArgs, '--import', 'tsx', ...preloads, serverEntry, mode],
+    {
+      env: { ...process.env, ...env },
+      // stdout carries the service's request logs (LOG_LEVEL=warn still logs aborted requests when a run ends)
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    },
+  );
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);
   const port = await new Promise<number>((resolve, reject) => {

@@ -112,4 +112,29 @@ describe('bench smoke', () => {
     };
     expect(rawChromaAdd.count).toBe(service.chunks);
   }, 180_000);
+
+  it('tracing measures the same routes with tracing off and on, and the traced side exports', async () => {
+    const result = await runBench('tracing', ['--docs', '20', '--duration', '1', '--connections', '2']);
+    expect(result).toMatchObject({
+      benchmark: 'tracing',
+      machine: machineShape,
+      loadAverageAtEnd: [expect.any(Number), expect.any(Number), expect.any(Number)],
+      corpus: { documents: 20 },
+    });
+    const { runs, summary, exported } = result as {
+      runs: { tracing: string; requests: number; non2xx: number }[];
+      summary: { rpsRatioOnOff: number }[];
+      exported: { tracedRequests: number; spans: number; spansPerRequest: number };
+    };
+    expect(runs.filter((r) => r.tracing === 'off')).toHaveLength(4);
+    expect(runs.filter((r) => r.tracing === 'on')).toHaveLength(4);
+    for (const run of runs) {
+      expect(run.requests).toBeGreaterThan(0);
+      expect(run.non2xx).toBe(0);
+    }
+    for (const route of summary) expect(route.rpsRatioOnOff).toBeGreaterThan(0);
+    // every traced request exported its spans: the server span, the route handler, the stages, the stores
+    expect(exported.tracedRequests).toBeGreaterThan(0);
+    expect(exported.spansPerRequest).toBeGreaterThanOrEqual(3);
+  }, 180_000);
 });

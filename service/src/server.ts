@@ -3,6 +3,7 @@ import { isEntryPoint } from './is-entry-point.js';
 import type { Server } from 'node:http';
 import { ConfigError, parseConfig } from './config/load-config.js';
 import { createLogger } from './observability/logger.js';
+import { shutdownTracing } from './observability/tracing.js';
 import { createRuntime } from './runtime.js';
 
 /**
@@ -45,6 +46,7 @@ export async function startServer(
       });
       clearTimeout(forced);
       await runtime.close();
+      await shutdownTracing(); // flushes the last spans (a no-op when tracing is off)
       if (config.LISTEN_SOCKET) await rm(config.LISTEN_SOCKET, { force: true });
       logger.info('stopped');
     })();

@@ -1,4 +1,5 @@
 import type { Metrics } from '../observability/metrics.js';
+import { inSpan } from '../observability/tracing.js';
 import type { RedisConnection } from '../stores/redis-connection.js';
 
 /** A string cache. Failures are misses: a cache outage slows answers down, it never fails them. */
@@ -94,7 +95,18 @@ export class ServiceCache {
     return `${this.prefix}cache:${cache}:${parts.join(':')}`;
   }
 
-  async getJson<T>(cache: 'embedding' | 'retrieval' | 'response', key: string): Promise<T | undefined> {
+  getJson<T>(cache: 'embedding' | 'retrieval' | 'response', key: string): Promise<T | undefined> {
+    return inSpan('cache.lookup', { 'slipway.cache.name': cache }, async (span) => {
+      const value = await this.lookup<T>(cache, key);
+      span.setAttribute('slipway.cache.hit', value !== undefined);
+      return value;
+    });
+  }
+
+  private async lookup<T>(
+    cache: 'embedding' | 'retrieval' | 'response',
+    key: string,
+  ): Promise<T | undefined> {
     const raw = await this.store.get(key);
     this.metrics.cacheRequests.inc({ cache, result: raw === undefined ? 'miss' : 'hit' });
     if (raw === undefined) return undefined;

@@ -79,12 +79,9 @@ export function parseSettings<K extends SettingName>(
 
   const config = result.data as Config;
   if (!only) {
-    const missing = missingDependentSettings(config);
-    if (missing.length > 0) throw new ConfigError(missing);
-  }
-  if (!only && config.NODE_ENV === 'production') {
-    const insecure = findInsecureSettings(config, options);
-    if (insecure.length > 0) throw new ConfigError(insecure);
+    const unusable = missingDependentSettings(config);
+    if (config.NODE_ENV === 'production') unusable.push(...findInsecureSettings(config, options));
+    if (unusable.length > 0) throw new ConfigError(unusable);
   }
   return config;
 }

@@ -25,6 +25,12 @@ export function renderEnvExample(): string {
     );
     lines.push('');
   }
+  lines.push(
+    '# Tracing: the standard OTEL_* variables, read by the OpenTelemetry SDK itself (docs/operations.md#tracing).',
+    '# Unset = tracing off. e.g. the collector of compose/compose.observability.yml:',
+    '# OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318',
+    '',
+  );
   return lines.join('\n');
 }
 
@@ -57,6 +63,13 @@ export function renderConfigurationDoc(): string {
     '| Variable | Default | Notes | Description |',
     '| --- | --- | --- | --- |',
     ...rows,
+    '',
+    '## Tracing (OpenTelemetry)',
+    '',
+    'Tracing is configured only by the standard `OTEL_*` variables, which the OpenTelemetry SDK reads itself, so',
+    'they are not part of the schema above: `OTEL_EXPORTER_OTLP_ENDPOINT` (or `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`)',
+    'turns it on, and it is off when neither is set, or with `OTEL_SDK_DISABLED=true`. The variables the service is',
+    'tested with and what a trace holds: [operations](operations.md#tracing).',
     '',
   ].join('\n');
 }

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import Tinypool from 'tinypool';
+import { workerExecArgv } from '../observability/tracing.js';
 import type { Embedder } from './embedder.js';
 import { createHashingEmbedder } from './hashing-embedder.js';
 import type { EmbedTask } from './hashing-embed-worker.js';
@@ -54,6 +55,7 @@ export function createPooledHashingEmbedder(options: { threads: number; dimensio
   const { model } = createHashingEmbedder({ dimension: options.dimension });
   const pool = new Tinypool({
     filename: workerModule(),
+    execArgv: workerExecArgv(process.execArgv), // without the tracing preload (observability/tracing.ts)
     // threads start on first use (a process that never ingests never starts one) and stay while ingests come:
     // a thread's start (loading its modules) costs more than a whole batch of embeddings
     minThreads: 0,

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { AppError, problemType } from '../errors/app-error.js';
 import { toProblem } from '../errors/problem-mapping.js';
 import { redactUrl } from '../observability/redact-url.js';
+import { activeTraceIds } from '../observability/tracing.js';
 
 export interface ProblemBody {
   type: string;
@@ -11,6 +12,8 @@ export interface ProblemBody {
   detail?: string;
   instance: string;
   requestId?: string;
+  /** The OpenTelemetry trace of the request, when tracing is on: what an operator looks up. */
+  traceId?: string;
   errors?: { path: string; message: string }[];
   /** Extension members (e.g. `resetAt` of a 402). */
   [extension: string]: unknown;
@@ -26,6 +29,7 @@ export function sendProblem(req: Request, res: Response, error: AppError): void 
     detail: error.message,
     instance: redactUrl(req.originalUrl),
     requestId: res.locals.requestId as string | undefined,
+    traceId: activeTraceIds()?.traceId,
   };
   if (error.fieldErrors?.length) body.errors = error.fieldErrors;
   for (const [name, value] of Object.entries(error.headers ?? {})) res.setHeader(name, value);

@@ -5,7 +5,9 @@
  * of a stream has been handed to the caller: after that a failure ends the stream with a ModelError,
  * since re-asking would repeat text the caller already has.
  */
+import type { Attributes, Span } from '@opentelemetry/api';
 import type { Metrics } from '../observability/metrics.js';
+import { inSpan, recordFailure, startSpan } from '../observability/tracing.js';
 import { ModelError, isModelError } from '../errors/model-error.js';
 import { recordModelTokens } from '../observability/token-meter.js';
 import {
@@ -113,20 +115,23 @@ export class ChatClient {
   }
 
   /** One non-streaming completion. Rejects with ModelError. */
-  async complete(messages: ChatMessage[], request: ChatRequestOptions = {}): Promise<ChatCompletion> {
-    const started = performance.now();
-    try {
-      const completion = await withRetries(
-        () => this.completeOnce(messages, request),
-        this.retryLoop(request),
-      );
-      this.recordSuccess(started, completion.usage);
-      recordModelTokens(completion.usage.promptTokens + completion.usage.completionTokens);
-      return completion;
-    } catch (error) {
-      this.recordError(error);
-      throw error;
-    }
+  complete(messages: ChatMessage[], request: ChatRequestOptions = {}): Promise<ChatCompletion> {
+    return inSpan(this.spanName(), this.spanAttributes(request), async (span) => {
+      const started = performance.now();
+      try {
+        const completion = await withRetries(
+          () => this.completeOnce(messages, request),
+          this.retryLoop(request, span),
+        );
+        this.recordSuccess(started, completion.usage);
+        recordModelTokens(completion.usage.promptTokens + completion.usage.completionTokens);
+        recordCompletion(span, completion.finishReason, completion.usage);
+        return completion;
+      } catch (error) {
+        this.recordError(error);
+        throw error;
+      }
+    });
   }
 
   /**
@@ -138,11 +143,14 @@ export class ChatClient {
     request: ChatRequestOptions = {},
   ): AsyncGenerator<ChatStreamEvent, void, void> {
     const started = performance.now();
+    const span = startSpan(this.spanName(), { attributes: this.spanAttributes(request) });
     let opened: OpenedStream;
     try {
-      opened = await withRetries(() => this.openStream(messages, request), this.retryLoop(request));
+      opened = await withRetries(() => this.openStream(messages, request), this.retryLoop(request, span));
     } catch (error) {
       this.recordError(error);
+      recordFailure(span, error);
+      span.end();
       throw error;
     }
     let content = '';
@@ -169,10 +177,12 @@ export class ChatClient {
       this.recordSuccess(started, finalUsage);
       recordModelTokens(finalUsage.promptTokens + finalUsage.completionTokens);
       metered = true;
+      recordCompletion(span, finishReason, finalUsage);
       yield { type: 'done', finishReason, usage: finalUsage };
     } catch (error) {
       const failure = opened.attempt.classify(error);
       this.recordError(failure);
+      recordFailure(span, failure);
       throw failure;
     } finally {
       // A stream broken off (by the caller or the server) still cost the prompt and what was generated.
@@ -182,16 +192,46 @@ export class ChatClient {
       }
       // No-ops after a complete stream; cancel the request when the caller left early.
       opened.attempt.abort();
+      span.end();
       await opened.chunks?.return();
     }
   }
 
-  private retryLoop(request: ChatRequestOptions) {
+  /** The span name the GenAI semantic conventions give a chat call: `chat {gen_ai.request.model}`. */
+  private spanName(): string {
+    return `chat ${this.options.model}`;
+  }
+
+  /** GenAI and server attributes of the OpenTelemetry semantic conventions, known before the call. */
+  private spanAttributes(request: ChatRequestOptions): Attributes {
+    const url = new URL(this.url);
+    return {
+      'gen_ai.operation.name': 'chat',
+      'gen_ai.provider.name': 'openai',
+      'gen_ai.system': 'openai', // the attribute's name before semantic conventions 1.37, still read by many UIs
+      'gen_ai.request.model': this.options.model,
+      'gen_ai.request.max_tokens': request.maxTokens ?? this.options.maxTokens ?? 512,
+      'gen_ai.request.temperature': request.temperature ?? this.options.temperature ?? 0.2,
+      'server.address': url.hostname,
+      'server.port': Number(url.port) || (url.protocol === 'https:' ? 443 : 80),
+      'slipway.llm.endpoint': this.endpoint,
+    };
+  }
+
+  private retryLoop(request: ChatRequestOptions, span: Span) {
     return {
       policy: this.policy,
       signal: request.signal,
       sleep: this.options.sleep ?? defaultSleep,
       random: this.options.random ?? Math.random,
+      // each retry is an event on the call's span: which failure, which retry, how long it waits
+      onRetry: (error: ModelError, retry: number, delayMs: number) =>
+        span.addEvent('retry', {
+          'error.type': error.reason,
+          ...(error.upstreamStatus !== undefined && { 'http.response.status_code': error.upstreamStatus }),
+          'slipway.retry.number': retry + 1,
+          'slipway.retry.delay_ms': delayMs,
+        }),
     };
   }
 
@@ -310,6 +350,16 @@ export class ChatClient {
     const reason = isModelError(error) ? error.reason : 'network';
     this.options.metrics?.llmErrors.inc({ endpoint: this.endpoint, reason });
   }
+}
+
+/** The outcome attributes of a chat call (GenAI semantic conventions). */
+function recordCompletion(span: Span, finishReason: string | null, usage: ChatUsage): void {
+  span.setAttributes({
+    'gen_ai.usage.input_tokens': usage.promptTokens,
+    'gen_ai.usage.output_tokens': usage.completionTokens,
+    'gen_ai.response.finish_reasons': finishReason ? [finishReason] : [],
+    'slipway.llm.usage_estimated': usage.estimated,
+  });
 }
 
 function parseUsage(payload: unknown): ParsedChunk['usage'] {

@@ -14,6 +14,7 @@ import type { ChunkRecord } from '../documents/document-store.js';
 import type { Embedder } from '../embeddings/embedder.js';
 import { isModelError } from '../errors/model-error.js';
 import type { Metrics } from '../observability/metrics.js';
+import { inSpan, inSpanSync } from '../observability/tracing.js';
 import {
   feedbackChunkIds,
   fuseHybrid,
@@ -166,8 +167,12 @@ export class CollectionSearch {
     }
 
     const hydrated = await this.hydrate(collection, ranked.slice(0, hydrationCount(request, ranked.length)));
-    if (request.mmr) await this.completeVectors(collectionId, hydrated, signal);
-    const selected = selectResults(hydrated, request);
+    const selected = request.mmr
+      ? await inSpan('retrieval.mmr', { 'slipway.retrieval.candidates': hydrated.length }, async () => {
+          await this.completeVectors(collectionId, hydrated, signal);
+          return selectResults(hydrated, request);
+        })
+      : selectResults(hydrated, request);
     const response: SearchResponse = {
       results: selected.map(({ chunk, score }) => ({
         documentId: chunk.documentId,
@@ -184,14 +189,24 @@ export class CollectionSearch {
   }
 
   private keyword(collection: CollectionRef, request: SearchRequest, limit: number): Promise<Ranked[]> {
-    return this.deps.store.keyword(collection, request.query, limit, request.filter);
+    return inSpan('retrieval.keyword', { 'slipway.retrieval.limit': limit }, async (span) => {
+      const ranked = await this.deps.store.keyword(collection, request.query, limit, request.filter);
+      span.setAttribute('slipway.retrieval.results', ranked.length);
+      return ranked;
+    });
   }
 
   /**
    * The query's vector. Remote models' vectors are cached (embedding cache, keyed by model and text); the
    * local hashing embedder is faster than a cache round trip.
    */
-  private async embedQuery(query: string, signal?: AbortSignal): Promise<number[]> {
+  private embedQuery(query: string, signal?: AbortSignal): Promise<number[]> {
+    return inSpan('retrieval.embed', { 'slipway.embedder': this.deps.embedder.name }, () =>
+      this.embedQueryUntraced(query, signal),
+    );
+  }
+
+  private async embedQueryUntraced(query: string, signal?: AbortSignal): Promise<number[]> {
     const { embedder, cache } = this.deps;
     const key = !this.localEmbedder ? cache.key('embedding', embedder.name, requestDigest(query)) : undefined;
     if (key) {
@@ -208,7 +223,17 @@ export class CollectionSearch {
   }
 
   private nearest(collectionId: string, vector: number[], limit: number, request: SearchRequest) {
-    return this.deps.store.nearest(collectionId, vector, limit, request.filter, !!request.mmr);
+    return inSpan('retrieval.vector', { 'slipway.retrieval.limit': limit }, async (span) => {
+      const ranked = await this.deps.store.nearest(
+        collectionId,
+        vector,
+        limit,
+        request.filter,
+        !!request.mmr,
+      );
+      span.setAttribute('slipway.retrieval.results', ranked.length);
+      return ranked;
+    });
   }
 
   private async vector(collectionId: string, request: SearchRequest, signal?: AbortSignal) {
@@ -245,11 +270,16 @@ export class CollectionSearch {
     );
     const vectors = new Map<string, number[]>(feedback);
     for (const item of vectorList) if (item.vector) vectors.set(item.id, item.vector);
-    return fuseHybrid(
-      keyword.map((k) => k.id),
-      vectorList.map((v) => v.id),
-      hybrid,
-    ).map((f) => ({ id: f.id, score: f.score, vector: vectors.get(f.id) }));
+    const fused = inSpanSync('retrieval.fusion', {}, (span) => {
+      const list = fuseHybrid(
+        keyword.map((k) => k.id),
+        vectorList.map((v) => v.id),
+        hybrid,
+      );
+      span.setAttribute('slipway.retrieval.results', list.length);
+      return list;
+    });
+    return fused.map((f) => ({ id: f.id, score: f.score, vector: vectors.get(f.id) }));
   }
 
   /** The vectors Chroma holds for these chunks: re-embedded here from their text with a local embedder. */

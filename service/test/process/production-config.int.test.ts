@@ -37,4 +37,21 @@ describe('production start-up', () => {
     expect(result.stderr).toContain('DATABASE_URL has no password');
     expect(result.stderr).not.toMatch(/\bat .+:\d+:\d+/);
   });
+
+  it('exits 78 on an invalid retrieval experiment, listed with the insecure settings', () => {
+    const result = startInProduction({
+      API_KEY_PEPPER: 'short',
+      RETRIEVAL_VARIANTS: '{"keyword-heavy": {"keywordWeight": 2}}',
+      RETRIEVAL_VARIANT_ALLOCATION: 'control=90,keyword-hevy=10',
+    });
+    expect(result.status).toBe(78);
+    const lines = result.stderr.split('\n').filter((l) => l.startsWith('  - '));
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        '  - RETRIEVAL_VARIANT_ALLOCATION names "keyword-hevy", which RETRIEVAL_VARIANTS does not define ' +
+          '(defined: control, keyword-heavy)',
+        '  - API_KEY_PEPPER is shorter than 32 characters',
+      ]),
+    );
+  });
 });

