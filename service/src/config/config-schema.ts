@@ -106,6 +106,7 @@ export const configShape = {
   CHUNK_OVERLAP: intInRange(0, 2000).default(120),
   CACHE_TTL_SECONDS: intInRange(1, 7 * 24 * 3600).default(3600),
   MAX_DOCUMENTS_PER_REQUEST: intInRange(1, 1000).default(100),
+  INGEST_SLICE_VECTORS: intInRange(1, 5000).default(256),
   MAX_QUERY_CHARS: intInRange(16, 20_000).default(2000),
   KEYWORD_INDEX_ENABLED: booleanFromText.default(true),
   KEYWORD_INDEX_MAX_CHUNKS: intInRange(0, 100_000_000).default(2_000_000),
@@ -298,6 +299,11 @@ export const settingDocs: Record<SettingName, Omit<SettingDoc, 'name'>> = {
   MAX_DOCUMENTS_PER_REQUEST: {
     description: 'Most documents in one batch ingest request.',
     defaultText: '100',
+  },
+  INGEST_SLICE_VECTORS: {
+    description:
+      'Chunks per slice of an ingest: each slice is one embedding call and one Chroma add, and the next slice is embedded while this one is written. Fewer, larger adds cost Chroma less (docs/benchmarks.md).',
+    defaultText: '256',
   },
   MAX_QUERY_CHARS: {
     description:

@@ -233,7 +233,7 @@ export class DocumentStore {
       offset += slice.length;
       if (ids.length === 0) continue;
       sent.push(...ids);
-      await this.chroma.call(() => chromaCollection.add({ ids, embeddings, metadatas }));
+      await this.chroma.add(chromaCollection, { ids, embeddings, metadatas });
     }
     if (offset !== chunks.length) throw new Error(`expected ${chunks.length} vectors, got ${offset}`);
   }

@@ -1,6 +1,3 @@
-/** Vectors per slice: one embedding call and one Chroma add each (measured: docs/benchmarks.md, ingest pipeline). */
-export const VECTORS_PER_SLICE = 64;
-
 /** Slices being embedded while the writer adds the one before them. */
 const SLICES_AHEAD = 2;
 
@@ -18,7 +15,7 @@ export class EmbeddingPipeline implements AsyncIterable<number[][]> {
   constructor(
     private readonly texts: readonly string[],
     private readonly embed: (texts: string[]) => Promise<number[][]>,
-    private readonly sliceSize = VECTORS_PER_SLICE,
+    private readonly sliceSize: number,
     private readonly ahead = SLICES_AHEAD,
   ) {
     this.fill();

@@ -30,6 +30,8 @@ export interface IngestDeps {
   embedder: Embedder;
   metrics: Metrics;
   chunking?: ChunkOptions;
+  /** Chunks per slice: one embedding call and one Chroma add each (INGEST_SLICE_VECTORS). */
+  sliceVectors?: number;
 }
 
 /** What the ingest pipeline needs, taken from the app's dependencies (routes, CLI and `npm start` share it). */
@@ -40,7 +42,7 @@ export function ingestDepsOf(deps: {
   /** The embedder for ingest when it differs from the one for queries (the worker-thread pool). */
   ingestEmbedder?: Embedder;
   metrics: Metrics;
-  config: { CHUNK_SIZE: number; CHUNK_OVERLAP: number };
+  config: { CHUNK_SIZE: number; CHUNK_OVERLAP: number; INGEST_SLICE_VECTORS: number };
 }): IngestDeps & { collections: CollectionStore } {
   return {
     collections: deps.collections,
@@ -48,8 +50,12 @@ export function ingestDepsOf(deps: {
     embedder: deps.ingestEmbedder ?? deps.embedder,
     metrics: deps.metrics,
     chunking: { targetSize: deps.config.CHUNK_SIZE, overlap: deps.config.CHUNK_OVERLAP },
+    sliceVectors: deps.config.INGEST_SLICE_VECTORS,
   };
 }
+
+/** INGEST_SLICE_VECTORS's default: one Chroma add per slice of 256 chunks (measured: docs/benchmarks.md). */
+const DEFAULT_SLICE_VECTORS = 256;
 
 export const sha256Hex = (text: string) => createHash('sha256').update(text).digest('hex');
 
@@ -140,7 +146,11 @@ export async function ingestDocuments(
 
   // embedding starts now and runs ahead of the writes, which wait for the collection's lock meanwhile
   const texts = toStore.flatMap((p) => p.chunks.map((c) => c.text));
-  const vectors = new EmbeddingPipeline(texts, (slice) => deps.embedder.embed(slice, signal));
+  const vectors = new EmbeddingPipeline(
+    texts,
+    (slice) => deps.embedder.embed(slice, signal),
+    deps.sliceVectors ?? DEFAULT_SLICE_VECTORS,
+  );
   let stored: string[];
   let raced: Map<string, { id: string; chunks: number }>;
   try {

@@ -16,8 +16,8 @@ export interface PooledEmbedder extends Embedder {
   close(): Promise<void>;
 }
 
-/** Texts per task: small enough that an abandoned request stops within a few milliseconds of work. */
-const TEXTS_PER_TASK = 32;
+/** Fewest texts worth a task of their own (each task costs a message each way and a memory reading). */
+const MIN_TEXTS_PER_TASK = 16;
 
 /** How long a thread without work stays. */
 const IDLE_THREAD_MS = 60_000;
@@ -68,9 +68,12 @@ export function createPooledHashingEmbedder(options: { threads: number; dimensio
     dimensions: dimension,
     threads: options.threads,
     async embed(texts, signal) {
+      // one task per thread, so a call's texts are embedded in parallel with as few messages as can be
+      const parts = Math.max(1, Math.min(options.threads, Math.floor(texts.length / MIN_TEXTS_PER_TASK)));
+      const size = Math.ceil(texts.length / parts);
       const tasks: Promise<number[][]>[] = [];
-      for (let start = 0; start < texts.length; start += TEXTS_PER_TASK) {
-        const task: EmbedTask = { texts: texts.slice(start, start + TEXTS_PER_TASK), dimension };
+      for (let start = 0; start < texts.length; start += size) {
+        const task: EmbedTask = { texts: texts.slice(start, start + size), dimension };
         tasks.push(runTask(pool, task, signal));
       }
       return (await Promise.all(tasks)).flat();

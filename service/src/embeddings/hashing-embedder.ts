@@ -1,4 +1,4 @@
-import { analyzeTerms, ENGLISH_STOPWORDS, tokenizeWords } from '../text/analyze-text.js';
+import { contentTerms, ENGLISH_STOPWORDS, tokenizeWords } from '../text/analyze-text.js';
 
 /**
  * Feature-hashing embedder: local, deterministic, no model download. Features are stemmed word unigrams,
@@ -36,13 +36,15 @@ export interface HashingEmbedder {
   embed(text: string): number[];
 }
 
-/** FNV-1a over UTF-16 code units, then murmur3's finaliser for avalanche. */
-export function hashFeature(feature: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < feature.length; i++) {
-    h ^= feature.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
+
+/** One FNV-1a step: the state after one more UTF-16 code unit. */
+const fnvStep = (state: number, code: number) => Math.imul(state ^ code, FNV_PRIME);
+
+/** murmur3's finaliser (avalanche) of an FNV-1a state, as an unsigned 32-bit hash. */
+function finalise(state: number): number {
+  let h = state;
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
@@ -51,10 +53,108 @@ export function hashFeature(feature: string): number {
   return h >>> 0;
 }
 
-function addFeature(vector: Float64Array, feature: string, weight: number): void {
-  const h = hashFeature(feature);
+/** FNV-1a over UTF-16 code units, then murmur3's finaliser for avalanche. */
+export function hashFeature(feature: string): number {
+  let state = FNV_OFFSET;
+  for (let i = 0; i < feature.length; i++) state = fnvStep(state, feature.charCodeAt(i));
+  return finalise(state);
+}
+
+/** Adds a feature, given by its hash, to its signed bucket. */
+function addHashed(vector: Float64Array, h: number, weight: number): void {
   const index = h % vector.length;
   vector[index]! += h & 0x80000000 ? -weight : weight;
+}
+
+/** The FNV-1a state after the prefix of character n-gram features, `c:`. */
+const CHAR_GRAM_STATE = fnvStep(fnvStep(FNV_OFFSET, 'c'.charCodeAt(0)), ':'.charCodeAt(0));
+
+/**
+ * Feature hash → summed mass, in first-insertion order, without boxing: a 32-bit hash is above V8's small
+ * integers, so a `Map<number, number>` would allocate a heap number per key (most of an embedding's time).
+ * Open addressing over a power-of-two table, reused across texts.
+ */
+class MassByHash {
+  private slots = new Int32Array(0); // 0 = empty, else 1 + position in insertion order
+  private hashes = new Uint32Array(0);
+  private masses = new Float64Array(0);
+  size = 0;
+
+  /** Empties it, with room for `entries` keys. */
+  reset(entries: number): void {
+    let capacity = 16;
+    while (capacity < entries * 2) capacity *= 2;
+    if (this.slots.length < capacity) {
+      this.slots = new Int32Array(capacity);
+      this.hashes = new Uint32Array(capacity);
+      this.masses = new Float64Array(capacity);
+    } else this.slots.fill(0);
+    this.size = 0;
+  }
+
+  add(h: number, mass: number): void {
+    const mask = this.slots.length - 1;
+    for (let slot = h & mask; ; slot = (slot + 1) & mask) {
+      const at = this.slots[slot]!;
+      if (at === 0) {
+        this.hashes[this.size] = h;
+        this.masses[this.size] = mass;
+        this.slots[slot] = ++this.size;
+        return;
+      }
+      if (this.hashes[at - 1] === h) {
+        this.masses[at - 1]! += mass;
+        return;
+      }
+    }
+  }
+
+  hashAt(i: number): number {
+    return this.hashes[i]!;
+  }
+
+  massAt(i: number): number {
+    return this.masses[i]!;
+  }
+}
+
+/** Character n-grams, n = min…max, of a word of `length` code units with its two boundary marks. */
+function gramCount(length: number, min: number, max: number): number {
+  let count = 0;
+  for (let n = min; n <= max; n++) count += Math.max(0, length + 2 - n + 1);
+  return count;
+}
+
+/**
+ * Adds the character n-grams of one word, with word-boundary marks (`<word>`), in the order n = min…max, then
+ * by position; the n-grams of one word occurrence have L2 norm ≈ 1. Each gram is hashed as the feature
+ * `c:<gram>` straight from the word's code units, with no string built per gram. (Two grams of one text with
+ * the same 32-bit hash share one entry.)
+ */
+function addCharGrams(grams: MassByHash, codes: Uint16Array, word: string, min: number, max: number): void {
+  const length = word.length + 2;
+  codes[0] = 60; // <
+  for (let i = 0; i < word.length; i++) codes[i + 1] = word.charCodeAt(i);
+  codes[length - 1] = 62; // >
+  const count = gramCount(word.length, min, max);
+  if (count === 0) {
+    let state = CHAR_GRAM_STATE;
+    for (let i = 0; i < length; i++) state = fnvStep(state, codes[i]!);
+    grams.add(finalise(state), 1);
+    return;
+  }
+  const share = 1 / Math.sqrt(count);
+  for (let n = min; n <= max; n++) {
+    for (let start = 0; start + n <= length; start++) {
+      let state = CHAR_GRAM_STATE;
+      for (let i = start; i < start + n; i++) state = fnvStep(state, codes[i]!);
+      grams.add(finalise(state), share);
+    }
+  }
+}
+
+function addFeature(vector: Float64Array, feature: string, weight: number): void {
+  addHashed(vector, hashFeature(feature), weight);
 }
 
 function countInto(counts: Map<string, number>, key: string): void {
@@ -69,9 +169,14 @@ export function createHashingEmbedder(options: HashingEmbedderOptions = {}): Has
     `hashing-v1:d${o.dimension}:u${o.unigramWeight}:b${o.bigramWeight}` +
     `:c${o.charNgramWeight}:${o.charNgramMin}-${o.charNgramMax}`;
 
+  // scratch space of this embedder, reused by every text (an embedder is used by one thread)
+  const grams = new MassByHash();
+  let codes = new Uint16Array(64);
+
   function embed(text: string): number[] {
     const vector = new Float64Array(o.dimension);
-    const terms = analyzeTerms(text);
+    const words = tokenizeWords(text);
+    const terms = contentTerms(words);
     const features = new Map<string, number>();
     if (o.unigramWeight > 0) for (const term of terms) countInto(features, `w:${term}`);
     if (o.bigramWeight > 0) {
@@ -82,19 +187,18 @@ export function createHashingEmbedder(options: HashingEmbedderOptions = {}): Has
       addFeature(vector, feature, weight * (1 + Math.log(tf)));
     }
     if (o.charNgramWeight > 0) {
-      const grams = new Map<string, number>();
-      for (const word of tokenizeWords(text)) {
-        if (ENGLISH_STOPWORDS.has(word)) continue;
-        const padded = `<${word}>`;
-        const ofWord: string[] = [];
-        for (let n = o.charNgramMin; n <= o.charNgramMax; n++) {
-          for (let i = 0; i + n <= padded.length; i++) ofWord.push(padded.slice(i, i + n));
-        }
-        if (ofWord.length === 0) ofWord.push(padded);
-        const share = 1 / Math.sqrt(ofWord.length); // each word's n-grams have L2 norm ≈ 1
-        for (const gram of ofWord) grams.set(gram, (grams.get(gram) ?? 0) + share);
+      const content = words.filter((word) => !ENGLISH_STOPWORDS.has(word));
+      let total = 0;
+      let longest = 0;
+      for (const word of content) {
+        total += Math.max(1, gramCount(word.length, o.charNgramMin, o.charNgramMax));
+        longest = Math.max(longest, word.length + 2);
       }
-      for (const [gram, mass] of grams) addFeature(vector, `c:${gram}`, o.charNgramWeight * mass);
+      grams.reset(total);
+      if (codes.length < longest) codes = new Uint16Array(longest * 2);
+      for (const word of content) addCharGrams(grams, codes, word, o.charNgramMin, o.charNgramMax);
+      for (let i = 0; i < grams.size; i++)
+        addHashed(vector, grams.hashAt(i), o.charNgramWeight * grams.massAt(i));
     }
     let norm = 0;
     for (const value of vector) norm += value * value;

@@ -44,8 +44,13 @@ export function stemWord(word: string): string {
 
 /** Content terms of a text: words without stopwords, Porter-stemmed, in order. */
 export function analyzeTerms(text: string): string[] {
+  return contentTerms(tokenizeWords(text));
+}
+
+/** Content terms of a text's words (`tokenizeWords`): without stopwords, Porter-stemmed, in order. */
+export function contentTerms(words: readonly string[]): string[] {
   const terms: string[] = [];
-  for (const word of tokenizeWords(text)) {
+  for (const word of words) {
     if (word.length < 2 && !/\p{N}/u.test(word)) continue;
     if (ENGLISH_STOPWORDS.has(word)) continue;
     terms.push(stemWord(word));

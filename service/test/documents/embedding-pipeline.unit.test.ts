@@ -63,7 +63,7 @@ describe('EmbeddingPipeline', () => {
     const pipeline = new EmbeddingPipeline(texts, embed, 2, 1);
     pipeline.stop();
     expect(calls).toHaveLength(1);
-    const empty = new EmbeddingPipeline([], embed);
+    const empty = new EmbeddingPipeline([], embed, 2);
     const slices: number[][][] = [];
     for await (const slice of empty) slices.push(slice);
     expect(slices).toEqual([]);

@@ -8,9 +8,15 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { chromaClientFor, startChromaServer, type ChromaServer } from '@slipway/harness';
 import pg from 'pg';
 import request from 'supertest';
-import { VECTORS_PER_SLICE } from '../../src/documents/embedding-pipeline.js';
-import { startFakeOpenAIServer, type FakeOpenAIServer } from '../support/fake-openai-server.js';
+import {
+  fakeEmbedding,
+  startFakeOpenAIServer,
+  type FakeOpenAIServer,
+} from '../support/fake-openai-server.js';
 import { startServiceUnderTest, type ServiceUnderTest } from '../support/service-under-test.js';
+
+/** Small slices, so a request of a few hundred chunks is many slices. */
+const VECTORS_PER_SLICE = 64;
 
 /** Distinct documents of about `chunks` chunks each (default chunking: 800 characters). */
 function largeDocuments(count: number, tag: string) {
@@ -49,10 +55,11 @@ describe('pipelined ingest: a failure in a middle slice leaves nothing in either
       EMBEDDINGS_URL: fake.url,
       EMBEDDINGS_DIMENSIONS: '16',
       EMBEDDINGS_TIMEOUT_MS: '500',
+      INGEST_SLICE_VECTORS: String(VECTORS_PER_SLICE),
     });
     db = new pg.Client({ connectionString: svc.postgres.url });
     await db.connect();
-    for (const name of ['embedfail', 'chromafail']) {
+    for (const name of ['embedfail', 'chromafail', 'vectors']) {
       const created = await request(svc.app).post('/v1/collections').set(svc.auth('admin')).send({ name });
       expect(created.status).toBe(201);
     }
@@ -147,5 +154,28 @@ describe('pipelined ingest: a failure in a middle slice leaves nothing in either
       'the failed ingest swept from Chroma',
     );
     expect(await rows('chromafail')).toEqual({ documents: 0, chunks: 0 });
+  });
+
+  it('stores in Chroma the vectors the embedder gave, to float32 precision, slice after slice', async () => {
+    const res = await post('vectors', largeDocuments(12, 'vectors'));
+    expect(res.status).toBe(201);
+    const { id } = await svc.runtime.deps.collections.get('vectors');
+    const { rows: chunks } = await db.query<{ id: string; text: string }>(
+      `SELECT id, text FROM chunks WHERE collection_id = $1 ORDER BY id`,
+      [id],
+    );
+    expect(chunks.length).toBeGreaterThan(2 * VECTORS_PER_SLICE);
+    const handle = await chromaClientFor(chroma.url).getCollection({
+      name: svc.runtime.deps.chroma.chromaName(id),
+    });
+    const stored = await handle.get({ ids: chunks.map((c) => c.id), include: ['embeddings', 'metadatas'] });
+    const byId = new Map(stored.ids.map((chunkId, i) => [chunkId, i]));
+    for (const chunk of chunks) {
+      const at = byId.get(chunk.id) as number;
+      // Chroma keeps float32 (and a cosine collection may renormalise it): equal to float32 precision
+      const expected = fakeEmbedding(chunk.text, 16);
+      stored.embeddings[at]!.forEach((value, k) => expect(Math.abs(value - expected[k]!)).toBeLessThan(1e-6));
+      expect(stored.metadatas[at]).toEqual({ documentId: chunk.id.split('#')[0] });
+    }
   });
 });
