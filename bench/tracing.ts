@@ -1,7 +1,8 @@
 // What OpenTelemetry tracing costs a request: the same service, on the same stores, started as the image starts
 // it (`--import` the tracing preload) once without an OTLP endpoint (tracing off: the SDK is not loaded) and
-// once exporting every span to a local OTLP/HTTP receiver (protobuf, decoded). Runs alternate off/on so a
-// machine whose load drifts during the run drifts both sides alike.
+// once exporting every span to a local OTLP/HTTP receiver (protobuf, decoded), and once with tracing on but
+// no trace sampled (OTEL_TRACES_SAMPLER=always_off: what the instrumentation and context propagation cost
+// without recording). Runs rotate between the sides so a machine whose load drifts drifts them alike.
 // Usage: tsx bench/tracing.ts [--docs 300] [--variants 1] [--duration 5] [--connections 16] [--out FILE]
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -23,8 +24,10 @@ const COLLECTION = 'bench';
 const REPEATS = 2;
 const instrument = fileURLToPath(new URL('../service/src/observability/instrument.ts', import.meta.url));
 
+type Side = 'off' | 'on' | 'sampled-out';
+
 interface TracingRun extends LoadResult {
-  tracing: 'off' | 'on';
+  tracing: Side;
   route: string;
   repeat: number;
   /** CPU time the service process spent per response (user + system): steadier than rps on a busy machine. */
@@ -71,6 +74,7 @@ async function main() {
   const stack = await startBenchStack();
   let traced: BenchServer | undefined;
   let untraced: BenchServer | undefined;
+  let sampledOut: BenchServer | undefined;
   try {
     const { adminKey } = stack;
     const headers = { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' };
@@ -93,10 +97,16 @@ async function main() {
       [],
       [instrument],
     );
-    await Promise.all([
-      waitForKeywordIndex(untraced.url, ingested.chunks),
-      waitForKeywordIndex(traced.url, ingested.chunks),
-    ]);
+    // tracing on, but no trace sampled: the instrumentations and context propagation run, nothing is recorded
+    sampledOut = await startBenchServer(
+      'service',
+      { ...base, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_TRACES_SAMPLER: 'always_off' },
+      [],
+      [instrument],
+    );
+    await Promise.all(
+      [untraced, traced, sampledOut].map((side) => waitForKeywordIndex(side.url, ingested.chunks)),
+    );
 
     const questions = [...new Set(corpus.queries.map((q) => q.text))];
     let counter = 0;
@@ -111,7 +121,7 @@ async function main() {
         body: () => JSON.stringify({ query: questions[0], mode: 'hybrid', topK: 10 }),
       },
     ];
-    const sides = { off: untraced, on: traced } as const;
+    const sides: Record<Side, BenchServer> = { off: untraced, on: traced, 'sampled-out': sampledOut };
     for (const side of Object.values(sides)) {
       await runLoad({
         name: 'warm-up',
@@ -133,7 +143,8 @@ async function main() {
     const runs: TracingRun[] = [];
     for (const { route, body } of routes) {
       for (let repeat = 1; repeat <= REPEATS; repeat++) {
-        for (const tracing of repeat % 2 ? (['off', 'on'] as const) : (['on', 'off'] as const)) {
+        const order: Side[] = ['off', 'on', 'sampled-out'];
+        for (const tracing of repeat % 2 ? order : order.reverse()) {
           const cpuBefore = cpuMs(sides[tracing].pid);
           const result = await runLoad({
             name: `${route}, tracing ${tracing} #${repeat}`,
@@ -163,16 +174,17 @@ async function main() {
     while (spansNow() < tracedRequests && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
 
     const summary = routes.map(({ route }) => {
-      const of = (tracing: 'off' | 'on') => runs.filter((r) => r.route === route && r.tracing === tracing);
-      const rps = (tracing: 'off' | 'on') => median(of(tracing).map((r) => r.rps));
-      const p99 = (tracing: 'off' | 'on') => median(of(tracing).map((r) => r.latencyMs.p99));
-      const p50 = (tracing: 'off' | 'on') => median(of(tracing).map((r) => r.latencyMs.p50));
-      const cpu = (tracing: 'off' | 'on') => {
+      const of = (tracing: Side) => runs.filter((r) => r.route === route && r.tracing === tracing);
+      const rps = (tracing: Side) => median(of(tracing).map((r) => r.rps));
+      const p99 = (tracing: Side) => median(of(tracing).map((r) => r.latencyMs.p99));
+      const p50 = (tracing: Side) => median(of(tracing).map((r) => r.latencyMs.p50));
+      const cpu = (tracing: Side) => {
         const values = of(tracing).flatMap((r) => (r.cpuMsPerRequest === null ? [] : [r.cpuMsPerRequest]));
         return values.length ? median(values) : null;
       };
       const cpuOff = cpu('off');
       const cpuOn = cpu('on');
+      const cpuSampledOut = cpu('sampled-out');
       return {
         route,
         rpsOff: rps('off'),
@@ -185,6 +197,11 @@ async function main() {
         cpuMsPerRequestOff: cpuOff,
         cpuMsPerRequestOn: cpuOn,
         cpuRatioOnOff: cpuOff && cpuOn ? round(cpuOn / cpuOff) : null,
+        rpsSampledOut: rps('sampled-out'),
+        p50MsSampledOut: p50('sampled-out'),
+        p99MsSampledOut: p99('sampled-out'),
+        cpuMsPerRequestSampledOut: cpuSampledOut,
+        cpuRatioSampledOutOff: cpuOff && cpuSampledOut ? round(cpuSampledOut / cpuOff) : null,
       };
     });
     const result = {
@@ -193,9 +210,10 @@ async function main() {
       loadAverageAtEnd: currentLoadAverage(),
       setup: {
         service:
-          'service/src/server.ts in two child Node processes (tsx + the tracing preload) on the same stores',
+          'service/src/server.ts in three child Node processes (tsx + the tracing preload) on the same stores',
         off: 'no OTEL_EXPORTER_OTLP_ENDPOINT: the preload loads nothing',
         on: 'OTEL_EXPORTER_OTLP_ENDPOINT = a local OTLP/HTTP receiver (protobuf, decoded in the bench process); all spans sampled',
+        sampledOut: 'the same endpoint with OTEL_TRACES_SAMPLER=always_off: instrumented, nothing recorded',
         connections: args.connections,
         durationS: args.durationS,
         repeats: REPEATS,
@@ -227,6 +245,9 @@ async function main() {
           'CPU ms off',
           'CPU ms on',
           'on/off',
+          'rps sampled-out',
+          'CPU ms sampled-out',
+          'sampled-out/off',
         ],
         summary.map((s) => [
           s.route,
@@ -240,6 +261,9 @@ async function main() {
           s.cpuMsPerRequestOff ?? '-',
           s.cpuMsPerRequestOn ?? '-',
           s.cpuRatioOnOff ?? '-',
+          s.rpsSampledOut,
+          s.cpuMsPerRequestSampledOut ?? '-',
+          s.cpuRatioSampledOutOff ?? '-',
         ]),
       ),
     );
@@ -248,7 +272,7 @@ async function main() {
     );
     console.log(`result: ${path}`);
   } finally {
-    await Promise.allSettled([traced?.stop(), untraced?.stop()]);
+    await Promise.allSettled([traced?.stop(), untraced?.stop(), sampledOut?.stop()]);
     await stack.stop();
     await receiver.close();
   }

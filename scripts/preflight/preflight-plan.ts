@@ -263,12 +263,15 @@ export function parseEnvFile(text: string): Record<string, string> {
   return env;
 }
 
-/** Names an env file sets that the service does not know (typos): neither a setting nor a secret's NAME_FILE. */
+/**
+ * Names an env file sets that the service does not know (typos): neither a setting nor a secret's NAME_FILE,
+ * nor an `OTEL_*` variable (read by the OpenTelemetry SDK itself, docs/operations.md#tracing).
+ */
 export function unknownSettings(
   env: Record<string, string>,
   known: readonly string[],
   secrets: readonly string[],
 ): string[] {
   const allowed = new Set([...known, ...secrets.map((s) => `${s}_FILE`)]);
-  return Object.keys(env).filter((name) => !allowed.has(name));
+  return Object.keys(env).filter((name) => !allowed.has(name) && !name.startsWith('OTEL_'));
 }

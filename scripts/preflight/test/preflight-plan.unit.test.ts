@@ -139,7 +139,14 @@ describe('env files', () => {
   it('reports names that are neither settings nor secret _FILE variants', () => {
     expect(
       unknownSettings(
-        { PORT: '1', API_KEY_PEPPER_FILE: '/run/s', PROT: '2', PORT_FILE: 'x' },
+        {
+          PORT: '1',
+          API_KEY_PEPPER_FILE: '/run/s',
+          PROT: '2',
+          PORT_FILE: 'x',
+          OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318',
+          OTEL_SERVICE_NAME: 'slipway',
+        },
         ['PORT', 'API_KEY_PEPPER'],
         ['API_KEY_PEPPER'],
       ),

@@ -10,6 +10,8 @@ declare module 'express-serve-static-core' {
   interface Locals {
     /** Charges model tokens to the caller's budget (set only for a key that has one). */
     tokenMeter?: TokenMeter;
+    /** Gives the request's unit back when it is refused before any work (set only for a key with a budget). */
+    refundBudget?: () => void;
   }
 }
 
@@ -33,6 +35,12 @@ export function enforceKeyBudget(
       metrics.budgetRefusals.inc();
       return next(refusal(budget, decision));
     }
+    res.locals.refundBudget = () => {
+      res.locals.refundBudget = undefined; // once
+      counter.refund(key.id, budget).catch((error: unknown) => {
+        logger.warn({ err: error, apiKeyId: key.id }, 'could not refund a key budget unit');
+      });
+    };
     res.locals.tokenMeter = (tokens) => {
       counter.charge(key.id, budget, tokens).catch((error: unknown) => {
         logger.warn({ err: error, apiKeyId: key.id }, 'could not charge model tokens to a key budget');

@@ -49,6 +49,12 @@ if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 redis.call('HINCRBY', KEYS[1], 'tokens', ARGV[1])
 return 1`;
 
+// Takes back one request from a hash that exists and counts one.
+const refundScript = `
+if tonumber(redis.call('HGET', KEYS[1], 'requests') or '0') < 1 then return 0 end
+redis.call('HINCRBY', KEYS[1], 'requests', -1)
+return 1`;
+
 const readScript = `return redis.call('HMGET', KEYS[1], 'requests', 'tokens')`;
 
 interface UnsavedUsage {
@@ -84,10 +90,19 @@ export class KeyUsageCounter {
   /** Counts one request against the budget if it fits, atomically; refuses it (counting nothing) if not. */
   async admit(keyId: string, budget: Budget, at = this.now()): Promise<BudgetDecision> {
     const window = budgetWindow(budget.period, at);
-    const redisUsage = await this.inRedis((redis) => this.admitInRedis(redis, keyId, budget, window));
-    if (redisUsage) {
-      if (redisUsage.allowed) this.writeThrough(keyId, window, 1, 0);
-      return { ...redisUsage, window };
+    if (this.options.redis?.isReady) {
+      const key = this.redisKey(keyId, window);
+      // Postgres is read outside the Redis calls: its failure is a Postgres outage (503), not a Redis one
+      let seed = this.seeded.has(key) ? undefined : await this.durableUsage(key, keyId, window);
+      for (let attempt = 0; attempt < 2; attempt++) {
+        const result = await this.inRedis((redis) => this.admitInRedis(redis, key, budget, window, seed));
+        if (result === undefined) break; // Redis failed: Postgres decides
+        if (result !== 'missing') {
+          if (result.allowed) this.writeThrough(keyId, window, 1, 0);
+          return { ...result, window };
+        }
+        seed = await this.durableUsage(key, keyId, window); // Redis lost it (restart, eviction)
+      }
     }
     return { ...(await this.admitInPostgres(keyId, budget, window)), window };
   }
@@ -101,6 +116,19 @@ export class KeyUsageCounter {
     );
     if (counted !== undefined) this.writeThrough(keyId, window, 0, tokens);
     else await this.track(this.upsert(keyId, window, 0, tokens)); // Postgres alone counts
+  }
+
+  /**
+   * Gives back a request admitted in the window containing `at` that was then refused for another reason
+   * before any work (the stream cap): the unit is free again for the next request.
+   */
+  async refund(keyId: string, budget: Budget, at = this.now()): Promise<void> {
+    const window = budgetWindow(budget.period, at);
+    const counted = await this.inRedis((redis) =>
+      redis.sendCommand(['EVAL', refundScript, '1', this.redisKey(keyId, window)]),
+    );
+    if (Number(counted) === 1) this.writeThrough(keyId, window, -1, 0);
+    else await this.track(this.upsert(keyId, window, -1, 0)); // Postgres alone counts (or Redis lost it)
   }
 
   /** The usage counted in the window containing `at`. */
@@ -126,46 +154,31 @@ export class KeyUsageCounter {
     while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
   }
 
-  private async admitInRedis(redis: RedisConnection, keyId: string, budget: Budget, window: BudgetWindow) {
-    const key = this.redisKey(keyId, window);
-    if (!this.seeded.has(key)) await this.seed(redis, key, keyId, window);
-    const run = async () =>
-      (await redis.sendCommand([
-        'EVAL',
-        admitScript,
-        '1',
-        key,
-        String(budget.requests ?? -1),
-        String(budget.tokens ?? -1),
-      ])) as number[];
-    let result = await run();
-    if (result[0] === -1) {
-      await this.seed(redis, key, keyId, window); // Redis lost it (restart, eviction): Postgres has the count
-      result = await run();
+  /** The decision in Redis, after raising the window's hash to `seed` when given; 'missing' when it is gone. */
+  private async admitInRedis(
+    redis: RedisConnection,
+    key: string,
+    budget: Budget,
+    window: BudgetWindow,
+    seed: BudgetUsage | undefined,
+  ) {
+    if (seed) {
+      const expireAt = String(window.end.getTime() + REDIS_GRACE_MS);
+      const counts = [String(seed.requests), String(seed.tokens)];
+      await redis.sendCommand(['EVAL', seedScript, '1', key, ...counts, expireAt]);
+      if (this.seeded.size >= MAX_SEEDED) this.seeded.clear();
+      this.seeded.add(key);
     }
+    const limits = [String(budget.requests ?? -1), String(budget.tokens ?? -1)];
+    const result = (await redis.sendCommand(['EVAL', admitScript, '1', key, ...limits])) as number[];
+    if (result[0] === -1) return 'missing' as const;
     return { allowed: result[0] === 1, usage: { requests: Number(result[1]), tokens: Number(result[2]) } };
   }
 
-  private async seed(
-    redis: RedisConnection,
-    key: string,
-    keyId: string,
-    window: BudgetWindow,
-  ): Promise<void> {
-    await this.saved(key); // this process's own write-through first, so Postgres is not behind it
-    const durable = await this.readPostgres(keyId, window);
-    const expireAt = String(window.end.getTime() + REDIS_GRACE_MS);
-    await redis.sendCommand([
-      'EVAL',
-      seedScript,
-      '1',
-      key,
-      String(durable.requests),
-      String(durable.tokens),
-      expireAt,
-    ]);
-    if (this.seeded.size >= MAX_SEEDED) this.seeded.clear();
-    this.seeded.add(key);
+  /** Postgres's count of a window, after this process's own write-through to it (a seed for Redis). */
+  private async durableUsage(key: string, keyId: string, window: BudgetWindow): Promise<BudgetUsage> {
+    await this.saved(key);
+    return this.readPostgres(keyId, window);
   }
 
   private async admitInPostgres(keyId: string, budget: Budget, window: BudgetWindow) {
@@ -196,9 +209,11 @@ export class KeyUsageCounter {
 
   private upsert(keyId: string, window: BudgetWindow, requests: number, tokens: number) {
     return this.options.db.query(
-      `INSERT INTO api_key_usage (api_key_id, window_start, requests, tokens) VALUES ($1, $2, $3, $4)
+      `INSERT INTO api_key_usage (api_key_id, window_start, requests, tokens)
+       VALUES ($1, $2, GREATEST($3::bigint, 0), GREATEST($4::bigint, 0))
        ON CONFLICT (api_key_id, window_start) DO UPDATE
-         SET requests = api_key_usage.requests + $3, tokens = api_key_usage.tokens + $4`,
+         SET requests = GREATEST(api_key_usage.requests + $3::bigint, 0),
+             tokens = GREATEST(api_key_usage.tokens + $4::bigint, 0)`,
       [keyId, window.start, requests, tokens],
     );
   }
@@ -222,7 +237,7 @@ export class KeyUsageCounter {
 
   private async save(id: string, delta: UnsavedUsage): Promise<void> {
     try {
-      while (delta.requests > 0 || delta.tokens > 0) {
+      while (delta.requests !== 0 || delta.tokens !== 0) {
         const { requests, tokens } = delta;
         delta.requests = 0;
         delta.tokens = 0;

@@ -25,6 +25,10 @@ export const Problem = apiRegistry.register(
       detail: z.string().optional(),
       instance: z.string(),
       requestId: z.string().optional(),
+      traceId: z.string().optional().openapi({
+        description:
+          "The request's OpenTelemetry trace id, while tracing is on (docs/operations.md#tracing).",
+      }),
       errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
       resetAt: z.string().optional().openapi({
         description: "budget-exhausted (402) only: when the key's budget period ends (ISO 8601, UTC).",

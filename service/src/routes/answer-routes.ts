@@ -135,7 +135,10 @@ export function answerRoutes(
 
     // A slot before any work: over the cap the answer is a prompt 503, never a stream left waiting.
     const slot = streams.take();
-    if ('refusal' in slot) throw slot.refusal;
+    if ('refusal' in slot) {
+      res.locals.refundBudget?.(); // refused before any work: the budget's unit is not spent
+      throw slot.refusal;
+    }
     res.on('close', slot.release); // completion, failure and the client leaving all close the response
     if (res.closed) slot.release(); // the client left before the listener was there (e.g. during the body)
 

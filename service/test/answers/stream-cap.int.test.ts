@@ -153,6 +153,31 @@ describe('MAX_CONCURRENT_STREAMS caps the SSE answers of a process', () => {
     const full = await streamAnswer('Is there room? (full)', started);
     expect(full.status).toBe(503);
 
+    // a key with a budget refused for capacity gets its unit back: nothing was done for it
+    const { key, record } = await svc.runtime.deps.keys.create('budgeted-streamer', ['read']);
+    const budgeted = { Authorization: `Bearer ${key}` };
+    await request(svc.app)
+      .put(`/v1/keys/${record.id}/budget`)
+      .set(svc.auth('admin'))
+      .send({ period: 'day', requests: 1 })
+      .expect(200);
+    for (let i = 0; i < 2; i++) {
+      const refused = await request(svc.app)
+        .post('/v1/collections/kb/answer')
+        .set(budgeted)
+        .set('Accept', 'text/event-stream')
+        .send({ question: `Room for a budgeted key? (${i})` });
+      expect(refused.status).toBe(503); // not 402: the first refusal gave its unit back
+      expect(refused.body.type).toBe('urn:slipway:problem:streams-at-capacity');
+      const refundedBy = Date.now() + 5000;
+      let usage = (await request(svc.app).get('/v1/keys/me').set(budgeted)).body.usage;
+      while (usage.requests !== 0 && Date.now() < refundedBy) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        usage = (await request(svc.app).get('/v1/keys/me').set(budgeted)).body.usage;
+      }
+      expect(usage).toEqual({ requests: 0, tokens: 0 });
+    }
+
     for (const controller of leaving) controller.abort();
     await Promise.allSettled(responses.map((reader) => reader.cancel()));
 

@@ -175,6 +175,33 @@ describe.each(['redis', 'postgres only'] as const)('key budgets, counted with %s
     ]);
   });
 
+  it('a refunded unit is free again; a refund never goes below 0', async () => {
+    const { id } = await budgetedKey({ period: 'day', requests: 1 });
+    const counter = svc.runtime.deps.keyUsage;
+    const budget: Budget = { period: 'day', requests: 1, tokens: null };
+    expect((await counter.admit(id, budget)).allowed).toBe(true);
+    expect((await counter.admit(id, budget)).allowed).toBe(false);
+    await counter.refund(id, budget);
+    expect((await counter.admit(id, budget)).allowed).toBe(true);
+    await counter.refund(id, budget);
+    await counter.refund(id, budget); // one too many
+    await counter.flush();
+    expect(await counter.usage(id, budget)).toEqual({ requests: 0, tokens: 0 });
+    expect(await durableUsage(id)).toEqual([{ requests: 0, tokens: 0 }]);
+    expect((await counter.admit(id, budget)).allowed).toBe(true);
+    expect((await counter.admit(id, budget)).allowed).toBe(false);
+  });
+
+  it('a zero limit refuses every request and counts none', async () => {
+    const { id, auth } = await budgetedKey({ period: 'day', requests: 0 });
+    expect((await request(svc.app).get('/v1/collections').set(auth)).status).toBe(402);
+    const tokensOnly = await budgetedKey({ period: 'day', tokens: 0 });
+    expect((await request(svc.app).get('/v1/collections').set(tokensOnly.auth)).status).toBe(402);
+    await svc.runtime.deps.keyUsage.flush();
+    expect(await durableUsage(id)).toEqual([]);
+    expect(await durableUsage(tokensOnly.id)).toEqual([]);
+  });
+
   it('refuses the next request once the tokens are used up, though requests are left', async () => {
     const { id, auth } = await budgetedKey({ period: 'day', requests: 100, tokens: 50 });
     const counter = svc.runtime.deps.keyUsage;
