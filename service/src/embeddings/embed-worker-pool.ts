@@ -55,6 +55,8 @@ export function createPooledHashingEmbedder(options: { threads: number; dimensio
   const { model } = createHashingEmbedder({ dimension: options.dimension });
   const pool = new Tinypool({
     filename: workerModule(),
+    // none of the process's preloads: a thread that only embeds needs no tracing SDK (ADR 0008) or loader
+    execArgv: [],
     execArgv: workerExecArgv(process.execArgv), // without the tracing preload (observability/tracing.ts)
     // threads start on first use (a process that never ingests never starts one) and stay while ingests come:
     // a thread's start (loading its modules) costs more than a whole batch of embeddings
