@@ -48,15 +48,13 @@ function esmExportOf(packageJsonPath: string, subpath: string): string {
 
 /**
  * The hashing embedder in a pool of worker threads: the same vectors as in process (the same code, and the
- * float64 values are moved, not re-encoded), while the event loop stays free for other requests. Threads
+ * float64 values are copied bit for bit), while the event loop stays free for other requests. Threads
  * start on first use; `close` ends them.
  */
 export function createPooledHashingEmbedder(options: { threads: number; dimension: number }): PooledEmbedder {
   const { model } = createHashingEmbedder({ dimension: options.dimension });
   const pool = new Tinypool({
     filename: workerModule(),
-    // none of the process's preloads: a thread that only embeds needs no tracing SDK (ADR 0008) or loader
-    execArgv: [],
     execArgv: workerExecArgv(process.execArgv), // without the tracing preload (observability/tracing.ts)
     // threads start on first use (a process that never ingests never starts one) and stay while ingests come:
     // a thread's start (loading its modules) costs more than a whole batch of embeddings
