@@ -19,19 +19,38 @@ export interface NearDuplicateOptions {
   limit?: number;
 }
 
-/** Set of word 3-shingles (word n-grams) of a text; texts under 3 words give their words joined. */
-export function wordShingles(text: string, size = 3): Set<string> {
-  const words = tokenizeWords(text);
-  const shingles = new Set<string>();
-  if (words.length < size) {
-    if (words.length > 0) shingles.add(words.join(' '));
+/** 32-bit FNV-1a of a string. */
+function fnv1a(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return hash >>> 0;
+}
+
+/**
+ * Set of a text's word 3-shingles (word n-grams), each as a 52-bit number made from its words' hashes rather
+ * than as a joined string: no string is built per shingle. Texts under `size` words give one item for
+ * their words. Two different shingles share a number with odds of about 2^-52.
+ */
+export function shingleSet(text: string, size = 3): Set<number> {
+  const hashes = tokenizeWords(text).map(fnv1a);
+  const shingles = new Set<number>();
+  const combine = (from: number, to: number) => {
+    let high = 0x9e3779b9;
+    for (let i = from; i < to - 1; i++) high = Math.imul(high ^ hashes[i]!, 0x85ebca6b) >>> 0;
+    return (high & 0xfffff) * 0x100000000 + hashes[to - 1]!;
+  };
+  if (hashes.length < size) {
+    if (hashes.length > 0) shingles.add(combine(0, hashes.length));
     return shingles;
   }
-  for (let i = 0; i + size <= words.length; i++) shingles.add(words.slice(i, i + size).join(' '));
+  for (let i = 0; i + size <= hashes.length; i++) shingles.add(combine(i, i + size));
   return shingles;
 }
 
-export function jaccardSimilarity(a: ReadonlySet<string>, b: ReadonlySet<string>): number {
+export function jaccardSimilarity<T>(a: ReadonlySet<T>, b: ReadonlySet<T>): number {
   if (a.size === 0 && b.size === 0) return 1;
   let shared = 0;
   const [small, large] = a.size <= b.size ? [a, b] : [b, a];
@@ -50,10 +69,10 @@ export function suppressNearDuplicates<T extends DuplicateCandidate>(
   const cosineThreshold = options.cosineThreshold ?? 0.95;
   const shingleThreshold = options.shingleThreshold ?? 0.8;
   const limit = options.limit ?? Number.POSITIVE_INFINITY;
-  const kept: { item: T; shingles: Set<string> }[] = [];
+  const kept: { item: T; shingles: Set<number> }[] = [];
   for (const item of ranked) {
     if (kept.length >= limit) break;
-    const shingles = wordShingles(item.text);
+    const shingles = shingleSet(item.text);
     const duplicate = kept.some(
       (other) =>
         (item.vector !== undefined &&

@@ -19,12 +19,19 @@ export const ENGLISH_STOPWORDS: ReadonlySet<string> = new Set(
 const WORD = /[\p{L}\p{N}]+(?:['’][\p{L}]+)*/gu;
 const COMBINING_MARKS = /\p{M}+/gu;
 
+const NON_ASCII = /[^\x00-\x7f]/;
+const APOSTROPHE = /['’]/;
+
 /** Lowercased word tokens (letters and digits), accents folded. */
 export function tokenizeWords(text: string): string[] {
-  const folded = text.normalize('NFKD').replace(COMBINING_MARKS, '').toLowerCase();
+  // ASCII text has nothing to decompose or fold: skip the two passes over it
+  const folded = (
+    NON_ASCII.test(text) ? text.normalize('NFKD').replace(COMBINING_MARKS, '') : text
+  ).toLowerCase();
   const words: string[] = [];
   for (const match of folded.matchAll(WORD)) {
-    words.push(match[0].replace(/['’]s$/u, '').replace(/['’]/gu, ''));
+    const word = match[0];
+    words.push(APOSTROPHE.test(word) ? word.replace(/['’]s$/u, '').replace(/['’]/gu, '') : word);
   }
   return words;
 }

@@ -1,9 +1,23 @@
 import { describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
 import {
   jaccardSimilarity,
+  shingleSet,
   suppressNearDuplicates,
-  wordShingles,
 } from '../../src/ranking/suppress-near-duplicates.js';
+import { tokenizeWords } from '../../src/text/analyze-text.js';
+
+/** The plain definition shingleSet stands for: word 3-shingles as joined strings. */
+function wordShingles(text: string, size = 3): Set<string> {
+  const words = tokenizeWords(text);
+  const shingles = new Set<string>();
+  if (words.length < size) {
+    if (words.length > 0) shingles.add(words.join(' '));
+    return shingles;
+  }
+  for (let i = 0; i + size <= words.length; i++) shingles.add(words.slice(i, i + size).join(' '));
+  return shingles;
+}
 
 describe('suppressNearDuplicates', () => {
   it('keeps the best-ranked of texts that are near-duplicates by shingles', () => {
@@ -45,9 +59,35 @@ describe('suppressNearDuplicates', () => {
     }
   });
 
-  it('computes shingles and Jaccard', () => {
-    expect([...wordShingles('a b c d')]).toEqual(['a b c', 'b c d']);
-    expect([...wordShingles('a b')]).toEqual(['a b']);
+  it('numbers shingles exactly as the joined-string definition would, on any text', () => {
+    const words = fc.constantFrom(
+      'flow',
+      'wing',
+      'Mach',
+      'shock',
+      'the',
+      'layer',
+      'heat',
+      'café',
+      "it's",
+      '2',
+    );
+    const text = fc.array(words, { maxLength: 40 }).map((w) => w.join(' '));
+    fc.assert(
+      fc.property(text, text, (a, b) => {
+        expect(shingleSet(a).size).toBe(wordShingles(a).size);
+        expect(jaccardSimilarity(shingleSet(a), shingleSet(b))).toBe(
+          jaccardSimilarity(wordShingles(a), wordShingles(b)),
+        );
+      }),
+      { numRuns: 500 },
+    );
+    expect(shingleSet('a b c d').size).toBe(2);
+    expect(shingleSet('a b c a b c').size).toBe(3);
+    expect(shingleSet('')).toEqual(new Set());
+  });
+
+  it('computes Jaccard', () => {
     expect(jaccardSimilarity(new Set(['x', 'y']), new Set(['y', 'z']))).toBeCloseTo(1 / 3);
     expect(jaccardSimilarity(new Set(), new Set())).toBe(1);
   });
