@@ -19,7 +19,7 @@ export const ENGLISH_STOPWORDS: ReadonlySet<string> = new Set(
 const WORD = /[\p{L}\p{N}]+(?:['’][\p{L}]+)*/gu;
 const COMBINING_MARKS = /\p{M}+/gu;
 
-const NON_ASCII = /[^\x00-\x7f]/;
+const NON_ASCII = /\P{ASCII}/u;
 const APOSTROPHE = /['’]/;
 
 /** Lowercased word tokens (letters and digits), accents folded. */
