@@ -18,6 +18,7 @@ import {
 import { ingestCorpus } from './lib/ingest-corpus.js';
 import { currentLoadAverage, describeMachine, machineLine } from './lib/machine.js';
 import { runLoad, type LoadResult, type LoadSpec } from './lib/run-load.js';
+import { runOpenLoop } from './lib/run-open-loop.js';
 
 const COLLECTION = 'bench';
 const P99_GOAL_MS = 50;
@@ -88,7 +89,12 @@ async function main() {
         Partial<Pick<LoadSpec, 'connections' | 'durationS'>>,
     ): Promise<ServiceRun> => {
       const before = await waitUntilSettled(service.url);
-      const result = await runLoad({ ...base, method: 'POST', headers, ...spec });
+      const full = { ...base, method: 'POST' as const, headers, ...spec };
+      // a fixed rate is an open loop (evenly spaced arrivals; see run-open-loop.ts), not autocannon's bursts
+      const result =
+        full.overallRate !== undefined && full.body !== undefined
+          ? await runOpenLoop({ ...full, overallRate: full.overallRate, body: full.body })
+          : await runLoad(full);
       const after = await waitUntilSettled(service.url);
       return { ...result, route, cache, cacheLookups: counterDelta(before, after) };
     };
@@ -160,7 +166,7 @@ async function main() {
     );
     log(
       await measure('POST /answer extractive', 'miss', {
-        name: `answer extractive, cache miss, fixed ${FIXED_RATE} rps`,
+        name: `answer extractive, cache miss, open loop ${FIXED_RATE} rps`,
         url: answerUrl,
         body: () => answerBody(nextQuestion()),
         overallRate: FIXED_RATE,

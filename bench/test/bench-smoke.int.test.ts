@@ -73,7 +73,7 @@ describe('bench smoke', () => {
       'answer extractive, cache hit',
       'search hybrid, cache miss',
       'answer extractive, cache miss',
-      'answer extractive, cache miss, fixed 200 rps',
+      'answer extractive, cache miss, open loop 200 rps',
       'search keyword, cache miss, c=1',
       'search vector, cache miss, c=1',
       'search hybrid, cache miss, c=1',
