@@ -11,13 +11,20 @@ import type { ChunkRecord } from '../documents/document-store.js';
 interface CollectionRecords {
   version: number;
   records: Map<string, ChunkRecord>;
+  /** Vectors embedded locally from records' text (hybrid feedback), at the same version. */
+  vectors: Map<string, number[]>;
 }
 
 export class ChunkRecordCache {
   private readonly collections = new Map<string, CollectionRecords>();
   private size = 0;
+  private vectorCount = 0;
+  /** A vector (384 numbers ≈ 3 KB) weighs about three records: at most a quarter as many are kept. */
+  private readonly maxVectors: number;
 
-  constructor(private readonly maxRecords = 20_000) {}
+  constructor(private readonly maxRecords = 20_000) {
+    this.maxVectors = Math.floor(maxRecords / 4);
+  }
 
   /** The records held for `ids` at exactly `version`, and the ids that are not held. */
   lookup(
@@ -51,7 +58,7 @@ export class ChunkRecordCache {
       entry = undefined;
     }
     if (!entry) {
-      entry = { version, records: new Map() };
+      entry = { version, records: new Map(), vectors: new Map() };
       this.collections.set(collectionId, entry);
     }
     for (const record of records) {
@@ -61,11 +68,36 @@ export class ChunkRecordCache {
     this.evict();
   }
 
+  /** Locally embedded vectors held for `ids` at exactly `version`. */
+  vectorsAt(collection: { id: string; version: number }, ids: readonly string[]): Map<string, number[]> {
+    const entry = this.collections.get(collection.id);
+    const found = new Map<string, number[]>();
+    if (!entry || entry.version !== collection.version) return found;
+    for (const id of ids) {
+      const vector = entry.vectors.get(id);
+      if (vector) found.set(id, vector);
+    }
+    return found;
+  }
+
+  /** Keeps vectors embedded from records held at `version` (ignored once the collection moved on). */
+  storeVectors(collection: { id: string; version: number }, vectors: ReadonlyMap<string, number[]>): void {
+    const entry = this.collections.get(collection.id);
+    if (!entry || entry.version !== collection.version) return;
+    for (const [id, vector] of vectors) {
+      if (!entry.records.has(id) || entry.vectors.has(id)) continue;
+      if (this.vectorCount >= this.maxVectors) return;
+      entry.vectors.set(id, vector);
+      this.vectorCount++;
+    }
+  }
+
   /** Forgets a collection (deleted). */
   drop(collectionId: string): void {
     const entry = this.collections.get(collectionId);
     if (!entry) return;
     this.size -= entry.records.size;
+    this.vectorCount -= entry.vectors.size;
     this.collections.delete(collectionId);
   }
 
@@ -82,6 +114,7 @@ export class ChunkRecordCache {
           if (this.size <= this.maxRecords) return;
           entry.records.delete(key);
           this.size--;
+          if (entry.vectors.delete(key)) this.vectorCount--;
         }
         return;
       }

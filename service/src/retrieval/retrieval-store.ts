@@ -113,6 +113,15 @@ export class RetrievalStore {
     });
   }
 
+  /** Vectors this process embedded from chunk text at the collection's version (see search-collection.ts). */
+  embeddedVectors(collection: CollectionRef, ids: string[]): Map<string, number[]> {
+    return this.deps.chunkRecords?.vectorsAt(collection, ids) ?? new Map();
+  }
+
+  keepEmbeddedVectors(collection: CollectionRef, vectors: ReadonlyMap<string, number[]>): void {
+    this.deps.chunkRecords?.storeVectors(collection, vectors);
+  }
+
   audit(entry: QueryAuditEntry): void {
     this.deps.audit.record(entry);
   }

@@ -289,12 +289,18 @@ export class CollectionSearch {
     signal?: AbortSignal,
   ): Promise<Map<string, number[]>> {
     if (!this.localEmbedder) return this.deps.store.vectorsOf(collection.id, ids);
-    const chunks = await this.deps.store.chunks(collection, ids);
+    const known = this.deps.store.embeddedVectors(collection, ids);
+    const chunks = await this.deps.store.chunks(
+      collection,
+      ids.filter((id) => !known.has(id)),
+    );
     const vectors = await this.deps.embedder.embed(
       chunks.map((c) => c.text),
       signal,
     );
-    return new Map(chunks.map((c, i) => [c.id, vectors[i]!]));
+    const embedded = new Map(chunks.map((c, i) => [c.id, vectors[i]!]));
+    this.deps.store.keepEmbeddedVectors(collection, embedded);
+    return new Map([...known, ...embedded]);
   }
 
   private async hydrate(

@@ -54,6 +54,34 @@ describe('ChunkRecordCache', () => {
     expect(one.lookup({ id: 'a', version: 1 }, ['p#0', 'p#1', 'p#2']).missing).toEqual(['p#0']);
   });
 
+  it('keeps locally embedded vectors of held records, at their version only, at most a quarter of the size', () => {
+    const cache = new ChunkRecordCache(8);
+    cache.store('c1', 2, [record('d#0'), record('d#1'), record('d#2')]);
+    cache.storeVectors(
+      { id: 'c1', version: 2 },
+      new Map([
+        ['d#0', [1, 0]],
+        ['d#1', [0, 1]],
+        ['d#2', [1, 1]],
+        ['unknown#0', [2, 2]],
+      ]),
+    );
+    // 8 records → 2 vectors at most; an id without a held record is not kept
+    expect([...cache.vectorsAt({ id: 'c1', version: 2 }, ['d#0', 'd#1', 'd#2', 'unknown#0']).keys()]).toEqual(
+      ['d#0', 'd#1'],
+    );
+    expect(cache.vectorsAt({ id: 'c1', version: 3 }, ['d#0']).size).toBe(0);
+    cache.storeVectors({ id: 'c1', version: 1 }, new Map([['d#2', [1, 1]]]));
+    expect(cache.vectorsAt({ id: 'c1', version: 2 }, ['d#2']).size).toBe(0);
+
+    // the collection moves on: its vectors go with its records, and room is free again
+    cache.lookup({ id: 'c1', version: 3 }, ['d#0']);
+    cache.store('c1', 3, [record('d#0', 'new text')]);
+    expect(cache.vectorsAt({ id: 'c1', version: 3 }, ['d#0']).size).toBe(0);
+    cache.storeVectors({ id: 'c1', version: 3 }, new Map([['d#0', [3, 3]]]));
+    expect(cache.vectorsAt({ id: 'c1', version: 3 }, ['d#0']).get('d#0')).toEqual([3, 3]);
+  });
+
   it('forgets a dropped collection, and holds nothing with a size of 0', () => {
     const cache = new ChunkRecordCache();
     cache.store('a', 1, [record('x#0')]);
