@@ -55,7 +55,7 @@ export function createPooledHashingEmbedder(options: { threads: number; dimensio
   const { model } = createHashingEmbedder({ dimension: options.dimension });
   const pool = new Tinypool({
     filename: workerModule(),
-    execArgv: workerExecArgv(process.execArgv), // without the tracing preload (observability/tracing.ts)
+    execArgv: workerExecArgv(process.execArgv), // flags a worker accepts and needs (observability/tracing.ts)
     // threads start on first use (a process that never ingests never starts one) and stay while ingests come:
     // a thread's start (loading its modules) costs more than a whole batch of embeddings
     minThreads: 0,

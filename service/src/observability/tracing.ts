@@ -32,21 +32,40 @@ export function tracingConfigured(env: NodeJS.ProcessEnv): boolean {
 }
 
 /**
- * `execArgv` for a worker thread: the process's, less the tracing preload (`--import …/instrument…`). A worker
- * has no requests to trace, and Node 20 does not run tsx in workers, so the `.ts` preload of development would
- * not even load there.
+ * `execArgv` for a worker thread: only the parent's flags that change how a module loads or how an error
+ * reads (`--enable-source-maps`, `--conditions`, warnings, `--experimental-*`). Everything else stays out:
+ * Node refuses V8 and per-process flags in a worker (`--max-old-space-size`, `--stack-size`, `--expose-gc`:
+ * ERR_WORKER_INVALID_EXEC_ARGV, so one such flag on the service's command line would fail every ingest), and
+ * no `--import` is passed — not the tracing preload (a worker has no requests to trace), and not tsx (a worker
+ * module loads its own sources; Node 20 does not run tsx in workers).
  */
 export function workerExecArgv(execArgv: readonly string[]): string[] {
-  const isPreload = (value: string | undefined) =>
-    /observability\/instrument(\.[cm]?[jt]s)?$/.test(value ?? '');
   const kept: string[] = [];
   for (let i = 0; i < execArgv.length; i++) {
     const arg = execArgv[i]!;
-    if (arg === '--import' && isPreload(execArgv[i + 1])) i++;
-    else if (!(arg.startsWith('--import=') && isPreload(arg.slice('--import='.length)))) kept.push(arg);
+    if (arg === '--conditions' || arg === '-C') {
+      if (execArgv[i + 1] !== undefined) kept.push(arg, execArgv[i + 1]!);
+      i++;
+    } else if (TAKES_VALUE.has(arg)) {
+      i++; // left out with its value
+    } else if (WORKER_FLAG.test(arg) && !arg.startsWith('--experimental-loader')) {
+      kept.push(arg);
+    }
   }
   return kept;
 }
+
+const WORKER_FLAG =
+  /^(--enable-source-maps|--no-warnings|--no-deprecation|--conditions=.+|--experimental-[a-z-]+(=.*)?)$/;
+/** Flags whose value is the next argument (that value must not be read as a flag). */
+const TAKES_VALUE = new Set([
+  '--import',
+  '--require',
+  '-r',
+  '--loader',
+  '--experimental-loader',
+  '--stack-size',
+]);
 
 let shutdownHook: (() => Promise<void>) | undefined;
 

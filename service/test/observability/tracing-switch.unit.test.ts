@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { Worker } from 'node:worker_threads';
 import {
   activeTraceIds,
   inSpan,
@@ -43,24 +44,44 @@ describe('the SDK settings', () => {
   });
 });
 
-describe('workerExecArgv: worker threads run without the tracing preload', () => {
-  it('drops the preload in both spellings and keeps every other flag', () => {
-    expect(
-      workerExecArgv([
-        '--import',
-        'tsx',
-        '--import',
-        '/app/service/src/observability/instrument.ts',
-        '--import=./service/dist/observability/instrument.js',
-        '--max-old-space-size=512',
-        '--import',
-        '@slipway/service/observability/instrument',
-      ]),
-    ).toEqual(['--import', 'tsx', '--max-old-space-size=512']);
-    expect(workerExecArgv(['--import', './instrumentation.js'])).toEqual([
-      '--import',
-      './instrumentation.js',
+describe('workerExecArgv: the flags a worker thread gets', () => {
+  const serviceFlags = [
+    '--import',
+    'tsx',
+    '--import',
+    '/app/service/src/observability/instrument.ts',
+    '--import=./service/dist/observability/instrument.js',
+    '--max-old-space-size=512',
+    '--max-semi-space-size=64',
+    '--stack-size',
+    '2000',
+    '--expose-gc',
+    '--enable-source-maps',
+    '--conditions',
+    'production',
+    '--experimental-loader',
+    'tsx',
+    '--experimental-vm-modules',
+    '--no-warnings',
+  ];
+
+  it('keeps only module-loading and diagnostics flags: no preload, no V8 or per-process flags', () => {
+    expect(workerExecArgv(serviceFlags)).toEqual([
+      '--enable-source-maps',
+      '--conditions',
+      'production',
+      '--experimental-vm-modules',
+      '--no-warnings',
     ]);
+    expect(workerExecArgv(['--import', './instrumentation.js'])).toEqual([]);
+  });
+
+  it('gives flags a real worker thread starts with (Node refuses V8 flags such as --max-old-space-size)', async () => {
+    expect(() => new Worker('', { eval: true, execArgv: serviceFlags })).toThrow(/invalid execArgv/);
+    const worker = new Worker('', { eval: true, execArgv: workerExecArgv(serviceFlags) });
+    await expect(
+      new Promise((resolve, reject) => worker.on('exit', resolve).on('error', reject)),
+    ).resolves.toBe(0);
   });
 });
 
