@@ -69,6 +69,20 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
     });
   });
   const elapsedS = Number(process.hrtime.bigint() - started) / 1e9;
+  return summariseRun(spec, latencies, elapsedS, {
+    non2xx: result.non2xx,
+    errors: result.errors,
+    timeouts: result.timeouts,
+  });
+}
+
+/** Pure: a run's result from its per-response latencies (ms, any order) and its wall time. */
+export function summariseRun(
+  spec: Pick<LoadSpec, 'name' | 'connections' | 'overallRate'>,
+  latencies: number[],
+  elapsedS: number,
+  outcomes: Pick<LoadResult, 'non2xx' | 'errors' | 'timeouts'>,
+): LoadResult {
   latencies.sort((a, b) => a - b);
   const mean = latencies.reduce((s, x) => s + x, 0) / Math.max(1, latencies.length);
   return {
@@ -85,8 +99,6 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
       mean: round(mean),
       max: round(latencies.at(-1) ?? Number.NaN),
     },
-    non2xx: result.non2xx,
-    errors: result.errors,
-    timeouts: result.timeouts,
+    ...outcomes,
   };
 }

@@ -1,7 +1,5 @@
 import { Agent, request } from 'node:http';
-import { percentile, type LoadResult, type LoadSpec } from './run-load.js';
-
-const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
+import { summariseRun, type LoadResult, type LoadSpec } from './run-load.js';
 
 /**
  * An open-loop load at a fixed rate: request i is due at start + i / rate, whether or not earlier ones have
@@ -63,24 +61,5 @@ export async function runOpenLoop(
   await Promise.all(inFlight);
   const elapsedS = (performance.now() - started) / 1000;
   agent.destroy();
-  latencies.sort((a, b) => a - b);
-  const mean = latencies.reduce((s, x) => s + x, 0) / Math.max(1, latencies.length);
-  return {
-    name: spec.name,
-    connections: spec.connections,
-    durationS: round(elapsedS),
-    overallRate: spec.overallRate,
-    requests: latencies.length,
-    rps: round(latencies.length / elapsedS, 1),
-    latencyMs: {
-      p50: round(percentile(latencies, 50)),
-      p95: round(percentile(latencies, 95)),
-      p99: round(percentile(latencies, 99)),
-      mean: round(mean),
-      max: round(latencies.at(-1) ?? Number.NaN),
-    },
-    non2xx,
-    errors,
-    timeouts: 0,
-  };
+  return summariseRun(spec, latencies, elapsedS, { non2xx, errors, timeouts: 0 });
 }

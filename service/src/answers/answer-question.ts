@@ -106,9 +106,7 @@ export class QuestionAnswerer {
 
   async answer(name: string, request: AnswerRequest, context: AuditContext): Promise<AnswerResponse> {
     const started = performance.now();
-    const collection = await this.deps.search.resolve(name);
-    const key = this.cacheKey(collection, request);
-    const hit = await this.deps.cache.getJson<CachedAnswer>('response', key);
+    const { collection, key, hit } = await this.lookUp(name, request);
     if (hit) {
       this.finish(collection, request, context, started, hit, true);
       return { ...hit, cached: true };
@@ -125,12 +123,17 @@ export class QuestionAnswerer {
     return withDegraded({ ...answer, cached: false }, degraded);
   }
 
+  /** The collection, the request's response-cache key, and the cached answer when there is one. */
+  private async lookUp(name: string, request: AnswerRequest) {
+    const collection = await this.deps.search.resolve(name);
+    const key = this.cacheKey(collection, request);
+    return { collection, key, hit: await this.deps.cache.getJson<CachedAnswer>('response', key) };
+  }
+
   /** Token events, an `error` event if the model broke off mid-answer, and always one final `citations`. */
   async *stream(name: string, request: AnswerRequest, context: AuditContext): AsyncGenerator<AnswerEvent> {
     const started = performance.now();
-    const collection = await this.deps.search.resolve(name);
-    const key = this.cacheKey(collection, request);
-    const hit = await this.deps.cache.getJson<CachedAnswer>('response', key);
+    const { collection, key, hit } = await this.lookUp(name, request);
     if (hit) {
       this.finish(collection, request, context, started, hit, true);
       if (hit.answer) yield { type: 'token', text: hit.answer };

@@ -1,5 +1,3 @@
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import {
@@ -48,7 +46,6 @@ interface StreamEvent {
 describe('untrusted passages in LLM answers', () => {
   let llm: FakeOpenAIServer;
   let svc: ServiceUnderTest;
-  let server: Server;
   let baseUrl: string;
   let asked = 0;
 
@@ -118,21 +115,10 @@ describe('untrusted passages in LLM answers', () => {
       LLM_MAX_RETRIES: '0',
       MAX_QUERY_CHARS: '300',
     });
-    expect(
-      (await request(svc.app).post('/v1/collections').set(svc.auth('admin')).send({ name: 'kb' })).status,
-    ).toBe(201);
-    const ingest = await request(svc.app)
-      .post('/v1/collections/kb/documents')
-      .set(svc.auth('ingest'))
-      .send({ documents });
-    expect(ingest.status).toBe(201);
-    server = svc.app.listen(0, '127.0.0.1');
-    await new Promise((resolve) => server.once('listening', resolve));
-    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    await svc.seedCollection('kb', documents);
+    baseUrl = await svc.listen();
   });
   afterAll(async () => {
-    server?.closeAllConnections();
-    await new Promise((resolve) => server?.close(resolve));
     await svc?.stop();
     await llm?.close();
   });

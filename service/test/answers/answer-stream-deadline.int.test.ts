@@ -1,7 +1,4 @@
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import request from 'supertest';
 import { startFakeOpenAIServer, type FakeOpenAIServer } from '../support/fake-openai-server.js';
 import { startServiceUnderTest, type ServiceUnderTest } from '../support/service-under-test.js';
 
@@ -11,7 +8,7 @@ const reply = `${'The old colour keeps serving while the new one is checked '.re
 describe('streamed answers are exempt from the request deadline', () => {
   let llm: FakeOpenAIServer;
   let svc: ServiceUnderTest;
-  let server: Server;
+  let baseUrl: string;
 
   beforeAll(async () => {
     llm = await startFakeOpenAIServer({ reply: () => reply, chunkDelayMs: 120 });
@@ -20,26 +17,19 @@ describe('streamed answers are exempt from the request deadline', () => {
       REQUEST_TIMEOUT_MS: '1500',
       LLM_TIMEOUT_MS: '10000',
     });
-    await request(svc.app).post('/v1/collections').set(svc.auth('admin')).send({ name: 'kb' });
-    const ingest = await request(svc.app).post('/v1/collections/kb/documents').set(svc.auth('ingest')).send({
-      id: 'deploy',
-      text: 'During a deploy the old colour keeps serving until the new one is healthy.',
-    });
-    expect(ingest.status).toBe(201);
-    server = svc.app.listen(0, '127.0.0.1');
-    await new Promise((resolve) => server.once('listening', resolve));
+    await svc.seedCollection('kb', [
+      { id: 'deploy', text: 'During a deploy the old colour keeps serving until the new one is healthy.' },
+    ]);
+    baseUrl = await svc.listen();
   });
   afterAll(async () => {
-    server?.closeAllConnections();
-    await new Promise((resolve) => server?.close(resolve));
     await svc?.stop();
     await llm?.close();
   });
 
   it('streams past REQUEST_TIMEOUT_MS to the final citations event, without an error', async () => {
-    const { port } = server.address() as AddressInfo;
     const started = performance.now();
-    const res = await fetch(`http://127.0.0.1:${port}/v1/collections/kb/answer`, {
+    const res = await fetch(`${baseUrl}/v1/collections/kb/answer`, {
       method: 'POST',
       headers: { ...svc.auth('read'), 'content-type': 'application/json', accept: 'text/event-stream' },
       body: JSON.stringify({ question: 'What keeps serving during a deploy?' }),

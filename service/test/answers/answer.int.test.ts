@@ -1,5 +1,3 @@
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { NOTHING_FOUND_ANSWER } from '../../src/answers/answer-extractively.js';
@@ -44,7 +42,6 @@ interface StreamEvent {
 describe('POST /v1/collections/:name/answer with an OpenAI-protocol model', () => {
   let llm: FakeOpenAIServer;
   let svc: ServiceUnderTest;
-  let server: Server;
   let baseUrl: string;
 
   const ask = (body: Record<string, unknown>, collection = 'kb') =>
@@ -110,21 +107,10 @@ describe('POST /v1/collections/:name/answer with an OpenAI-protocol model', () =
       LLM_BREAKER_FAILURE_THRESHOLD: '2',
       LLM_BREAKER_COOLDOWN_MS: '1500',
     });
-    expect(
-      (await request(svc.app).post('/v1/collections').set(svc.auth('admin')).send({ name: 'kb' })).status,
-    ).toBe(201);
-    const ingest = await request(svc.app)
-      .post('/v1/collections/kb/documents')
-      .set(svc.auth('ingest'))
-      .send({ documents });
-    expect(ingest.status).toBe(201);
-    server = svc.app.listen(0, '127.0.0.1');
-    await new Promise((resolve) => server.once('listening', resolve));
-    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    await svc.seedCollection('kb', documents);
+    baseUrl = await svc.listen();
   });
   afterAll(async () => {
-    server?.closeAllConnections();
-    await new Promise((resolve) => server?.close(resolve));
     await svc?.stop();
     await llm?.close();
   });

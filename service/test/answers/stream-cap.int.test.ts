@@ -1,5 +1,3 @@
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { startFakeOpenAIServer, type FakeOpenAIServer } from '../support/fake-openai-server.js';
@@ -25,7 +23,6 @@ interface Outcome {
 describe('MAX_CONCURRENT_STREAMS caps the SSE answers of a process', () => {
   let llm: FakeOpenAIServer;
   let svc: ServiceUnderTest;
-  let server: Server;
   let baseUrl: string;
 
   beforeAll(async () => {
@@ -37,28 +34,15 @@ describe('MAX_CONCURRENT_STREAMS caps the SSE answers of a process', () => {
       LLM_TIMEOUT_MS: '20000',
       LLM_FIRST_TOKEN_TIMEOUT_MS: '10000',
     });
-    expect(
-      (await request(svc.app).post('/v1/collections').set(svc.auth('admin')).send({ name: 'kb' })).status,
-    ).toBe(201);
-    const ingest = await request(svc.app)
-      .post('/v1/collections/kb/documents')
-      .set(svc.auth('ingest'))
-      .send({
-        documents: [
-          {
-            id: 'deploys',
-            text: 'A deploy starts the new colour, waits for its health gate, then switches.',
-          },
-        ],
-      });
-    expect(ingest.status).toBe(201);
-    server = svc.app.listen(0, '127.0.0.1');
-    await new Promise((resolve) => server.once('listening', resolve));
-    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    await svc.seedCollection('kb', [
+      {
+        id: 'deploys',
+        text: 'A deploy starts the new colour, waits for its health gate, then switches.',
+      },
+    ]);
+    baseUrl = await svc.listen();
   });
   afterAll(async () => {
-    server?.closeAllConnections();
-    await new Promise((resolve) => server?.close(resolve));
     await svc?.stop();
     await llm?.close();
   });

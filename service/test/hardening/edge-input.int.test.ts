@@ -1,5 +1,4 @@
 import { connect } from 'node:net';
-import type { AddressInfo, Server } from 'node:net';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pino from 'pino';
@@ -11,17 +10,13 @@ import { startServiceUnderTest, type ServiceUnderTest } from '../support/service
 /** Input findings of the hardening issue: each answers its 4xx, never a 500 (all against real stores). */
 describe('input rejected at the edge', () => {
   let svc: ServiceUnderTest;
-  let server: Server;
   let base: string;
   beforeAll(async () => {
     svc = await startServiceUnderTest({ AUTH_FAILURES_PER_MINUTE: '100000' });
-    server = svc.app.listen(0, '127.0.0.1');
-    await new Promise((resolve) => server.once('listening', resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    base = await svc.listen();
     await request(svc.app).post('/v1/collections').set(svc.auth('admin')).send({ name: 'edge' }).expect(201);
   });
   afterAll(async () => {
-    await new Promise((resolve) => server?.close(resolve));
     await svc?.stop();
   });
 
@@ -135,17 +130,12 @@ describe('input rejected at the edge', () => {
 
 describe('cheap things first', () => {
   let svc: ServiceUnderTest;
-  let server: Server;
   let port: number;
   beforeAll(async () => {
     svc = await startServiceUnderTest({ AUTH_FAILURES_PER_MINUTE: '5', REQUEST_TIMEOUT_MS: '1500' });
-    server = svc.app.listen(0, '127.0.0.1');
-    await new Promise((resolve) => server.once('listening', resolve));
-    port = (server.address() as AddressInfo).port;
+    port = Number(new URL(await svc.listen()).port);
   });
   afterAll(async () => {
-    (server as unknown as { closeAllConnections(): void })?.closeAllConnections();
-    await new Promise((resolve) => server?.close(resolve));
     await svc?.stop();
   });
 

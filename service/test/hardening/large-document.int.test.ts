@@ -1,4 +1,3 @@
-import type { AddressInfo, Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { startServiceUnderTest, type ServiceUnderTest } from '../support/service-under-test.js';
@@ -10,7 +9,6 @@ import { startServiceUnderTest, type ServiceUnderTest } from '../support/service
  */
 describe('a large ingest', () => {
   let svc: ServiceUnderTest;
-  let server: Server;
   let base: string;
   beforeAll(async () => {
     // a generous request timeout: on a loaded machine the whole ingest can take longer than the default 30 s
@@ -18,13 +16,10 @@ describe('a large ingest', () => {
       MAX_BODY_BYTES: String(4 * 1024 * 1024),
       REQUEST_TIMEOUT_MS: '180000',
     });
-    server = svc.app.listen(0, '127.0.0.1');
-    await new Promise((resolve) => server.once('listening', resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    base = await svc.listen();
     await request(svc.app).post('/v1/collections').set(svc.auth('admin')).send({ name: 'large' }).expect(201);
   });
   afterAll(async () => {
-    await new Promise((resolve) => server?.close(resolve));
     await svc?.stop();
   });
 

@@ -1,5 +1,4 @@
 import { Agent, request as httpRequest } from 'node:http';
-import type { AddressInfo, Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { startServiceUnderTest, type ServiceUnderTest } from '../support/service-under-test.js';
@@ -248,14 +247,11 @@ function isProblem(a: { status: number; contentType: string; body: string }): bo
 
 describe('every endpoint under hostile input (fuzz)', () => {
   let svc: ServiceUnderTest;
-  let server: Server;
   let port: number;
   const agent = new Agent({ keepAlive: true, maxSockets: REQUESTS_PER_RUN });
   beforeAll(async () => {
     svc = await startServiceUnderTest({ AUTH_FAILURES_PER_MINUTE: '1000000', MAX_BODY_BYTES: '16384' });
-    server = svc.app.listen(0, '127.0.0.1');
-    await new Promise((resolve) => server.once('listening', resolve));
-    port = (server.address() as AddressInfo).port;
+    port = Number(new URL(await svc.listen()).port);
     for (const name of ['fz', 'docs']) {
       await send({ method: 'POST', path: '/v1/collections', auth: 'admin', body: JSON.stringify({ name }) });
     }
@@ -270,7 +266,6 @@ describe('every endpoint under hostile input (fuzz)', () => {
   }, 60_000);
   afterAll(async () => {
     agent.destroy();
-    await new Promise((resolve) => server?.close(resolve));
     await svc?.stop();
   });
 

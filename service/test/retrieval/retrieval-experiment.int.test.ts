@@ -68,14 +68,7 @@ describe('retrieval experiments on real Postgres and Chroma', () => {
     });
     db = new pg.Client({ connectionString: svc.postgres.url });
     await db.connect();
-    expect(
-      (await request(svc.app).post('/v1/collections').set(svc.auth('admin')).send({ name: 'kb' })).status,
-    ).toBe(201);
-    const ingest = await request(svc.app)
-      .post('/v1/collections/kb/documents')
-      .set(svc.auth('ingest'))
-      .send({ documents: corpus });
-    expect(ingest.status).toBe(201);
+    await svc.seedCollection('kb', corpus);
     // new read keys until one lands in each variant (half each: 40 keys all in one has odds 2^-39)
     for (let i = 0; i < 40 && keyIn.size < 2; i++) {
       const { key } = await svc.runtime.deps.keys.create(`experiment-${i}`, ['read']);

@@ -83,14 +83,7 @@ describe('POST /v1/collections/:name/search on real Postgres and Chroma', () => 
     svc = await startServiceUnderTest();
     db = new pg.Client({ connectionString: svc.postgres.url });
     await db.connect();
-    expect(
-      (await request(svc.app).post('/v1/collections').set(svc.auth('admin')).send({ name: 'kb' })).status,
-    ).toBe(201);
-    const ingest = await request(svc.app)
-      .post('/v1/collections/kb/documents')
-      .set(svc.auth('ingest'))
-      .send({ documents: corpus });
-    expect(ingest.status).toBe(201);
+    await svc.seedCollection('kb', corpus);
   });
   afterAll(async () => {
     await db?.end();

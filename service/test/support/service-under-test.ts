@@ -1,4 +1,6 @@
 import { providePostgres, provideChroma, type ProvidedChroma, type ProvidedPostgres } from '@slipway/harness';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { parseConfig } from '../../src/config/load-config.js';
 import { runMigrations } from '../../src/migrations/run-migrations.js';
 import { createLogger } from '../../src/observability/logger.js';
@@ -12,6 +14,11 @@ export interface ServiceUnderTest {
   /** Plaintext keys of each scope, created through the real key store. */
   keys: { admin: string; ingest: string; read: string };
   auth(scope: 'admin' | 'ingest' | 'read'): { Authorization: string };
+  /** Serves the app on a free loopback port (the first call starts it) and returns its base URL. */
+  listen(): Promise<string>;
+  /** Creates a collection (admin key) and ingests `documents` into it (ingest key); throws on any refusal. */
+  seedCollection(name: string, documents: object[]): Promise<void>;
+  /** Closes the server (and its open connections), the runtime and the stores. */
   stop(): Promise<void>;
 }
 
@@ -37,16 +44,43 @@ export async function startServiceUnderTest(env: NodeJS.ProcessEnv = {}): Promis
   const create = async (scope: 'admin' | 'ingest' | 'read') =>
     (await runtime.deps.keys.create(`test-${scope}`, [scope])).key;
   const keys = { admin: await create('admin'), ingest: await create('ingest'), read: await create('read') };
-  return {
+  let server: Server | undefined;
+  const post = async (path: string, scope: 'admin' | 'ingest', body: object) => {
+    const res = await fetch(`${await service.listen()}${path}`, {
+      method: 'POST',
+      headers: { ...service.auth(scope), 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    if (res.status !== 201) throw new Error(`POST ${path} → ${res.status}: ${await res.text()}`);
+  };
+  const service: ServiceUnderTest = {
     runtime,
     app: runtime.app,
     postgres,
     chroma,
     keys,
     auth: (scope) => ({ Authorization: `Bearer ${keys[scope]}` }),
+    async listen() {
+      if (!server) {
+        const listening = runtime.app.listen(0, '127.0.0.1');
+        server = listening;
+        await new Promise((resolve) => listening.once('listening', resolve));
+      }
+      return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    },
+    async seedCollection(name, documents) {
+      await post('/v1/collections', 'admin', { name });
+      await post(`/v1/collections/${name}/documents`, 'ingest', { documents });
+    },
     async stop() {
+      if (server) {
+        const closing = server;
+        closing.closeAllConnections();
+        await new Promise((resolve) => closing.close(resolve));
+      }
       await runtime.close();
       await Promise.allSettled([postgres.stop(), chroma.stop()]);
     },
   };
+  return service;
 }
