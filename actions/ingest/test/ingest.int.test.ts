@@ -50,15 +50,8 @@ async function createKey(name: string, scopes: string): Promise<string> {
   return (JSON.parse(printed) as { key: string }).key;
 }
 
-async function api(method: string, route: string, body?: unknown) {
-  const response = await fetch(`${service.url}${route}`, {
-    method,
-    headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, body: (text ? JSON.parse(text) : {}) as Record<string, unknown> };
-}
+const api = (method: string, route: string, body?: unknown) =>
+  service.callJson(method, route, ADMIN_KEY, body);
 
 async function storedDocuments(collection: string): Promise<{ id: string; source: string }[]> {
   const listed = await api('GET', `/v1/collections/${collection}/documents?limit=500`);

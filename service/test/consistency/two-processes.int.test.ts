@@ -51,15 +51,8 @@ describe('two service processes on the same stores', () => {
     await Promise.allSettled([postgres?.stop(), chroma?.stop(), redis?.stop()]);
   });
 
-  const call = async (service: ServiceProcess, method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${service.url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, body: (text ? JSON.parse(text) : {}) as Record<string, unknown> };
-  };
+  const call = (service: ServiceProcess, method: string, path: string, body?: unknown) =>
+    service.callJson(method, path, adminKey, body);
   const ingest = (service: ServiceProcess, collection: string, id: string, text: string) =>
     call(service, 'POST', `/v1/collections/${collection}/documents`, { id, text });
   const search = async (service: ServiceProcess, collection: string, query: string, mode = 'keyword') => {

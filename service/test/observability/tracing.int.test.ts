@@ -67,15 +67,8 @@ describe('OpenTelemetry tracing', () => {
     await Promise.allSettled([postgres?.stop(), chroma?.stop(), redis?.stop(), llm?.close()]);
   });
 
-  const call = async (service: ServiceProcess, method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${service.url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, body: (text ? JSON.parse(text) : {}) as Record<string, unknown> };
-  };
+  const call = (service: ServiceProcess, method: string, path: string, body?: unknown) =>
+    service.callJson(method, path, adminKey, body);
 
   const seed = async (service: ServiceProcess, collection: string) => {
     expect((await call(service, 'POST', '/v1/collections', { name: collection })).status).toBe(201);

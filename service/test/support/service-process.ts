@@ -6,6 +6,13 @@ import { fileURLToPath } from 'node:url';
 
 export interface ServiceProcess {
   url: string;
+  /** A JSON request with `key` as the Bearer key: the status and the parsed body (`{}` when empty). */
+  callJson(
+    method: string,
+    path: string,
+    key: string,
+    body?: unknown,
+  ): Promise<{ status: number; body: Record<string, unknown> }>;
   stop(): Promise<void>;
 }
 
@@ -43,8 +50,18 @@ export async function startServiceProcess(
       reject(new Error(`service process exited before listening (code ${code})`));
     });
   });
+  const url = `http://127.0.0.1:${port}`;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
+    async callJson(method, path, key, body) {
+      const res = await fetch(`${url}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await res.text();
+      return { status: res.status, body: (text ? JSON.parse(text) : {}) as Record<string, unknown> };
+    },
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
