@@ -8,6 +8,7 @@ import { ingestDepsOf } from '../documents/ingest-documents.js';
 import { notFound } from '../errors/app-error.js';
 import { redactUrl } from '../observability/redact-url.js';
 import { identifyCaller, requireCaller } from '../http/authenticate.js';
+import { bearerToken } from '../keys/api-key-format.js';
 import { enforceKeyBudget, meterModelTokens } from '../http/enforce-budget.js';
 import { StreamSlots } from '../http/stream-slots.js';
 import { buildMetricsAllowList, metricsEndpoint } from '../http/http-metrics.js';
@@ -58,7 +59,14 @@ export function mountApiRoutes(app: Express, deps: AppDeps): void {
   app.use(
     '/v1',
     refuseTrailingSlash,
-    createFailedAuthThrottle({ perMinute: config.AUTH_FAILURES_PER_MINUTE, ...limits }),
+    createFailedAuthThrottle({
+      perMinute: config.AUTH_FAILURES_PER_MINUTE,
+      ...limits,
+      knownGood: (req) => {
+        const token = bearerToken(req.get('authorization') ?? '');
+        return token !== undefined && deps.keys.holdsVerified(token);
+      },
+    }),
     identifyCaller(deps.keys),
     createRateLimiter({ perMinute: config.RATE_LIMIT_PER_MINUTE, ...limits }).middleware,
     requireCaller,

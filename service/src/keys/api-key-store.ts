@@ -54,7 +54,8 @@ export class ApiKeyStore {
 
   /**
    * `cacheMs`: how long a verified key is trusted without asking Postgres again — the bound within which a
-   * key revoked by another process is refused (a revoke through this store takes effect here at once).
+   * key revoked by another process is refused when no change notification reaches this one (a revoke through
+   * this store takes effect here at once; one elsewhere at once through `forgetVerified`, ADR 0015).
    * Unknown and revoked keys are never cached. 0 asks Postgres on every request.
    */
   constructor(
@@ -81,6 +82,17 @@ export class ApiKeyStore {
    * The active key matching this plaintext, or undefined: one indexed lookup, or none while a verified key is
    * cached (see `cacheMs`). last_used_at is stamped at most once a minute, without making the request wait.
    */
+  /** True when this plaintext is a key verified within the trust window: known good without a lookup. */
+  holdsVerified(key: string): boolean {
+    const cached = this.verified.get(hashApiKey(key, this.pepper));
+    return cached !== undefined && Date.now() < cached.until;
+  }
+
+  /** Trusts no verified key until it is looked up again (a key changed: revoked, re-scoped, re-budgeted). */
+  forgetVerified(): void {
+    this.verified.clear();
+  }
+
   async verify(key: string): Promise<ApiKeyRecord | undefined> {
     const hash = hashApiKey(key, this.pepper);
     const cached = this.verified.get(hash);
