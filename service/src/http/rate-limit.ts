@@ -1,4 +1,4 @@
-import type { Request, RequestHandler } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import {
   MemoryStore,
   ipKeyGenerator,
@@ -147,13 +147,14 @@ export function createFailedAuthThrottle(options: {
   redis: RedisConnection | undefined;
   redisKeyPrefix: string;
   logger: Logger;
-  knownGood?: (req: Request) => boolean;
+  /** True for a request whose key is already known good (`recogniseCaller`). */
+  knownGood?: (req: Request, res: Response) => boolean;
 }): RequestHandler {
   const windowMs = 60_000;
   const store = new FailoverStore(options.redis, `${options.redisKeyPrefix}auth-fail:`, options.logger);
   store.init({ windowMs } as Options);
   return async (req, res, next) => {
-    if (options.knownGood?.(req)) return next();
+    if (options.knownGood?.(req, res)) return next();
     const key = `ip:${ipKeyGenerator(req.ip ?? 'unknown')}`;
     try {
       const info = await store.get(key);

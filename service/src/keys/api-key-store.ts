@@ -78,14 +78,15 @@ export class ApiKeyStore {
     return { key, record: toRecord(rows[0] as Row) };
   }
 
-  /**
-   * The active key matching this plaintext, or undefined: one indexed lookup, or none while a verified key is
-   * cached (see `cacheMs`). last_used_at is stamped at most once a minute, without making the request wait.
-   */
-  /** True when this plaintext is a key verified within the trust window: known good without a lookup. */
-  holdsVerified(key: string): boolean {
-    const cached = this.verified.get(hashApiKey(key, this.pepper));
-    return cached !== undefined && Date.now() < cached.until;
+  /** The HMAC a plaintext key is stored and cached under (computed once per request by the caller). */
+  hashOf(key: string): string {
+    return hashApiKey(key, this.pepper);
+  }
+
+  /** The key verified under this hash within the trust window, from memory alone; else undefined. */
+  trustedByHash(hash: string): ApiKeyRecord | undefined {
+    const cached = this.verified.get(hash);
+    return cached && Date.now() < cached.until ? cached.record : undefined;
   }
 
   /** Trusts no verified key until it is looked up again (a key changed: revoked, re-scoped, re-budgeted). */
@@ -93,10 +94,13 @@ export class ApiKeyStore {
     this.verified.clear();
   }
 
-  async verify(key: string): Promise<ApiKeyRecord | undefined> {
-    const hash = hashApiKey(key, this.pepper);
-    const cached = this.verified.get(hash);
-    if (cached && Date.now() < cached.until) return cached.record;
+  /**
+   * The active key matching this plaintext, or undefined: one indexed lookup, or none while a verified key is
+   * cached (see `cacheMs`). last_used_at is stamped at most once a minute, without making the request wait.
+   */
+  async verify(key: string, hash = this.hashOf(key)): Promise<ApiKeyRecord | undefined> {
+    const trusted = this.trustedByHash(hash);
+    if (trusted) return trusted;
     const { rows } = await this.db.query<Row>(
       `${keysWithBudgets} WHERE k.key_hash = $1 AND k.revoked_at IS NULL`,
       [hash],
