@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import type pg from 'pg';
 import { MemoryCacheStore, RedisCacheStore, ServiceCache } from './caches/cache-store.js';
-import { CollectionStore } from './collections/collection-store.js';
+import { NotifiedCache } from './caches/notified-cache.js';
+import { CollectionStore, type CollectionRef } from './collections/collection-store.js';
 import { DocumentStore } from './documents/document-store.js';
 import { createEmbedder, createIngestEmbedder } from './embeddings/create-embedder.js';
 import type { Config } from './config/config-schema.js';
@@ -18,6 +19,7 @@ import { RetrievalStore } from './retrieval/retrieval-store.js';
 import { CollectionSearch } from './retrieval/search-collection.js';
 import { ChromaGateway } from './stores/chroma-gateway.js';
 import { createPostgresPool, waitForQuietPool } from './stores/postgres-pool.js';
+import { ChangeListener } from './stores/change-listener.js';
 import { connectRedis } from './stores/redis-connection.js';
 
 export interface Runtime {
@@ -36,6 +38,12 @@ export async function createRuntime(
   const chroma = new ChromaGateway(config.CHROMA_URL, config.CHROMA_COLLECTION_PREFIX);
   const redis = config.REDIS_URL ? await connectRedis(config.REDIS_URL, logger) : undefined;
   const keys = new ApiKeyStore(db, config.API_KEY_PEPPER, config.API_KEY_CACHE_MS);
+  // Postgres tells every process what changed, so its caches of keys and collection versions hold (ADR 0015)
+  const changes = new ChangeListener(config.DATABASE_URL, logger);
+  const resolvedCollections = new NotifiedCache<CollectionRef>(changes, config.COLLECTION_CACHE_MS);
+  changes.on('slipway_collection_changed', (name) => resolvedCollections.forget(name));
+  changes.on('slipway_api_key_changed', () => keys.forgetVerified());
+  if (config.COLLECTION_CACHE_MS > 0 || config.API_KEY_CACHE_MS > 0) await changes.start();
   if (config.BOOTSTRAP_ADMIN_KEY) {
     if (await keys.bootstrapAdmin(config.BOOTSTRAP_ADMIN_KEY))
       logger.info('stored BOOTSTRAP_ADMIN_KEY as the first admin key');
@@ -52,6 +60,15 @@ export async function createRuntime(
   const chunkRecords = new ChunkRecordCache(config.CHUNK_RECORD_CACHE_SIZE);
   const audit = new QueryAuditWriter(db, logger);
   const ingestEmbedder = createIngestEmbedder(config, metrics);
+  const collections = new CollectionStore(
+    db,
+    chroma,
+    (id) => {
+      keywordIndexes?.forget(id);
+      chunkRecords.drop(id);
+    },
+    resolvedCollections,
+  );
   const stores = {
     config,
     logger,
@@ -61,11 +78,8 @@ export async function createRuntime(
     redis,
     keys,
     keyUsage: new KeyUsageCounter({ db, redis, redisKeyPrefix: config.REDIS_KEY_PREFIX, logger }),
-    collections: new CollectionStore(db, chroma, (id) => {
-      keywordIndexes?.forget(id);
-      chunkRecords.drop(id);
-    }),
-    documents: new DocumentStore(db, chroma),
+    collections,
+    documents: new DocumentStore(db, chroma, (name) => collections.changed(name)),
     embedder: createEmbedder(config, metrics),
     ingestEmbedder,
     cache,
@@ -91,6 +105,7 @@ export async function createRuntime(
     deps,
     app,
     async close() {
+      await changes.close();
       await audit.close();
       await deps.keyUsage.flush();
       await ingestEmbedder?.close();

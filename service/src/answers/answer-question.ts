@@ -217,7 +217,7 @@ export class QuestionAnswerer {
   }
 
   private store(key: string, answer: CachedAnswer): void {
-    this.deps.cache.setJson(key, answer, this.deps.cacheTtlSeconds).catch((error: unknown) => {
+    this.deps.cache.storeLater(key, answer, this.deps.cacheTtlSeconds, (error: unknown) => {
       this.deps.logger.warn({ err: error }, 'could not cache an answer');
     });
   }

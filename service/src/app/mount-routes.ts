@@ -7,7 +7,7 @@ import swaggerUi from 'swagger-ui-express';
 import { ingestDepsOf } from '../documents/ingest-documents.js';
 import { notFound } from '../errors/app-error.js';
 import { redactUrl } from '../observability/redact-url.js';
-import { identifyCaller, requireCaller } from '../http/authenticate.js';
+import { identifyCaller, recogniseCaller, requireCaller } from '../http/authenticate.js';
 import { enforceKeyBudget, meterModelTokens } from '../http/enforce-budget.js';
 import { StreamSlots } from '../http/stream-slots.js';
 import { buildMetricsAllowList, metricsEndpoint } from '../http/http-metrics.js';
@@ -48,7 +48,8 @@ export function mountPublicRoutes(app: Express, deps: AppDeps): void {
 
 /**
  * /v1: the cheap checks first — no trailing slash (a URL client's `..` resolution must not reach another
- * route), the failed-auth throttle, the key, the rate limit, a key required, the key's budget — and only then
+ * route), a key verified moments ago (memory), the failed-auth throttle, the key, the rate limit, a key
+ * required, the key's budget — and only then
  * the body is read; the rest of the request runs with the key's token meter.
  */
 export function mountApiRoutes(app: Express, deps: AppDeps): void {
@@ -58,7 +59,12 @@ export function mountApiRoutes(app: Express, deps: AppDeps): void {
   app.use(
     '/v1',
     refuseTrailingSlash,
-    createFailedAuthThrottle({ perMinute: config.AUTH_FAILURES_PER_MINUTE, ...limits }),
+    recogniseCaller(deps.keys),
+    createFailedAuthThrottle({
+      perMinute: config.AUTH_FAILURES_PER_MINUTE,
+      ...limits,
+      knownGood: (_req, res) => res.locals.apiKey !== undefined,
+    }),
     identifyCaller(deps.keys),
     createRateLimiter({ perMinute: config.RATE_LIMIT_PER_MINUTE, ...limits }).middleware,
     requireCaller,

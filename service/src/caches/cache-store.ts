@@ -121,6 +121,16 @@ export class ServiceCache {
     await this.store.set(key, JSON.stringify(value), ttlSeconds);
   }
 
+  /**
+   * Stores in the next turn of the event loop: serialising and sending the entry happen off the request's
+   * path, after what the request is doing now (writing its response) is done. Failures go to `onError`.
+   */
+  storeLater(key: string, value: unknown, ttlSeconds: number, onError: (error: unknown) => void): void {
+    setImmediate(() => {
+      this.setJson(key, value, ttlSeconds).catch(onError);
+    });
+  }
+
   /** Removes every cached entry of a collection (its id is part of each key). */
   async forgetCollection(collectionId: string): Promise<number> {
     return this.store.deleteContaining(`${this.prefix}cache:`, `:${collectionId}:`);

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { conflict, notFound } from '../errors/app-error.js';
+import type { NotifiedCache } from '../caches/notified-cache.js';
 import type { ChromaGateway } from '../stores/chroma-gateway.js';
 import { inTransaction } from '../stores/postgres-pool.js';
 
@@ -53,6 +54,8 @@ export class CollectionStore {
     private readonly chroma: ChromaGateway,
     /** Told the id of every collection this process deleted (drops in-memory state kept for it). */
     private readonly onDeleted: (collectionId: string) => void = () => {},
+    /** Resolved names kept in process while Postgres's change notifications arrive (ADR 0015). */
+    private readonly resolved?: NotifiedCache<CollectionRef>,
   ) {}
 
   async create(name: string): Promise<CollectionRecord> {
@@ -79,8 +82,20 @@ export class CollectionStore {
     return rows[0] ? toRecord(rows[0]) : undefined;
   }
 
-  /** One indexed lookup, no counts: for request paths. 404 when unknown. */
-  async resolve(name: string): Promise<CollectionRef> {
+  /**
+   * For request paths: the collection's id and version, from process memory while change notifications
+   * arrive (an ingest or delete anywhere drops it on commit), else one indexed lookup. 404 when unknown.
+   */
+  resolve(name: string): Promise<CollectionRef> {
+    return this.resolved ? this.resolved.get(name, () => this.lookUp(name)) : this.lookUp(name);
+  }
+
+  /** Drops what this process holds for `name`: called by its own writers on commit (see DocumentStore). */
+  changed(name: string): void {
+    this.resolved?.forget(name);
+  }
+
+  private async lookUp(name: string): Promise<CollectionRef> {
     const { rows } = await this.db.query<{ id: string; name: string; version: string }>(
       `SELECT id, name, version FROM collections WHERE name = $1`,
       [name],
@@ -108,6 +123,7 @@ export class CollectionStore {
       await this.chroma.deleteCollection(row.id);
       return toRecord(row);
     });
+    this.changed(deleted.name);
     this.onDeleted(deleted.id);
     return deleted;
   }

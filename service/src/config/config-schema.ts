@@ -113,6 +113,7 @@ export const configShape = {
   KEYWORD_INDEX_WARM_TIMEOUT_MS: intInRange(0, 600_000).default(30_000),
   CHUNK_RECORD_CACHE_SIZE: intInRange(0, 10_000_000).default(20_000),
   API_KEY_CACHE_MS: intInRange(0, 60_000).default(2000),
+  COLLECTION_CACHE_MS: intInRange(0, 600_000).default(5000),
   MAX_CONCURRENT_STREAMS: intInRange(0, 100_000).default(64),
   RETRIEVAL_VARIANTS: retrievalVariantsSetting.default({}),
   RETRIEVAL_VARIANT_ALLOCATION: variantAllocationSetting.default([{ name: 'control', percent: 100 }]),
@@ -332,8 +333,13 @@ export const settingDocs: Record<SettingName, Omit<SettingDoc, 'name'>> = {
   },
   API_KEY_CACHE_MS: {
     description:
-      'How long a verified API key is trusted without asking Postgres: a key revoked elsewhere is refused within this time (at once in the process that revoked it). 0 disables the cache.',
+      "How long a verified API key is trusted without asking Postgres. A key revoked, re-scoped or re-budgeted anywhere is dropped at once through Postgres's change notifications (ADR 0015); this is the bound when they cannot arrive. 0 disables the cache.",
     defaultText: '2000',
+  },
+  COLLECTION_CACHE_MS: {
+    description:
+      "How long a process keeps a collection's id and version (part of every cache key) without asking Postgres. Only while Postgres's change notifications arrive: an ingest, delete or recreate anywhere drops it on commit (ADR 0015); this bounds what no notification reports. 0: every request reads it from Postgres.",
+    defaultText: '5000',
   },
   MAX_CONCURRENT_STREAMS: {
     description:

@@ -84,6 +84,8 @@ export class DocumentStore {
   constructor(
     private readonly db: pg.Pool,
     private readonly chroma: ChromaGateway,
+    /** Told the name of every collection whose version this process bumped, once the write committed. */
+    private readonly onVersionBumped: (collectionName: string) => void = () => {},
   ) {
     this.sweeper = new OrphanVectorSweeper(db, chroma);
   }
@@ -115,7 +117,7 @@ export class DocumentStore {
     const chromaCollection = await this.chroma.collection(collection.id);
     const sentToChroma: string[] = [];
     try {
-      return await inTransaction(this.db, async (client) => {
+      const written = await inTransaction(this.db, async (client) => {
         const { fresh, duplicates } = await this.lockAndSortOut(client, collection.id, documents);
         if (fresh.length === 0) return { stored: [], duplicates };
         // rows and vectors at once: the rows need no vectors, and the vectors need no rows
@@ -132,6 +134,8 @@ export class DocumentStore {
         await client.query(`UPDATE collections SET version = version + 1 WHERE id = $1`, [collection.id]);
         return { stored: fresh.map((d) => d.id), duplicates };
       });
+      if (written.stored.length > 0) this.onVersionBumped(collection.name);
+      return written;
     } catch (error) {
       // from the first add until the commit, a failure leaves vectors to sweep
       await this.sweeper.forget(collection.id, sentToChroma);
@@ -333,6 +337,7 @@ export class DocumentStore {
       if (rows.length > 0)
         await this.chroma.call(() => chromaCollection.delete({ ids: rows.map((r) => r.id) }));
     });
+    this.onVersionBumped(collection.name);
   }
 
   /**

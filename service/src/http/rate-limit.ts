@@ -1,4 +1,4 @@
-import type { Request, RequestHandler } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import {
   MemoryStore,
   ipKeyGenerator,
@@ -138,19 +138,23 @@ export function createRateLimiter(options: {
 
 /**
  * A stricter per-IP budget for failed authentication. Only 401 answers count; once an IP has used its
- * budget in the window it gets 429 before its key is hashed or looked up, so guessing keys costs the
- * service almost nothing. Successful requests never count, however many run at once.
+ * budget in the window it gets 429 before its key is looked up, so guessing keys costs the service almost
+ * nothing. Successful requests never count, however many run at once. A request whose key this process
+ * verified moments ago (`knownGood`, in memory) is no guess: it skips the counter and its round trip.
  */
 export function createFailedAuthThrottle(options: {
   perMinute: number;
   redis: RedisConnection | undefined;
   redisKeyPrefix: string;
   logger: Logger;
+  /** True for a request whose key is already known good (`recogniseCaller`). */
+  knownGood?: (req: Request, res: Response) => boolean;
 }): RequestHandler {
   const windowMs = 60_000;
   const store = new FailoverStore(options.redis, `${options.redisKeyPrefix}auth-fail:`, options.logger);
   store.init({ windowMs } as Options);
   return async (req, res, next) => {
+    if (options.knownGood?.(req, res)) return next();
     const key = `ip:${ipKeyGenerator(req.ip ?? 'unknown')}`;
     try {
       const info = await store.get(key);

@@ -54,7 +54,8 @@ export class ApiKeyStore {
 
   /**
    * `cacheMs`: how long a verified key is trusted without asking Postgres again — the bound within which a
-   * key revoked by another process is refused (a revoke through this store takes effect here at once).
+   * key revoked by another process is refused when no change notification reaches this one (a revoke through
+   * this store takes effect here at once; one elsewhere at once through `forgetVerified`, ADR 0015).
    * Unknown and revoked keys are never cached. 0 asks Postgres on every request.
    */
   constructor(
@@ -77,14 +78,29 @@ export class ApiKeyStore {
     return { key, record: toRecord(rows[0] as Row) };
   }
 
+  /** The HMAC a plaintext key is stored and cached under (computed once per request by the caller). */
+  hashOf(key: string): string {
+    return hashApiKey(key, this.pepper);
+  }
+
+  /** The key verified under this hash within the trust window, from memory alone; else undefined. */
+  trustedByHash(hash: string): ApiKeyRecord | undefined {
+    const cached = this.verified.get(hash);
+    return cached && Date.now() < cached.until ? cached.record : undefined;
+  }
+
+  /** Trusts no verified key until it is looked up again (a key changed: revoked, re-scoped, re-budgeted). */
+  forgetVerified(): void {
+    this.verified.clear();
+  }
+
   /**
    * The active key matching this plaintext, or undefined: one indexed lookup, or none while a verified key is
    * cached (see `cacheMs`). last_used_at is stamped at most once a minute, without making the request wait.
    */
-  async verify(key: string): Promise<ApiKeyRecord | undefined> {
-    const hash = hashApiKey(key, this.pepper);
-    const cached = this.verified.get(hash);
-    if (cached && Date.now() < cached.until) return cached.record;
+  async verify(key: string, hash = this.hashOf(key)): Promise<ApiKeyRecord | undefined> {
+    const trusted = this.trustedByHash(hash);
+    if (trusted) return trusted;
     const { rows } = await this.db.query<Row>(
       `${keysWithBudgets} WHERE k.key_hash = $1 AND k.revoked_at IS NULL`,
       [hash],

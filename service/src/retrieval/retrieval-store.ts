@@ -70,6 +70,12 @@ export class RetrievalStore {
     return { ranked: rows.map((r) => ({ id: r.id, score: Number(r.score) })), expanded: false };
   }
 
+  /** True when a keyword search with this filter would be answered from this process's current index. */
+  keywordInMemory(collection: CollectionRef, filter: MetadataFilter | undefined): boolean {
+    const unfiltered = !filter || Object.keys(filter).length === 0;
+    return unfiltered && this.deps.keywordIndexes?.current(collection) !== undefined;
+  }
+
   /** Nearest chunks by cosine (score = 1 − distance), with their vectors when asked. */
   async nearest(
     collectionId: string,

@@ -112,9 +112,14 @@ export class CollectionSearch {
     return response;
   }
 
-  /** Cached retrieval in a resolved collection (no audit; answers use this). */
+  /**
+   * Cached retrieval in a resolved collection (no audit; answers use this). A keyword search this process
+   * answers from its current in-memory index is not cached: it costs less than a cache round trip.
+   */
   async searchIn(collection: CollectionRef, request: SearchRequest, signal?: AbortSignal) {
     const { cache } = this.deps;
+    if (request.mode === 'keyword' && this.deps.store.keywordInMemory(collection, request.filter))
+      return this.retrieve(collection, request, signal);
     const key = cache.key(
       'retrieval',
       collection.id,
@@ -126,7 +131,7 @@ export class CollectionSearch {
     if (cached) return cached;
     const response = await this.retrieve(collection, request, signal);
     if (!response.degraded) {
-      cache.setJson(key, response, this.deps.cacheTtlSeconds).catch((error: unknown) => {
+      cache.storeLater(key, response, this.deps.cacheTtlSeconds, (error: unknown) => {
         this.deps.logger.warn({ err: error }, 'could not cache a retrieval result');
       });
     }
@@ -331,7 +336,8 @@ export class CollectionSearch {
     const byId = new Map(chunks.map((c) => [c.id, c]));
     return ranked.flatMap((r) => {
       const chunk = byId.get(r.id);
-      return chunk ? [{ ...r, text: chunk.text, chunk }] : [];
+      // the record is the process's cached one for this version: its shingles are kept with it
+      return chunk ? [{ ...r, text: chunk.text, chunk, textOwner: chunk }] : [];
     });
   }
 

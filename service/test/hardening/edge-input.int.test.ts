@@ -192,6 +192,27 @@ describe('cheap things first', () => {
   });
 });
 
+describe('failed-auth throttle and known keys', () => {
+  let svc: ServiceUnderTest;
+  beforeAll(async () => {
+    svc = await startServiceUnderTest({ AUTH_FAILURES_PER_MINUTE: '3', API_KEY_CACHE_MS: '60000' });
+  });
+  afterAll(async () => {
+    await svc?.stop();
+  });
+
+  it('still serves a key verified moments ago from an address that is throttled for guessing', async () => {
+    const list = (auth: Record<string, string>) => request(svc.app).get('/v1/collections').set(auth);
+    expect((await list(svc.auth('read'))).status).toBe(200);
+    const guesses: number[] = [];
+    for (let i = 0; i < 5; i++) guesses.push((await list({ Authorization: `Bearer slw_guess${i}` })).status);
+    expect(guesses).toEqual([401, 401, 401, 429, 429]);
+    // the known key is no guess; a key this process has not verified yet is refused before its lookup
+    expect((await list(svc.auth('read'))).status).toBe(200);
+    expect((await list(svc.auth('admin'))).status).toBe(429);
+  });
+});
+
 describe('keys in URLs', () => {
   it('are redacted in the problem instance and in the request log', async () => {
     const svc = await startServiceUnderTest();

@@ -188,6 +188,32 @@ describe('POST /v1/collections/:name/search on real Postgres and Chroma', () => 
     texts.set('operator', 'The Kubernetes operator reconciles custom resources in a loop.');
   });
 
+  it('does not cache a keyword search answered from the in-memory index, and caches one from SQL', async () => {
+    const lookups = async () =>
+      (await svc.runtime.deps.metrics.cacheRequests.get()).values
+        .filter((v) => v.labels.cache === 'retrieval')
+        .reduce((sum, v) => sum + v.value, 0);
+    const memorySearches = async () =>
+      (await svc.runtime.deps.metrics.keywordSearches.get()).values.find((v) => v.labels.path === 'memory')
+        ?.value ?? 0;
+    const query = { query: 'nightly backups restore test', mode: 'keyword', topK: 3 };
+    // the index is built in the background after the last ingest: search until it answers
+    for (let tries = 0; ; tries++) {
+      const before = await memorySearches();
+      expect((await search(query)).status).toBe(200);
+      if ((await memorySearches()) > before) break;
+      if (tries > 100) throw new Error('the keyword index never became current');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const before = await lookups();
+    const res = await search(query);
+    expect((res.body.results as Result[])[0]!.documentId).toBe('backups');
+    expect(await lookups()).toBe(before);
+    // a filtered keyword search runs the SQL, and that is worth caching
+    await search({ ...query, filter: { team: 'platform' } });
+    expect(await lookups()).toBe(before + 1);
+  });
+
   it('writes a query_audit row per search with key id, request id, mode, variant and latency', async () => {
     const res = await search({ query: 'burn-rate alerts', mode: 'keyword' }).set(
       'x-request-id',
