@@ -113,6 +113,29 @@ describe('bench smoke', () => {
     expect(rawChromaAdd.count).toBe(service.chunks);
   }, 180_000);
 
+  it('keyword-expansion times plain and RM3 index searches in the same run and writes its JSON', async () => {
+    const result = await runBench('keyword-expansion', ['--docs', '30', '--variants', '1', '--rounds', '1']);
+    const timings = {
+      samples: 225,
+      meanMs: expect.any(Number),
+      p50Ms: expect.any(Number),
+      p95Ms: expect.any(Number),
+      p99Ms: expect.any(Number),
+    };
+    expect(result).toMatchObject({
+      benchmark: 'keyword-expansion',
+      machine: machineShape,
+      loadAverageAtEnd: [expect.any(Number), expect.any(Number), expect.any(Number)],
+      queries: 225,
+      expansion: { fbDocs: 5, fbTerms: 10, originalQueryWeight: 0.5 },
+      plain: timings,
+      expanded: timings,
+      ratio: { meanMs: expect.any(Number), p50Ms: expect.any(Number) },
+    });
+    const memory = result.memory as { typedArrayBytes: number; withChunkTermsView: number };
+    expect(memory.withChunkTermsView).toBeGreaterThan(memory.typedArrayBytes);
+  }, 180_000);
+
   it('tracing measures the same routes with tracing off and on, and the traced side exports', async () => {
     const result = await runBench('tracing', ['--docs', '20', '--duration', '1', '--connections', '2']);
     expect(result).toMatchObject({

@@ -6,6 +6,11 @@ import { fileURLToPath } from 'node:url';
 import { ingestDepsOf, prepareDocument } from '@slipway/service/documents/ingest-documents';
 import { collectFiles, fileToDocument } from '@slipway/service/documents/ingest-files';
 import { syncFolder } from '@slipway/service/documents/sync-folder';
+import {
+  applyVariant,
+  CONTROL_PARAMETERS,
+  type RetrievalParameters,
+} from '@slipway/service/retrieval/retrieval-experiment';
 import { outlineOf, readOutline } from '@slipway/service/text/document-outline';
 import { startServiceUnderTest } from '@slipway/service/testing/service-under-test';
 import {
@@ -70,7 +75,11 @@ export interface AnswerQualityReport {
 /** Runs every set against one `docs` collection on stores the test harness provides. */
 export async function evaluateAnswers(
   sets: Record<string, QualityQuestion[]>,
-  options: { topK?: number } = {},
+  options: {
+    topK?: number;
+    /** Retrieval parameters the answers are retrieved with (default: control's, as the service's). */
+    parameters?: RetrievalParameters;
+  } = {},
 ): Promise<AnswerQualityReport> {
   const corpus = await readCorpus();
   const byId = new Map(corpus.map((d) => [d.id, d]));
@@ -90,13 +99,24 @@ export async function evaluateAnswers(
       'docs/',
     );
     if (sync.failed.length > 0) throw new Error(`docs/ did not sync: ${JSON.stringify(sync.failed)}`);
+    // answers then retrieve from the in-process keyword index, as a running service does (RM3 runs only there)
+    const indexes = svc.runtime.deps.keywordIndexes;
+    if (indexes) {
+      indexes.current(await svc.runtime.deps.collections.resolve('docs'));
+      await indexes.idle();
+    }
     const report: AnswerQualityReport = { sets: [] };
     for (const [name, questions] of Object.entries(sets)) {
       const scores: QuestionScore[] = [];
       for (const q of questions) {
         const answer = await svc.runtime.deps.answers.answer(
           'docs',
-          { question: q.question, topK: options.topK ?? 5, mode: 'hybrid' },
+          // control's retrieval parameters (or the ones given), as a request gets them
+          {
+            question: q.question,
+            topK: options.topK ?? 5,
+            ...applyVariant(options.parameters ?? CONTROL_PARAMETERS, {}),
+          },
           {},
         );
         scores.push(scoreQuestion(q, answer.citations, byId, byFile));

@@ -14,14 +14,32 @@ import {
   hybridQueryVector,
   type HybridConfig,
 } from '@slipway/service/ranking/hybrid-retrieval';
+import {
+  KEYWORD_EXPANSION_DEFAULTS,
+  type KeywordExpansion,
+} from '@slipway/service/ranking/keyword-expansion';
 import { selectMmr } from '@slipway/service/ranking/select-mmr';
-import type { RetrievalParameters } from '@slipway/service/retrieval/retrieval-experiment';
+import {
+  CONTROL_PARAMETERS,
+  type RetrievalParameters,
+} from '@slipway/service/retrieval/retrieval-experiment';
 import { loadCranfield, relevantDocumentsByQuery } from './cranfield-loader.js';
 import { meanMetrics, ndcgAtK, type RankingMetrics } from './ranking-metrics.js';
-import { createPostgresKeywordIndex, type PostgresVersion } from './postgres-keyword-index.js';
+import {
+  createPostgresKeywordIndex,
+  type KeywordHit,
+  type PostgresVersion,
+} from './postgres-keyword-index.js';
 
 export type EvalMode =
-  'keyword' | 'keyword-index' | 'keyword-cover-density' | 'vector' | 'hybrid' | 'hybrid+mmr' | 'bm25';
+  | 'keyword'
+  | 'keyword-index'
+  | 'keyword-rm3'
+  | 'keyword-cover-density'
+  | 'vector'
+  | 'hybrid'
+  | 'hybrid+mmr'
+  | 'bm25';
 
 export interface EvalOptions {
   /** An empty Postgres database: the eval runs the repository's migrations in it and fills one collection. */
@@ -40,8 +58,16 @@ export interface EvalOptions {
   mmr?: { lambda?: number; pool?: number };
   /** Pseudo-relevance feedback for the vector side of hybrid: top keyword chunks and their weight. */
   feedback?: { chunks?: number; weight?: number };
+  /**
+   * RM3 on the keyword side (ADR 0014) for hybrid's keyword list; default control's (off: `false`, hybrid
+   * fuses the plain BM25 list). The `keyword-rm3` row is scored either way, with this expansion or
+   * KEYWORD_EXPANSION_DEFAULTS.
+   */
+  keywordExpansion?: KeywordExpansion | false;
   /** Retrieval experiment variants to score as the service would run them (report.variants). */
   variants?: readonly RetrievalParameters[];
+  /** Also score each variant on the odd- and the even-numbered queries apart (VariantResult.halves). */
+  querySplit?: boolean;
 }
 
 /** One retrieval experiment variant's scores: its mode, fusion, feedback and MMR as the service applies them. */
@@ -52,9 +78,20 @@ export interface VariantResult extends RankingMetrics {
   vectorWeight: number;
   feedback: { chunks: number; weight: number };
   mmrLambda?: number;
+  /** RM3 on the keyword side (ADR 0014), when the variant sets it. */
+  keywordExpansion?: KeywordExpansion;
   queries: number;
   ms: number;
+  /** With EvalOptions.querySplit: the same metrics over odd- and even-numbered queries. */
+  halves?: Record<QueryHalf, RankingMetrics & { queries: number }>;
+  /** With EvalOptions.querySplit: nDCG@k of each judged query by its number (for paired comparisons). */
+  perQueryNdcg?: Record<string, number>;
 }
+
+export type QueryHalf = 'odd' | 'even';
+
+/** Which half a Cranfield query number (1…225) falls in. */
+export const queryHalf = (queryId: string): QueryHalf => (Number(queryId) % 2 === 1 ? 'odd' : 'even');
 
 export interface ModeResult extends RankingMetrics {
   mode: EvalMode;
@@ -74,7 +111,9 @@ export interface EvalReport {
   results: ModeResult[];
   /** One row per variant asked for (EvalOptions.variants), in order. */
   variants: VariantResult[];
-  config: Required<Omit<EvalOptions, 'databaseUrl' | 'dataDir' | 'compareCoverDensity' | 'variants'>>;
+  config: Required<
+    Omit<EvalOptions, 'databaseUrl' | 'dataDir' | 'compareCoverDensity' | 'variants' | 'querySplit'>
+  >;
   timings: { loadMs: number; embedMs: number; indexMs: number; totalMs: number };
   machine: { node: string; cpus: number; cpuModel: string };
   /** The Postgres server the keyword modes ran on. */
@@ -96,6 +135,7 @@ export const DEFAULT_EVAL_CONFIG: EvalReport['config'] = {
   fusion: { ...HYBRID_DEFAULTS.fusion },
   mmr: { lambda: 0.7, pool: 50 },
   feedback: { ...HYBRID_DEFAULTS.feedback },
+  keywordExpansion: CONTROL_PARAMETERS.keywordExpansion ? { ...CONTROL_PARAMETERS.keywordExpansion } : false,
 };
 
 const stopwatch = (): (() => number) => {
@@ -137,6 +177,7 @@ export async function evaluateRetrieval(options: EvalOptions): Promise<EvalRepor
     fusion: { ...DEFAULT_EVAL_CONFIG.fusion, ...options.fusion },
     mmr: { ...DEFAULT_EVAL_CONFIG.mmr, ...options.mmr },
     feedback: { ...DEFAULT_EVAL_CONFIG.feedback, ...options.feedback },
+    keywordExpansion: options.keywordExpansion ?? DEFAULT_EVAL_CONFIG.keywordExpansion,
   };
   const { k, candidates } = config;
 
@@ -200,6 +241,25 @@ export async function evaluateRetrieval(options: EvalOptions): Promise<EvalRepor
     );
     const keywordPaths = compareKeywordPaths(keywordHits, indexHits, k);
 
+    // keyword-rm3: the in-process index with RM3 expansion (ADR 0014); hybrid's keyword list when configured
+    // (control's is plain BM25: then this row is for comparison).
+    const expandedHits = new Map<string, KeywordHit[][]>();
+    const rm3 = config.keywordExpansion || { ...KEYWORD_EXPANSION_DEFAULTS };
+    lap = stopwatch();
+    const rm3Hits = await index.searchInMemory(
+      queries.map((q) => q.text),
+      candidates,
+      rm3,
+    );
+    expandedHits.set(JSON.stringify(rm3), rm3Hits);
+    const rm3Keyword = { ids: rm3Hits.map((list) => list.map((h) => h.id)), ms: lap() };
+    score(
+      'keyword-rm3',
+      new Map(queries.map((q, i) => [q.id, documentsOf(rm3Keyword.ids[i]!)])),
+      rm3Keyword.ms,
+    );
+    const shippedKeyword = config.keywordExpansion ? rm3Keyword : { ids: keywordChunkIds, ms: keywordMs };
+
     // For comparison: ts_rank_cd over an OR-ed websearch_to_tsquery (no IDF).
     if (options.compareCoverDensity !== false) {
       lap = stopwatch();
@@ -237,8 +297,8 @@ export async function evaluateRetrieval(options: EvalOptions): Promise<EvalRepor
     const vectorChunkIds = queryVectors.map(searchVector);
     score('vector', new Map(queries.map((q, i) => [q.id, documentsOf(vectorChunkIds[i]!)])), lap());
 
-    // hybrid: weighted reciprocal rank fusion of the keyword list and a vector list whose query is expanded
-    // towards the top keyword chunks (pseudo-relevance feedback), when configured.
+    // hybrid: weighted reciprocal rank fusion of the keyword list (RM3-expanded when configured) and a vector
+    // list whose query is expanded towards the top keyword chunks (pseudo-relevance feedback), when configured.
     lap = stopwatch();
     const hybrid: HybridConfig = {
       candidates,
@@ -256,15 +316,15 @@ export async function evaluateRetrieval(options: EvalOptions): Promise<EvalRepor
       hybrid.feedback.chunks > 0
         ? queryVectors.map((v, i) =>
             searchVector(
-              hybridQueryVector(v, feedbackChunkIds(keywordChunkIds[i]!, hybrid).map(vectorOf), hybrid),
+              hybridQueryVector(v, feedbackChunkIds(shippedKeyword.ids[i]!, hybrid).map(vectorOf), hybrid),
             ),
           )
         : vectorChunkIds;
-    const fused = queries.map((_, i) => fuseHybrid(keywordChunkIds[i]!, hybridVectorChunkIds[i]!, hybrid));
+    const fused = queries.map((_, i) => fuseHybrid(shippedKeyword.ids[i]!, hybridVectorChunkIds[i]!, hybrid));
     score(
       'hybrid',
       new Map(queries.map((q, i) => [q.id, documentsOf(fused[i]!.map((f) => f.id))])),
-      lap() + keywordMs,
+      lap() + shippedKeyword.ms,
     );
 
     // hybrid + MMR over the best fused chunks.
@@ -276,14 +336,36 @@ export async function evaluateRetrieval(options: EvalOptions): Promise<EvalRepor
         return [q.id, documentsOf(selected.map((s) => s.id))];
       }),
     );
-    score('hybrid+mmr', mmrRankings, lap() + keywordMs);
+    score('hybrid+mmr', mmrRankings, lap() + shippedKeyword.ms);
 
-    // Retrieval experiment variants, each ranked as the service ranks under it (run-eval --variants).
-    const variants = (options.variants ?? []).map((parameters) => {
+    // Retrieval experiment variants, each ranked as the service ranks under it (run-eval --variants). A
+    // variant with RM3 expansion gets its keyword list from the in-process index, the only path that expands.
+    const keywordHitsFor = async (parameters: RetrievalParameters) => {
+      const expansion = parameters.keywordExpansion;
+      if (!expansion) return { hits: keywordHits, ms: keywordMs };
+      const key = JSON.stringify(expansion);
+      const started = stopwatch();
+      let hits = expandedHits.get(key);
+      if (!hits) {
+        hits = await index.searchInMemory(
+          queries.map((q) => q.text),
+          candidates,
+          expansion,
+        );
+        expandedHits.set(key, hits);
+      }
+      return { hits, ms: started() };
+    };
+    const halfOf = (half: QueryHalf) =>
+      new Map([...relevant].filter(([queryId]) => queryHalf(queryId) === half));
+    const halves = options.querySplit ? { odd: halfOf('odd'), even: halfOf('even') } : undefined;
+    const variants: VariantResult[] = [];
+    for (const parameters of options.variants ?? []) {
+      const keyword = await keywordHitsFor(parameters);
       lap = stopwatch();
       const chunkRankings = queries.map((_, i) =>
         rankLikeVariant(parameters, {
-          keyword: keywordHits[i]!,
+          keyword: keyword.hits[i]!,
           vector: vectorChunkIds[i]!,
           expandedVector: (feedbackIds) =>
             searchVector(hybridQueryVector(queryVectors[i]!, feedbackIds.map(vectorOf), parameters.hybrid)),
@@ -298,8 +380,18 @@ export async function evaluateRetrieval(options: EvalOptions): Promise<EvalRepor
         }),
       );
       const rankings = new Map(queries.map((q, i) => [q.id, documentsOf(chunkRankings[i]!)]));
-      return variantResult(parameters, meanMetrics(rankings, relevant, k), lap() + keywordMs);
-    });
+      const result = variantResult(parameters, meanMetrics(rankings, relevant, k), lap() + keyword.ms);
+      if (halves) {
+        result.halves = {
+          odd: meanMetrics(rankings, halves.odd, k),
+          even: meanMetrics(rankings, halves.even, k),
+        };
+        result.perQueryNdcg = Object.fromEntries(
+          [...relevant].map(([queryId, docs]) => [queryId, ndcgAtK(rankings.get(queryId) ?? [], docs, k)]),
+        );
+      }
+      variants.push(result);
+    }
 
     // BM25 baseline from an established library, over whole documents.
     lap = stopwatch();
@@ -371,6 +463,7 @@ function variantResult(
     ms,
   };
   if (parameters.mmrLambda !== undefined) result.mmrLambda = parameters.mmrLambda;
+  if (parameters.keywordExpansion) result.keywordExpansion = { ...parameters.keywordExpansion };
   return result;
 }
 
@@ -452,6 +545,7 @@ export function formatReportTable(report: EvalReport): string {
 /** One row per retrieval experiment variant, best nDCG marked; the dataset line first. */
 export function formatVariantTable(report: EvalReport): string {
   const k = report.k;
+  const split = report.variants.some((v) => v.halves);
   const header = [
     'variant',
     'mode',
@@ -459,11 +553,13 @@ export function formatVariantTable(report: EvalReport): string {
     'vec weight',
     'feedback',
     'MMR λ',
+    'RM3 docs/terms/α',
     `nDCG@${k}`,
     `MRR@${k}`,
     `recall@${k}`,
     `P@${k}`,
     'vs control',
+    ...(split ? [`nDCG@${k} odd`, `nDCG@${k} even`] : []),
     'ms',
   ];
   const control = report.variants.find((v) => v.variant === 'control');
@@ -474,6 +570,9 @@ export function formatVariantTable(report: EvalReport): string {
     v.mode === 'hybrid' ? String(v.vectorWeight) : '-',
     v.mode === 'hybrid' && v.feedback.chunks > 0 ? `${v.feedback.chunks} × ${v.feedback.weight}` : '-',
     v.mmrLambda === undefined ? '-' : String(v.mmrLambda),
+    v.keywordExpansion
+      ? `${v.keywordExpansion.fbDocs}/${v.keywordExpansion.fbTerms}/${v.keywordExpansion.originalQueryWeight}`
+      : '-',
     v.ndcg.toFixed(4),
     v.mrr.toFixed(4),
     v.recall.toFixed(4),
@@ -481,6 +580,7 @@ export function formatVariantTable(report: EvalReport): string {
     control && v !== control
       ? `${v.ndcg >= control.ndcg ? '+' : ''}${(((v.ndcg - control.ndcg) / control.ndcg) * 100).toFixed(1)}%`
       : '',
+    ...(split ? [v.halves?.odd.ndcg.toFixed(4) ?? '', v.halves?.even.ndcg.toFixed(4) ?? ''] : []),
     String(v.ms),
   ]);
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((row) => row[c]!.length)));

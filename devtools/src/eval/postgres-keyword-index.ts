@@ -3,7 +3,9 @@ import pg from 'pg';
 import { pino } from 'pino';
 import { runMigrations } from '@slipway/service/migrations';
 import { buildKeywordSearchSql, type KeywordSqlOptions } from '@slipway/service/ranking/keyword-query-sql';
-import { loadKeywordIndex } from '@slipway/service/retrieval/keyword-index-source';
+import type { Bm25Index } from '@slipway/service/ranking/bm25-index';
+import type { KeywordExpansion } from '@slipway/service/ranking/keyword-expansion';
+import { loadKeywordIndex, type VersionedIndex } from '@slipway/service/retrieval/keyword-index-source';
 import { QueryLexemes } from '@slipway/service/retrieval/query-lexemes';
 
 export interface IndexedDocument {
@@ -32,9 +34,18 @@ export interface PostgresKeywordIndex {
   ): Promise<KeywordHit[][]>;
   /**
    * The same BM25 from the service's in-process index (built from this collection's tsvectors, query
-   * lexemes from the server's `to_tsvector`), as the service serves a current index.
+   * lexemes from the server's `to_tsvector`), as the service serves a current index; RM3-expanded with
+   * `expansion` (ADR 0014).
    */
-  searchInMemory(queries: readonly string[], limit: number): Promise<KeywordHit[][]>;
+  searchInMemory(
+    queries: readonly string[],
+    limit: number,
+    expansion?: KeywordExpansion,
+  ): Promise<KeywordHit[][]>;
+  /** The in-process index `searchInMemory` uses (built once after the documents were added). */
+  memoryIndex(): Promise<Bm25Index>;
+  /** Each query's lexemes as the service gets them (query-lexemes.ts). */
+  queryLexemes(queries: readonly string[]): Promise<string[][]>;
   /** The server's version: the eval baseline records the Postgres majors it was measured on. */
   serverVersion(): Promise<PostgresVersion>;
   close(): Promise<void>;
@@ -65,6 +76,19 @@ export async function createPostgresKeywordIndex(databaseUrl: string): Promise<P
   const collectionId = rows[0]!.id;
   const documentOf = new Map<string, string>();
   const scope = { where: 'c.collection_id = $3', lengthExpression: 'c.end_offset - c.start_offset' };
+  let built: VersionedIndex | undefined;
+  // the service's own lexeme source: plain-word queries composed from per-word lexemes, others whole
+  const lexemeSource = new QueryLexemes(pool);
+  const memoryIndex = async (): Promise<Bm25Index> => {
+    built ??= await loadKeywordIndex(pool, collectionId);
+    if (!built) throw new Error('the eval collection is gone');
+    return built.index;
+  };
+  const queryLexemes = async (queries: readonly string[]): Promise<string[][]> => {
+    const lexemes: string[][] = [];
+    for (const query of queries) lexemes.push(await lexemeSource.of(query));
+    return lexemes;
+  };
 
   return {
     async addDocuments(documents) {
@@ -101,6 +125,7 @@ export async function createPostgresKeywordIndex(databaseUrl: string): Promise<P
         );
       }
       await pool.query('ANALYZE chunks');
+      built = undefined;
     },
     async search(queries, limit, { ranking = 'bm25', concurrency = 4 } = {}) {
       const sql = buildKeywordSearchSql({ ranking, ...scope });
@@ -119,17 +144,18 @@ export async function createPostgresKeywordIndex(databaseUrl: string): Promise<P
       await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker));
       return results;
     },
-    async searchInMemory(queries, limit) {
-      const built = await loadKeywordIndex(pool, collectionId);
-      if (!built) throw new Error('the eval collection is gone');
-      // the service's own lexeme source: plain-word queries composed from per-word lexemes, others whole
-      const lexemeSource = new QueryLexemes(pool);
-      const lexemes: string[][] = [];
-      for (const query of queries) lexemes.push(await lexemeSource.of(query));
+    async searchInMemory(queries, limit, expansion) {
+      const index = await memoryIndex();
+      const lexemes = await queryLexemes(queries);
       return lexemes.map((l) =>
-        built.index.search(l, limit).map((hit) => ({ ...hit, documentId: documentOf.get(hit.id)! })),
+        (expansion ? index.searchExpanded(l, limit, expansion) : index.search(l, limit)).map((hit) => ({
+          ...hit,
+          documentId: documentOf.get(hit.id)!,
+        })),
       );
     },
+    memoryIndex,
+    queryLexemes,
     async serverVersion() {
       const { rows: version } = await pool.query<{ version: string; num: string }>(
         "SELECT current_setting('server_version') AS version, current_setting('server_version_num') AS num",

@@ -37,7 +37,9 @@ const usage = `npm run eval [-- options]
   --no-gate              print only; do not fail on the gate
   --variants             instead: score each retrieval experiment variant (control first, then those of
                          RETRIEVAL_VARIANTS, as the service reads it) on Cranfield, one row per variant
-  --variants-file PATH   with --variants: read the variants from this JSON file (RETRIEVAL_VARIANTS' form)`;
+  --variants-file PATH   with --variants: read the variants from this JSON file (RETRIEVAL_VARIANTS' form)
+  --split                with --variants: also nDCG@10 on the odd- and on the even-numbered questions
+                         (tuning on one half, judging on the other: devtools/src/eval/tune-keyword-expansion.ts)`;
 
 const { values } = parseArgs({
   options: {
@@ -51,6 +53,7 @@ const { values } = parseArgs({
     'retrieval-only': { type: 'boolean', default: false },
     variants: { type: 'boolean', default: false },
     'variants-file': { type: 'string' },
+    split: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -97,6 +100,7 @@ async function variantsPart(): Promise<boolean> {
       databaseUrl: database.url,
       compareCoverDensity: false,
       variants,
+      querySplit: values.split,
       ...(values.data ? { dataDir: values.data } : {}),
     });
   } finally {

@@ -76,6 +76,7 @@ describe('npm run eval -- --variants', () => {
       RETRIEVAL_VARIANTS: JSON.stringify({
         'keyword-only': { mode: 'keyword' },
         diverse: { keywordWeight: 2, feedback: { chunks: 0 }, mmrLambda: 0.5 },
+        'keyword-rm3': { mode: 'keyword', keywordExpansion: {} },
       }),
     });
     expect(run.stderr).not.toMatch(/Error/);
@@ -85,21 +86,26 @@ describe('npm run eval -- --variants', () => {
       ['control', 'hybrid'],
       ['keyword-only', 'keyword'],
       ['diverse', 'hybrid'],
+      ['keyword-rm3', 'keyword'],
     ]);
-    expect(rows[2]!.slice(2, 6)).toEqual(['2', '1', '-', '0.5']);
+    expect(rows[2]!.slice(2, 7)).toEqual(['2', '1', '-', '0.5', '-']);
+    expect(rows[3]![6]).toBe('5/10/0.5');
 
     const report = JSON.parse(readFileSync(json, 'utf8')) as EvalReport;
     const byVariant = new Map(report.variants.map((v) => [v.variant, v]));
     const byMode = new Map(report.results.map((r) => [r.mode, r]));
     expect(report.documents).toBe(300);
-    // control is the service's default hybrid, keyword-only its keyword search: the same numbers as those modes
+    // control is the service's default hybrid, keyword-only its keyword search, keyword-rm3 the index with
+    // RM3 (ADR 0014): the same numbers as those modes
     expect(byVariant.get('control')!.ndcg).toBe(byMode.get('hybrid')!.ndcg);
     expect(byVariant.get('keyword-only')!.ndcg).toBe(byMode.get('keyword')!.ndcg);
+    expect(byVariant.get('keyword-rm3')!.ndcg).toBe(byMode.get('keyword-rm3')!.ndcg);
+    expect(byVariant.get('keyword-rm3')!.ndcg).not.toBe(byMode.get('keyword')!.ndcg);
     expect(byVariant.get('diverse')!.ndcg).not.toBe(byMode.get('hybrid')!.ndcg);
     for (const v of report.variants) {
       expect(v.queries).toBeGreaterThan(10);
       expect(v.ndcg).toBeGreaterThan(0.1);
-      expect(rows.find((r) => r[0] === v.variant)![6]).toBe(v.ndcg.toFixed(4));
+      expect(rows.find((r) => r[0] === v.variant)![7]).toBe(v.ndcg.toFixed(4));
     }
   }, 180_000);
 

@@ -15,7 +15,7 @@ import type { AuditContext, QueryAuditWriter } from '../retrieval/query-audit.js
 import { requestDigest, type SearchMode, type SearchRequest } from '../retrieval/search-plan.js';
 import type { CollectionRef, CollectionSearch, SearchResponse } from '../retrieval/search-collection.js';
 
-export interface AnswerRequest extends Pick<SearchRequest, 'mmr' | 'hybrid'> {
+export interface AnswerRequest extends Pick<SearchRequest, 'mmr' | 'hybrid' | 'keywordExpansion'> {
   question: string;
   topK: number;
   mode: SearchMode;
@@ -75,13 +75,21 @@ const passagesOf = (retrieval: SearchResponse, outlines: ReadonlyMap<string, Out
     outline: outlines.get(r.documentId),
   }));
 
-/** The search an answer retrieves with (an experiment's variant may add MMR, fusion and feedback). */
-const retrievalOf = ({ question, topK, mode, mmr, hybrid }: AnswerRequest): SearchRequest => ({
+/** The search an answer retrieves with (a variant may add MMR, fusion, feedback and keyword expansion). */
+const retrievalOf = ({
+  question,
+  topK,
+  mode,
+  mmr,
+  hybrid,
+  keywordExpansion,
+}: AnswerRequest): SearchRequest => ({
   query: question,
   topK,
   mode,
   mmr,
   hybrid,
+  keywordExpansion,
 });
 
 const withDegraded = <T extends object>(value: T, degraded: string[]): T & { degraded?: string[] } =>

@@ -348,7 +348,7 @@ export const settingDocs: Record<SettingName, Omit<SettingDoc, 'name'>> = {
   },
   RETRIEVAL_VARIANTS: {
     description:
-      'Retrieval experiment variants as JSON: `{"name": {"mode", "keywordWeight", "vectorWeight", "feedback": {"chunks", "weight"}, "mmrLambda"}}`, each field optional (the defaults fill the rest). At most 8; names 1-32 of a-z, 0-9, -; `control` is the defaults. See docs/operations.md "Retrieval experiments".',
+      'Retrieval experiment variants as JSON: `{"name": {"mode", "keywordWeight", "vectorWeight", "feedback": {"chunks", "weight"}, "mmrLambda", "keywordExpansion"}}`, each field optional (the defaults fill the rest). `keywordExpansion` is RM3 on the keyword side: `false` turns it off, `{"fbDocs", "fbTerms", "originalQueryWeight"}` (each optional; `{}`: 5, 10, 0.5) turns it on (ADR 0014; off in control). At most 8; names 1-32 of a-z, 0-9, -; `control` is the defaults. See docs/operations.md "Retrieval experiments".',
     defaultText: '{} (only control)',
     example: '{"keyword-heavy": {"keywordWeight": 2}}',
   },

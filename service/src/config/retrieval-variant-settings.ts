@@ -20,6 +20,17 @@ export const variantDefinition = z
       .strictObject({ chunks: z.number().int().min(0).max(50).optional(), weight: weight.optional() })
       .optional(),
     mmrLambda: z.number().min(0).max(1).optional(),
+    /** RM3 on the keyword side (ADR 0014): `false` or absent = off; `{}` = the tuned defaults. */
+    keywordExpansion: z
+      .union([
+        z.literal(false),
+        z.strictObject({
+          fbDocs: z.number().int().min(1).max(50).optional(),
+          fbTerms: z.number().int().min(1).max(100).optional(),
+          originalQueryWeight: z.number().min(0).max(1).optional(),
+        }),
+      ])
+      .optional(),
   })
   .refine((v) => (v.keywordWeight ?? 1) + (v.vectorWeight ?? 1) > 0, {
     message: 'keywordWeight and vectorWeight cannot both be 0',
@@ -36,7 +47,10 @@ const jsonText = z.string().transform((text, ctx): unknown => {
   }
 });
 
-/** RETRIEVAL_VARIANTS: JSON `{"name": {mode?, keywordWeight?, vectorWeight?, feedback?, mmrLambda?}}`. */
+/**
+ * RETRIEVAL_VARIANTS: JSON
+ * `{"name": {mode?, keywordWeight?, vectorWeight?, feedback?, mmrLambda?, keywordExpansion?}}`.
+ */
 export const retrievalVariantsSetting = jsonText.pipe(
   z.record(z.string(), variantDefinition).superRefine(
     (variants, ctx) => {

@@ -11,7 +11,17 @@
  *
  * Layout: compressed postings (term → chunk ordinals + term frequencies in typed arrays) and a per-chunk
  * length term, so a query is a few array walks into a score accumulator plus a top-k heap. Pure: no I/O.
+ *
+ * `searchExpanded` adds RM3 query expansion (keyword-expansion.ts): a first pass, the feedback chunks' term
+ * frequencies from a chunk → terms view of the postings (built on the first expanded search, so an index
+ * nobody expands pays no memory for it), and a second pass with weighted lexemes.
  */
+import {
+  expandKeywordQuery,
+  type FeedbackDocument,
+  type KeywordExpansion,
+  type WeightedLexeme,
+} from './keyword-expansion.js';
 
 export interface Bm25Parameters {
   k1: number;
@@ -130,25 +140,113 @@ export class Bm25Index {
       this.termIdf.byteLength +
       this.postingChunks.byteLength +
       this.postingFrequencies.byteLength +
-      this.lengthTerms.byteLength
+      this.lengthTerms.byteLength +
+      (this.forward
+        ? this.forward.starts.byteLength + this.forward.terms.byteLength + this.forward.frequencies.byteLength
+        : 0)
     );
   }
 
   /** Top `limit` chunks for the query's lexemes (distinct, as `to_tsvector` gives them), best first. */
   search(lexemes: readonly string[], limit: number): KeywordHit[] {
+    return this.hits(this.rank(lexemes, limit));
+  }
+
+  /**
+   * Top `limit` chunks for weighted lexemes: Σ weight · (the lexeme's BM25 term), best first. With every
+   * weight 1 the scores equal `search`'s (x · 1 is exact).
+   */
+  searchWeighted(terms: readonly WeightedLexeme[], limit: number): KeywordHit[] {
+    return this.hits(
+      this.rank(
+        terms.map((t) => t.lexeme),
+        limit,
+        terms.map((t) => t.weight),
+      ),
+    );
+  }
+
+  /**
+   * RM3 (keyword-expansion.ts): the top `fbDocs` chunks of a plain search are the feedback, their lexemes
+   * weighted into an expanded query, which a second pass ranks. Scores are the weighted sums (≤ a plain
+   * search's scale: the weights sum to 1). Without feedback the ranking is plain BM25's.
+   */
+  searchExpanded(lexemes: readonly string[], limit: number, expansion: KeywordExpansion): KeywordHit[] {
+    return this.searchWeighted(this.expandedQuery(lexemes, expansion), limit);
+  }
+
+  /** The weighted query `searchExpanded` runs for these lexemes (for inspection and tests). */
+  expandedQuery(lexemes: readonly string[], expansion: KeywordExpansion): WeightedLexeme[] {
+    // no feedback (no first-pass hit, or fbDocs 0): the query alone, at weight 1 / |Q| per lexeme
+    const first = this.rank(lexemes, Math.max(0, expansion.fbDocs));
+    return expandKeywordQuery(lexemes, first.length > 0 ? this.feedbackDocuments(first) : [], expansion);
+  }
+
+  private hits(ranked: readonly { ordinal: number; score: number }[]): KeywordHit[] {
+    return ranked.map(({ ordinal, score }) => ({ id: this.ids[ordinal]!, score }));
+  }
+
+  /** The first pass's chunks with their lexemes and term frequencies, in rank order. */
+  private feedbackDocuments(ranked: readonly { ordinal: number; score: number }[]): FeedbackDocument[] {
+    const forward = this.forwardIndex();
+    return ranked.map(({ ordinal, score }) => {
+      const lexemes: string[] = [];
+      const frequencies: number[] = [];
+      for (let at = forward.starts[ordinal]!, end = forward.starts[ordinal + 1]!; at < end; at++) {
+        lexemes.push(forward.lexemes[forward.terms[at]!]!);
+        frequencies.push(forward.frequencies[at]!);
+      }
+      return { score, lexemes, frequencies };
+    });
+  }
+
+  /** chunk → its terms and term frequencies: the postings transposed, built once on first use. */
+  private forwardIndex(): NonNullable<Bm25Index['forward']> {
+    if (this.forward) return this.forward;
+    const chunks = this.ids.length;
+    const termCount = this.termStarts.length - 1;
+    const starts = new Int32Array(chunks + 1);
+    for (let at = 0; at < this.postingChunks.length; at++) starts[this.postingChunks[at]! + 1]! += 1;
+    for (let c = 0; c < chunks; c++) starts[c + 1] = starts[c + 1]! + starts[c]!;
+    const terms = new Int32Array(this.postingChunks.length);
+    // term frequencies are counts of positions (≤ 256 in a tsvector): exact in a float32
+    const frequencies = new Float32Array(this.postingChunks.length);
+    const fill = starts.slice(0, chunks);
+    for (let term = 0; term < termCount; term++) {
+      for (let at = this.termStarts[term]!, end = this.termStarts[term + 1]!; at < end; at++) {
+        const i = fill[this.postingChunks[at]!]!++;
+        terms[i] = term;
+        frequencies[i] = this.postingFrequencies[at]!;
+      }
+    }
+    // term ids were given in the map's insertion order
+    this.forward = { starts, terms, frequencies, lexemes: [...this.terms.keys()] };
+    return this.forward;
+  }
+
+  /** Ordinals and scores of the best `limit` chunks; `weights[i]` multiplies lexeme i's part (default 1). */
+  private rank(
+    lexemes: readonly string[],
+    limit: number,
+    weights?: readonly number[],
+  ): { ordinal: number; score: number }[] {
     // one accumulator per index, reused: a search is synchronous, so no two searches interleave
     const scores = (this.accumulator ??= new Float64Array(this.ids.length));
     const seen = (this.seen ??= new Uint8Array(this.ids.length));
     const touched: number[] = [];
-    for (const lexeme of new Set(lexemes)) {
+    const done = new Set<string>();
+    lexemes.forEach((lexeme, i) => {
+      if (done.has(lexeme)) return;
+      done.add(lexeme);
       const term = this.terms.get(lexeme);
-      if (term === undefined) continue;
+      if (term === undefined) return;
       const idf = this.termIdf[term]!;
+      const weight = weights ? weights[i]! : 1;
       for (let at = this.termStarts[term]!, end = this.termStarts[term + 1]!; at < end; at++) {
         const ordinal = this.postingChunks[at]!;
         const tf = this.postingFrequencies[at]!;
         // the SQL's `w.idf * m.tf * ${k1 + 1} / (m.tf + <length term>)`
-        const part = (idf * tf * this.k1PlusOne) / (tf + this.lengthTerms[ordinal]!);
+        const part = weight * ((idf * tf * this.k1PlusOne) / (tf + this.lengthTerms[ordinal]!));
         if (seen[ordinal]) {
           scores[ordinal] = scores[ordinal]! + part;
         } else {
@@ -157,15 +255,18 @@ export class Bm25Index {
           touched.push(ordinal);
         }
       }
-    }
-    const best = topK(scores, touched, limit).map((ordinal) => ({
-      id: this.ids[ordinal]!,
-      score: scores[ordinal]!,
-    }));
+    });
+    const best = topK(scores, touched, limit).map((ordinal) => ({ ordinal, score: scores[ordinal]! }));
     for (const ordinal of touched) seen[ordinal] = 0;
     return best;
   }
 
+  private forward?: {
+    starts: Int32Array;
+    terms: Int32Array;
+    frequencies: Float32Array;
+    lexemes: readonly string[];
+  };
   private accumulator?: Float64Array;
   private seen?: Uint8Array;
 }

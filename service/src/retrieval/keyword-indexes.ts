@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import type pg from 'pg';
 import type { Metrics } from '../observability/metrics.js';
 import type { KeywordHit } from '../ranking/bm25-index.js';
+import type { KeywordExpansion } from '../ranking/keyword-expansion.js';
 import { loadKeywordIndex, type VersionedIndex } from './keyword-index-source.js';
 import { QueryLexemes } from './query-lexemes.js';
 
@@ -69,18 +70,22 @@ export class KeywordIndexes {
   }
 
   /**
-   * The top `limit` chunks from memory, or undefined when this process has no index at exactly `version`
-   * (the caller then runs the SQL path; a rebuild has been started).
+   * The top `limit` chunks from memory, RM3-expanded when `expansion` is given (ADR 0014), or undefined when
+   * this process has no index at exactly `version` (the caller then runs the SQL path; a rebuild has been
+   * started).
    */
   async search(
     collection: { id: string; version: number },
     query: string,
     limit: number,
+    expansion?: KeywordExpansion,
   ): Promise<KeywordHit[] | undefined> {
     const entry = this.current(collection);
     if (!entry) return undefined;
     const lexemes = await this.lexemes.of(query);
-    return entry.index.search(lexemes, limit);
+    return expansion
+      ? entry.index.searchExpanded(lexemes, limit, expansion)
+      : entry.index.search(lexemes, limit);
   }
 
   /** The index at exactly this version (marked recently used), or undefined after scheduling a build. */

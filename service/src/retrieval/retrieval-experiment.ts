@@ -13,6 +13,7 @@ import {
 } from '../config/retrieval-variant-settings.js';
 import { AppError } from '../errors/app-error.js';
 import { HYBRID_DEFAULTS, type HybridConfig } from '../ranking/hybrid-retrieval.js';
+import { KEYWORD_EXPANSION_DEFAULTS, type KeywordExpansion } from '../ranking/keyword-expansion.js';
 import { canonicalJson, type SearchMode, type SearchRequest } from './search-plan.js';
 
 export { CONTROL_VARIANT };
@@ -25,6 +26,8 @@ export interface RetrievalParameters {
   hybrid: HybridConfig;
   /** MMR λ when the request asks for no MMR itself; absent: no MMR unless asked. */
   mmrLambda?: number;
+  /** RM3 expansion of the keyword side (ADR 0014); absent: plain BM25. */
+  keywordExpansion?: KeywordExpansion;
 }
 
 export interface RetrievalExperiment {
@@ -37,11 +40,16 @@ export interface RetrievalExperiment {
 /** The request header an admin key may use to choose a variant (testing a variant before it gets traffic). */
 export const VARIANT_HEADER = 'X-Slipway-Variant';
 
+/** The defaults: hybrid, the tuned fusion and feedback, plain BM25 (RM3 is a variant's choice, ADR 0014). */
 export const CONTROL_PARAMETERS: RetrievalParameters = Object.freeze({
   variant: CONTROL_VARIANT,
   mode: 'hybrid',
   hybrid: HYBRID_DEFAULTS,
 });
+
+/** The fields an object sets (zod leaves absent optional fields out, but a caller may pass undefined). */
+const definedFields = <T extends object>(value: T): Partial<T> =>
+  Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 
 /** A variant's partial definition laid over the defaults. */
 export function resolveVariant(
@@ -67,6 +75,16 @@ export function resolveVariant(
   };
   const mmrLambda = definition.mmrLambda ?? base.mmrLambda;
   if (mmrLambda !== undefined) parameters.mmrLambda = mmrLambda;
+  const expansion =
+    definition.keywordExpansion === false
+      ? undefined
+      : definition.keywordExpansion === undefined
+        ? base.keywordExpansion
+        : {
+            ...(base.keywordExpansion ?? KEYWORD_EXPANSION_DEFAULTS),
+            ...definedFields(definition.keywordExpansion),
+          };
+  if (expansion) parameters.keywordExpansion = expansion;
   return parameters;
 }
 
@@ -145,16 +163,20 @@ export interface RequestedRetrieval {
 /**
  * The retrieval fields of a search request under a variant: the request's own `mode` and `mmr` win over the
  * variant's; the variant's fusion and feedback apply (carried only when they differ from the service's
- * defaults, so control requests keep their cache keys).
+ * defaults, so control requests keep their cache keys). The keyword expansion is carried whenever it is on,
+ * so RM3 and plain results never share a cache key.
  */
 export function applyVariant(
   parameters: RetrievalParameters,
   requested: RequestedRetrieval,
-): Pick<SearchRequest, 'mode' | 'mmr' | 'hybrid'> {
-  const applied: Pick<SearchRequest, 'mode' | 'mmr' | 'hybrid'> = { mode: requested.mode ?? parameters.mode };
+): Pick<SearchRequest, 'mode' | 'mmr' | 'hybrid' | 'keywordExpansion'> {
+  const applied: Pick<SearchRequest, 'mode' | 'mmr' | 'hybrid' | 'keywordExpansion'> = {
+    mode: requested.mode ?? parameters.mode,
+  };
   const mmr =
     requested.mmr ?? (parameters.mmrLambda === undefined ? undefined : { lambda: parameters.mmrLambda });
   if (mmr) applied.mmr = mmr;
   if (canonicalJson(parameters.hybrid) !== canonicalJson(HYBRID_DEFAULTS)) applied.hybrid = parameters.hybrid;
+  if (parameters.keywordExpansion) applied.keywordExpansion = parameters.keywordExpansion;
   return applied;
 }

@@ -8,6 +8,7 @@ import type pg from 'pg';
 import type { CollectionRef } from '../collections/collection-store.js';
 import type { ChunkRecord, DocumentStore } from '../documents/document-store.js';
 import type { Metrics } from '../observability/metrics.js';
+import type { KeywordExpansion } from '../ranking/keyword-expansion.js';
 import type { ChromaGateway } from '../stores/chroma-gateway.js';
 import type { ChunkRecordCache } from './chunk-record-cache.js';
 import type { KeywordIndexes } from './keyword-indexes.js';
@@ -18,6 +19,12 @@ export interface Ranked {
   id: string;
   score: number;
   vector?: number[];
+}
+
+export interface KeywordCandidates {
+  ranked: Ranked[];
+  /** Whether RM3 expansion was applied (it needs the in-process index). */
+  expanded: boolean;
 }
 
 export interface RetrievalStoreDeps {
@@ -39,24 +46,28 @@ export class RetrievalStore {
   /**
    * Keyword candidates, best first. Unfiltered searches use this process's index when it is at exactly the
    * collection's version; filtered ones, and any search the index is not current for, run the SQL (same
-   * BM25 scores; a filter changes the statistics, so it is computed there).
+   * BM25 scores; a filter changes the statistics, so it is computed there). RM3 expansion (`expansion`)
+   * runs only on the index: on the SQL path the ranking is plain BM25 and `expanded` is false (ADR 0014).
    */
   async keyword(
     collection: CollectionRef,
     query: string,
     limit: number,
     filter: MetadataFilter | undefined,
-  ): Promise<Ranked[]> {
+    expansion?: KeywordExpansion,
+  ): Promise<KeywordCandidates> {
     const unfiltered = !filter || Object.keys(filter).length === 0;
-    const hits = unfiltered ? await this.deps.keywordIndexes?.search(collection, query, limit) : undefined;
+    const hits = unfiltered
+      ? await this.deps.keywordIndexes?.search(collection, query, limit, expansion)
+      : undefined;
     if (hits) {
       this.deps.metrics.keywordSearches.inc({ path: 'memory' });
-      return hits;
+      return { ranked: hits, expanded: expansion !== undefined };
     }
     this.deps.metrics.keywordSearches.inc({ path: 'sql' });
     const statement = keywordSearchStatement(query, limit, collection.id, filter);
     const { rows } = await this.deps.db.query<{ id: string; score: number }>(statement);
-    return rows.map((r) => ({ id: r.id, score: Number(r.score) }));
+    return { ranked: rows.map((r) => ({ id: r.id, score: Number(r.score) })), expanded: false };
   }
 
   /** True when a keyword search with this filter would be answered from this process's current index. */

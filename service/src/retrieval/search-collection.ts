@@ -193,9 +193,26 @@ export class CollectionSearch {
     return response;
   }
 
+  /**
+   * The keyword list, RM3-expanded when the request (its variant) asks. Expansion needs the in-process index
+   * (ADR 0014): a filtered search is plain BM25 (it runs in SQL); an unfiltered one the index cannot serve yet
+   * (just after an ingest, or no index) is plain BM25 too, counted as
+   * `slipway_retrieval_degraded_total{missing="keyword-expansion"}`.
+   */
   private keyword(collection: CollectionRef, request: SearchRequest, limit: number): Promise<Ranked[]> {
     return inSpan('retrieval.keyword', { 'slipway.retrieval.limit': limit }, async (span) => {
-      const ranked = await this.deps.store.keyword(collection, request.query, limit, request.filter);
+      const { ranked, expanded } = await this.deps.store.keyword(
+        collection,
+        request.query,
+        limit,
+        request.filter,
+        request.keywordExpansion,
+      );
+      const filtered = request.filter !== undefined && Object.keys(request.filter).length > 0;
+      if (request.keywordExpansion && !expanded && !filtered) {
+        this.deps.metrics.retrievalDegraded.inc({ missing: 'keyword-expansion' });
+      }
+      span.setAttribute('slipway.retrieval.expanded', expanded);
       span.setAttribute('slipway.retrieval.results', ranked.length);
       return ranked;
     });

@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { HYBRID_DEFAULTS, type HybridConfig } from '../ranking/hybrid-retrieval.js';
+import type { KeywordExpansion } from '../ranking/keyword-expansion.js';
 import { buildKeywordSearchSql } from '../ranking/keyword-query-sql.js';
 import { selectMmr } from '../ranking/select-mmr.js';
 import { suppressNearDuplicates } from '../ranking/suppress-near-duplicates.js';
@@ -21,6 +22,8 @@ export interface SearchRequest {
   mmr?: { lambda: number };
   /** Fusion and feedback of a retrieval experiment's variant; absent: the service's defaults. */
   hybrid?: HybridConfig;
+  /** RM3 expansion of the keyword query (a variant's; ADR 0014); absent: plain BM25. */
+  keywordExpansion?: KeywordExpansion;
 }
 
 /** Candidates MMR chooses from (the eval's `mmr.pool`). */

@@ -112,6 +112,46 @@ describe('resolveVariant', () => {
   });
 });
 
+describe('keyword expansion (RM3) in a variant', () => {
+  it('is off in control; {} turns it on with the defaults; fields override them one by one', () => {
+    expect(CONTROL_PARAMETERS).not.toHaveProperty('keywordExpansion');
+    expect(resolveVariant('plain', { keywordExpansion: false })).not.toHaveProperty('keywordExpansion');
+    expect(resolveVariant('same', { keywordExpansion: {} }).keywordExpansion).toEqual({
+      fbDocs: 5,
+      fbTerms: 10,
+      originalQueryWeight: 0.5,
+    });
+    expect(
+      resolveVariant('deeper', { keywordExpansion: { fbDocs: 10, originalQueryWeight: 0.7 } }),
+    ).toMatchObject({
+      keywordExpansion: { fbDocs: 10, fbTerms: 10, originalQueryWeight: 0.7 },
+    });
+  });
+
+  it('is read from RETRIEVAL_VARIANTS, carried into the request, and out-of-range parameters are refused', () => {
+    const experiment = experimentOf({
+      RETRIEVAL_VARIANTS: JSON.stringify({
+        plain: { keywordExpansion: false },
+        wide: { keywordExpansion: { fbTerms: 30 } },
+      }),
+    });
+    expect(experiment.variants.get('plain')!.keywordExpansion).toBeUndefined();
+    const wide = experiment.variants.get('wide')!;
+    expect(wide.keywordExpansion).toEqual({ fbDocs: 5, fbTerms: 30, originalQueryWeight: 0.5 });
+    expect(applyVariant(wide, {})).toEqual({
+      mode: 'hybrid',
+      keywordExpansion: { fbDocs: 5, fbTerms: 30, originalQueryWeight: 0.5 },
+    });
+    expect(applyVariant(experiment.variants.get('plain')!, {})).toEqual({ mode: 'hybrid' });
+    const problems = problemsOf({
+      RETRIEVAL_VARIANTS: JSON.stringify({
+        bad: { keywordExpansion: { fbDocs: 0, originalQueryWeight: 2 } },
+      }),
+    }).join('\n');
+    expect(problems).toContain('bad.keywordExpansion');
+  });
+});
+
 describe('assignment', () => {
   it('is deterministic per key id and changes with the salt', () => {
     const id = randomUUID();

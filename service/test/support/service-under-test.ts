@@ -16,7 +16,10 @@ export interface ServiceUnderTest {
   auth(scope: 'admin' | 'ingest' | 'read'): { Authorization: string };
   /** Serves the app on a free loopback port (the first call starts it) and returns its base URL. */
   listen(): Promise<string>;
-  /** Creates a collection (admin key) and ingests `documents` into it (ingest key); throws on any refusal. */
+  /**
+   * Creates a collection (admin key) and ingests `documents` into it (ingest key); throws on any refusal.
+   * Resolves once the in-process keyword index is built at the new version.
+   */
   seedCollection(name: string, documents: object[]): Promise<void>;
   /** Closes the server (and its open connections), the runtime and the stores. */
   stop(): Promise<void>;
@@ -71,6 +74,12 @@ export async function startServiceUnderTest(env: NodeJS.ProcessEnv = {}): Promis
     async seedCollection(name, documents) {
       await post('/v1/collections', 'admin', { name });
       await post(`/v1/collections/${name}/documents`, 'ingest', { documents });
+      // searches then run on the in-process index (RM3 runs only there; the SQL path is plain BM25)
+      const indexes = runtime.deps.keywordIndexes;
+      if (indexes) {
+        indexes.current(await runtime.deps.collections.resolve(name));
+        await indexes.idle();
+      }
     },
     async stop() {
       if (server) {
