@@ -188,12 +188,16 @@ describe('two service processes on the same stores', () => {
     }
   });
 
-  /** The listeners' Postgres sessions (one per service process). */
+  /**
+   * The listeners' Postgres sessions on this test's database (one per service process); the server is shared
+   * with other test files, each on a database of its own.
+   */
   const listeners = async (pool: pg.Pool) =>
     Number(
       (
         await pool.query<{ n: string }>(
-          `SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = 'slipway-listener'`,
+          `SELECT count(*) AS n FROM pg_stat_activity
+            WHERE application_name = 'slipway-listener' AND datname = current_database()`,
         )
       ).rows[0]?.n,
     );
@@ -246,7 +250,8 @@ describe('two service processes on the same stores', () => {
       expect(await listeners(pool)).toBe(2);
       // cut both listeners, then change the collection while no one can be told
       await pool.query(
-        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'slipway-listener'`,
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+          WHERE application_name = 'slipway-listener' AND datname = current_database()`,
       );
       await rewriteOutside(pool, 'deaf', 'Pressure on a cone, changed while unheard.');
       // both processes listen again within a few seconds; the change itself was never notified
