@@ -62,15 +62,17 @@ export class Bm25Index {
   private constructor(
     /** Chunk ids by ordinal; ordinals follow Postgres's `ORDER BY id`. */
     private readonly ids: readonly string[],
-    /** term → [start, end) into `postingChunks` / `postingFrequencies`. */
+    /** term → [start, end) into `postingChunks` / `postingFrequencies` / `postingScores`. */
     private readonly terms: Map<string, number>,
     private readonly termStarts: Int32Array,
-    private readonly termIdf: Float64Array,
     private readonly postingChunks: Int32Array,
-    private readonly postingFrequencies: Float64Array,
-    /** k1 · ((1 - b) + b · len / avgLength) per chunk. */
-    private readonly lengthTerms: Float64Array,
-    private readonly k1PlusOne: number,
+    /** Term frequencies: counts of positions (≤ 256 in a tsvector), exact in a float32. */
+    private readonly postingFrequencies: Float32Array,
+    /**
+     * Each posting's BM25 term, computed at build time with the SQL's operations in its order (so a query
+     * only adds them up): idf · tf · (k1 + 1) / (tf + k1 · ((1 - b) + b · len / avgLength)).
+     */
+    private readonly postingScores: Float64Array,
   ) {}
 
   /**
@@ -100,7 +102,7 @@ export class Bm25Index {
     const termStarts = new Int32Array(counts.length + 1);
     for (let t = 0; t < counts.length; t++) termStarts[t + 1] = termStarts[t]! + counts[t]!;
     const postingChunks = new Int32Array(termStarts[counts.length]!);
-    const postingFrequencies = new Float64Array(postingChunks.length);
+    const postingFrequencies = new Float32Array(postingChunks.length);
     const fill = termStarts.slice(0, counts.length);
     const lengthTerms = new Float64Array(chunks.length);
     chunks.forEach((chunk, ordinal) => {
@@ -116,16 +118,23 @@ export class Bm25Index {
     const distinct = [...new Set(counts)];
     const idfs = await idfOf(distinct);
     const idfByDf = new Map(distinct.map((df, i) => [df, idfs[i]!]));
-    const termIdf = Float64Array.from(counts, (df) => idfByDf.get(df)!);
+    const k1PlusOne = k1 + 1;
+    const postingScores = new Float64Array(postingChunks.length);
+    for (let term = 0; term < counts.length; term++) {
+      const idf = idfByDf.get(counts[term]!)!;
+      for (let at = termStarts[term]!, end = termStarts[term + 1]!; at < end; at++) {
+        const tf = postingFrequencies[at]!;
+        // the SQL's `w.idf * m.tf * ${k1 + 1} / (m.tf + <length term>)`
+        postingScores[at] = (idf * tf * k1PlusOne) / (tf + lengthTerms[postingChunks[at]!]!);
+      }
+    }
     return new Bm25Index(
       chunks.map((c) => c.id),
       terms,
       termStarts,
-      termIdf,
       postingChunks,
       postingFrequencies,
-      lengthTerms,
-      k1 + 1,
+      postingScores,
     );
   }
 
@@ -137,10 +146,9 @@ export class Bm25Index {
   get typedArrayBytes(): number {
     return (
       this.termStarts.byteLength +
-      this.termIdf.byteLength +
       this.postingChunks.byteLength +
       this.postingFrequencies.byteLength +
-      this.lengthTerms.byteLength +
+      this.postingScores.byteLength +
       (this.forward
         ? this.forward.starts.byteLength + this.forward.terms.byteLength + this.forward.frequencies.byteLength
         : 0)
@@ -233,31 +241,31 @@ export class Bm25Index {
     // one accumulator per index, reused: a search is synchronous, so no two searches interleave
     const scores = (this.accumulator ??= new Float64Array(this.ids.length));
     const seen = (this.seen ??= new Uint8Array(this.ids.length));
-    const touched: number[] = [];
+    const touched = (this.touched ??= new Int32Array(this.ids.length));
+    const { postingChunks, postingScores, termStarts } = this;
+    let count = 0;
     const done = new Set<string>();
-    lexemes.forEach((lexeme, i) => {
-      if (done.has(lexeme)) return;
+    for (let i = 0; i < lexemes.length; i++) {
+      const lexeme = lexemes[i]!;
+      if (done.has(lexeme)) continue;
       done.add(lexeme);
       const term = this.terms.get(lexeme);
-      if (term === undefined) return;
-      const idf = this.termIdf[term]!;
+      if (term === undefined) continue;
       const weight = weights ? weights[i]! : 1;
-      for (let at = this.termStarts[term]!, end = this.termStarts[term + 1]!; at < end; at++) {
-        const ordinal = this.postingChunks[at]!;
-        const tf = this.postingFrequencies[at]!;
-        // the SQL's `w.idf * m.tf * ${k1 + 1} / (m.tf + <length term>)`
-        const part = weight * ((idf * tf * this.k1PlusOne) / (tf + this.lengthTerms[ordinal]!));
+      for (let at = termStarts[term]!, end = termStarts[term + 1]!; at < end; at++) {
+        const ordinal = postingChunks[at]!;
+        const part = weight * postingScores[at]!; // × 1 is exact: plain scores are the SQL's
         if (seen[ordinal]) {
           scores[ordinal] = scores[ordinal]! + part;
         } else {
           seen[ordinal] = 1;
           scores[ordinal] = part;
-          touched.push(ordinal);
+          touched[count++] = ordinal;
         }
       }
-    });
-    const best = topK(scores, touched, limit).map((ordinal) => ({ ordinal, score: scores[ordinal]! }));
-    for (const ordinal of touched) seen[ordinal] = 0;
+    }
+    const best = topK(scores, touched, limit, count).map((ordinal) => ({ ordinal, score: scores[ordinal]! }));
+    for (let k = 0; k < count; k++) seen[touched[k]!] = 0;
     return best;
   }
 
@@ -269,48 +277,56 @@ export class Bm25Index {
   };
   private accumulator?: Float64Array;
   private seen?: Uint8Array;
+  private touched?: Int32Array;
 }
 
-/** `a` ranks before `b`: higher score, then lower ordinal (Postgres's id order). */
-const before = (scores: Float64Array, a: number, b: number): boolean => {
-  const sa = scores[a]!;
-  const sb = scores[b]!;
-  return sa > sb || (sa === sb && a < b);
-};
-
-/** The best `limit` of `candidates`, best first, with a bounded min-heap (the worst kept one at the root). */
-export function topK(scores: Float64Array, candidates: readonly number[], limit: number): number[] {
-  if (limit <= 0) return [];
-  const heap: number[] = [];
-  const worse = (i: number, j: number) => before(scores, heap[j]!, heap[i]!);
-  const swap = (i: number, j: number) => {
-    [heap[i], heap[j]] = [heap[j]!, heap[i]!];
+/**
+ * The best `limit` of the first `count` `candidates`, best first: higher score, then lower ordinal (Postgres's
+ * id order). A bounded min-heap of ordinals holds the worst kept one at its root.
+ */
+export function topK(
+  scores: Float64Array,
+  candidates: ArrayLike<number>,
+  limit: number,
+  count = candidates.length,
+): number[] {
+  const size = Math.max(0, Math.min(limit, count));
+  const heap = new Int32Array(size);
+  // a ranks after b
+  const after = (a: number, b: number) => {
+    const sa = scores[a]!;
+    const sb = scores[b]!;
+    return sa < sb || (sa === sb && a > b);
   };
-  const siftDown = (from: number) => {
-    for (let i = from; ;) {
-      const l = 2 * i + 1;
-      const r = l + 1;
-      let worst = i;
-      if (l < heap.length && worse(l, worst)) worst = l;
-      if (r < heap.length && worse(r, worst)) worst = r;
-      if (worst === i) return;
-      swap(i, worst);
-      i = worst;
-    }
-  };
-  for (const ordinal of candidates) {
-    if (heap.length < limit) {
-      heap.push(ordinal);
-      for (let i = heap.length - 1; i > 0;) {
+  let filled = 0;
+  for (let k = 0; k < count; k++) {
+    const ordinal = candidates[k]!;
+    if (filled < size) {
+      let i = filled++;
+      heap[i] = ordinal;
+      while (i > 0) {
         const parent = (i - 1) >> 1;
-        if (!worse(i, parent)) break;
-        swap(i, parent);
+        if (!after(heap[i]!, heap[parent]!)) break;
+        const swap = heap[i]!;
+        heap[i] = heap[parent]!;
+        heap[parent] = swap;
         i = parent;
       }
-    } else if (before(scores, ordinal, heap[0]!)) {
+    } else if (size > 0 && after(heap[0]!, ordinal)) {
       heap[0] = ordinal;
-      siftDown(0);
+      for (let i = 0; ;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let worst = i;
+        if (l < size && after(heap[l]!, heap[worst]!)) worst = l;
+        if (r < size && after(heap[r]!, heap[worst]!)) worst = r;
+        if (worst === i) break;
+        const swap = heap[i]!;
+        heap[i] = heap[worst]!;
+        heap[worst] = swap;
+        i = worst;
+      }
     }
   }
-  return heap.sort((a, b) => (before(scores, a, b) ? -1 : 1));
+  return Array.from(heap).sort((a, b) => (after(a, b) ? 1 : -1));
 }
