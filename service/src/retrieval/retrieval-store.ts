@@ -85,19 +85,16 @@ export class RetrievalStore {
     withVectors: boolean,
   ): Promise<Ranked[]> {
     const collection = await this.deps.chroma.collection(collectionId);
-    const result = await this.deps.chroma.call(() =>
-      collection.query({
-        queryEmbeddings: [vector],
-        nResults: limit,
-        where: chromaWhere(filter) as never,
-        include: withVectors ? ['distances', 'embeddings'] : ['distances'],
-      }),
-    );
-    const ids = result.ids[0] ?? [];
-    return ids.map((id, i) => ({
+    const nearest = await this.deps.chroma.query(collection, {
+      vector,
+      nResults: limit,
+      where: chromaWhere(filter),
+      withVectors,
+    });
+    return nearest.ids.map((id, i) => ({
       id,
-      score: 1 - (result.distances[0]?.[i] ?? 1),
-      vector: withVectors ? (result.embeddings[0]?.[i] ?? undefined) : undefined,
+      score: 1 - nearest.distances[i]!,
+      vector: nearest.embeddings?.[i],
     }));
   }
 

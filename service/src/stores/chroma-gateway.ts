@@ -1,3 +1,5 @@
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { ChromaClient, ChromaNotFoundError, type Collection, type Metadata } from 'chromadb';
 import { AppError, DEPENDENCY_RETRY_AFTER_SECONDS } from '../errors/app-error.js';
 
@@ -32,21 +34,39 @@ export function base64Float32(vector: readonly number[]): string {
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
+/** The nearest records to one query vector: ids, cosine distances, and the stored vectors when asked. */
+export interface NearestRecords {
+  ids: string[];
+  distances: number[];
+  embeddings?: number[][];
+}
+
+interface QueryResponse {
+  ids?: string[][];
+  distances?: (number | null)[][] | null;
+  embeddings?: number[][][] | null;
+}
+
 export class ChromaGateway {
   private readonly client: ChromaClient;
   private readonly handles = new Map<string, Collection>();
+  private readonly base: URL;
+  /** Keep-alive connections for the calls made here (add, query), apart from the client's own. */
+  private readonly agent: HttpAgent;
 
   constructor(
-    private readonly url: string,
+    url: string,
     readonly collectionPrefix: string,
     private readonly timeoutMs = 5000,
   ) {
-    const parsed = new URL(url);
+    this.base = new URL(url);
+    const ssl = this.base.protocol === 'https:';
     this.client = new ChromaClient({
-      host: parsed.hostname,
-      port: Number(parsed.port || (parsed.protocol === 'https:' ? 443 : 80)),
-      ssl: parsed.protocol === 'https:',
+      host: this.base.hostname,
+      port: Number(this.base.port || (ssl ? 443 : 80)),
+      ssl,
     });
+    this.agent = ssl ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
   }
 
   chromaName(collectionId: string): string {
@@ -98,16 +118,62 @@ export class ChromaGateway {
   async add(collection: Collection, records: ChromaRecords): Promise<void> {
     await this.call(async () => {
       if (!(await this.client.supportsBase64Encoding())) return collection.add(records);
-      const path = `/api/v2/tenants/${encodeURIComponent(collection.tenant)}/databases/${encodeURIComponent(collection.database)}/collections/${encodeURIComponent(collection.id)}/add`;
-      const response = await fetch(new URL(path, this.url), {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ ...records, embeddings: records.embeddings.map(base64Float32) }),
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
-      if (!response.ok) {
-        throw new Error(`chroma add answered ${response.status}: ${(await response.text()).slice(0, 300)}`);
-      }
+      await this.post(collection, 'add', { ...records, embeddings: records.embeddings.map(base64Float32) });
+    });
+  }
+
+  /**
+   * The `nResults` nearest records to `vector` (cosine distance), posted to Chroma's HTTP API
+   * (`…/collections/{id}/query`) over a kept-alive connection. The client's `collection.query` (fetch) was
+   * measured at 3.9 ms p50 for 100 results from an 11k-vector collection where this takes 2.0 ms
+   * (docs/adr/0016-own-calls-to-chroma-on-the-hot-path.md).
+   */
+  async query(
+    collection: Collection,
+    request: { vector: number[]; nResults: number; where?: Record<string, unknown>; withVectors: boolean },
+  ): Promise<NearestRecords> {
+    const response = (await this.call(() =>
+      this.post(collection, 'query', {
+        query_embeddings: [request.vector],
+        n_results: request.nResults,
+        where: request.where,
+        include: request.withVectors ? ['distances', 'embeddings'] : ['distances'],
+      }),
+    )) as QueryResponse;
+    const ids = response.ids?.[0] ?? [];
+    return {
+      ids,
+      distances: ids.map((_, i) => response.distances?.[0]?.[i] ?? 1),
+      embeddings: request.withVectors ? (response.embeddings?.[0] ?? []) : undefined,
+    };
+  }
+
+  /** POSTs JSON to one of a collection's record endpoints; resolves with the parsed answer (throws on non-2xx). */
+  private post(collection: Collection, operation: 'add' | 'query', body: unknown): Promise<unknown> {
+    const path =
+      `${this.base.pathname.replace(/\/$/, '')}/api/v2/tenants/${encodeURIComponent(collection.tenant)}` +
+      `/databases/${encodeURIComponent(collection.database)}/collections/${encodeURIComponent(collection.id)}` +
+      `/${operation}`;
+    const payload = JSON.stringify(body);
+    const send = this.base.protocol === 'https:' ? httpsRequest : httpRequest;
+    return new Promise((resolve, reject) => {
+      const req = send(
+        {
+          agent: this.agent,
+          protocol: this.base.protocol,
+          hostname: this.base.hostname,
+          port: this.base.port || undefined,
+          path,
+          method: 'POST',
+          // one write for head and body (a separate body write costs the server another wake-up)
+          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
+          timeout: this.timeoutMs,
+        },
+        (res) => readJson(res, operation).then(resolve, reject),
+      );
+      req.on('timeout', () => req.destroy(new Error(`chroma ${operation} exceeded ${this.timeoutMs} ms`)));
+      req.on('error', reject);
+      req.end(payload);
     });
   }
 
@@ -130,4 +196,26 @@ export class ChromaGateway {
       clearTimeout(timer);
     }
   }
+}
+
+/** The body of a Chroma answer as JSON; a non-2xx answer is an error naming its status. */
+function readJson(res: IncomingMessage, operation: string): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    res.on('data', (chunk: Buffer) => chunks.push(chunk));
+    res.on('error', reject);
+    res.on('end', () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      const status = res.statusCode ?? 0;
+      if (status < 200 || status >= 300) {
+        reject(new Error(`chroma ${operation} answered ${status}: ${text.slice(0, 300)}`));
+        return;
+      }
+      try {
+        resolve(text === '' ? undefined : JSON.parse(text));
+      } catch (error) {
+        reject(error instanceof Error ? error : new Error(String(error)));
+      }
+    });
+  });
 }
