@@ -1,11 +1,13 @@
 /**
  * A query's lexemes exactly as the SQL path's `to_tsvector('english', query)` gives them, mostly without
- * asking Postgres. Postgres's default parser reads a run of ASCII letters as one `asciiword` token, and the
- * english configuration turns each such token into at most one lexeme on its own (lower-case, stop word
- * list, Snowball stem): no token's lexeme depends on its neighbours. So for a query made only of such runs,
- * separated by spaces and sentence punctuation, the lexemes are the union of its words' lexemes — and those
- * are learnt from Postgres once per word and kept. Any other query (digits, hyphens, apostrophes, dots inside
- * a token, non-ASCII letters: the parser's compound and special token types) goes to Postgres whole.
+ * asking Postgres. Postgres's default parser never makes a token across ASCII whitespace — except an XML/HTML
+ * tag, whose attributes may hold spaces — and the english configuration turns each token into lexemes on its
+ * own (lower case, stop word list, Snowball stem; no dictionary looks at a neighbour). So the lexemes of a
+ * query are the union of the lexemes of its whitespace-separated pieces, and those are learnt from Postgres
+ * once per piece and kept. A plain word is kept lower-cased without its sentence punctuation (`Flow,` and
+ * `flow` are the one asciiword `flow` to the parser); any other piece — digits, hyphens, apostrophes, dots
+ * inside a token, non-ASCII letters: the parser's compound and special token types — is kept as written,
+ * with its surroundings (`queryPieces`). A query with `<`, `>` or `&` (tags, entities) goes to Postgres whole.
  */
 import type pg from 'pg';
 
@@ -31,15 +33,39 @@ export function tsvectorOrder(lexemes: Iterable<string>): string[] {
 }
 
 export interface QueryLexemeOptions {
-  /** Words whose lexeme is kept (default 100,000). */
+  /** Words and other query pieces whose lexemes are kept (default 100,000). */
   maxWords?: number;
   /** Whole queries that are not plain words whose lexemes are kept (default 10,000). */
   maxQueries?: number;
 }
 
+/**
+ * Pure: a query's pieces as the texts their lexemes are learnt from, or undefined for a query that goes to
+ * Postgres whole (see the file comment). A plain word is its lower-cased self. Any other piece keeps its
+ * surroundings, because the parser reads a piece at the very start or end of the text differently from one
+ * between blanks (`~x` at the start is a file path, after a blank a blank and a word): it is learnt with a
+ * space on each side that has a neighbour, and exactly as written on a side that is the text's edge.
+ */
+export function queryPieces(query: string): string[] | undefined {
+  if (/[<>&]/.test(query)) return undefined;
+  const pieces: string[] = [];
+  for (const match of query.matchAll(/[^ \t\n\r\f\v]+/g)) {
+    const piece = match[0];
+    const words = plainWords(piece);
+    if (words) {
+      pieces.push(...words);
+      continue;
+    }
+    const atStart = match.index === 0;
+    const atEnd = match.index + piece.length === query.length;
+    pieces.push(`${atStart ? '' : ' '}${piece}${atEnd ? '' : ' '}`);
+  }
+  return pieces;
+}
+
 export class QueryLexemes {
-  /** word → its lexeme ('' for a stop word; null when Postgres gave it more than one: not composable). */
-  private readonly words = new Map<string, string | null>();
+  /** A query's piece as `queryPieces` gives it → its lexemes. */
+  private readonly pieces = new Map<string, readonly string[]>();
   private readonly queries = new Map<string, string[]>();
   private readonly maxWords: number;
   private readonly maxQueries: number;
@@ -53,21 +79,23 @@ export class QueryLexemes {
   }
 
   async of(query: string): Promise<string[]> {
-    const words = plainWords(query);
-    if (words) {
-      const unknown = [...new Set(words.filter((w) => !this.words.has(w)))];
-      if (unknown.length > 0) await this.learn(unknown);
-      const lexemes = words.map((w) => this.words.get(w));
-      if (lexemes.every((l) => typeof l === 'string')) {
-        return tsvectorOrder(lexemes.filter((l) => l !== ''));
-      }
+    const keys = queryPieces(query);
+    if (!keys) return this.ofWholeQuery(query);
+    // what this query needs, taken before learning: learning may evict a known piece from the bounded map
+    const found = new Map<string, readonly string[]>();
+    const unknown: string[] = [];
+    for (const key of new Set(keys)) {
+      const known = this.pieces.get(key);
+      if (known) found.set(key, known);
+      else unknown.push(key);
     }
-    return this.ofWholeQuery(query);
+    if (unknown.length > 0) for (const [key, lexemes] of await this.learn(unknown)) found.set(key, lexemes);
+    return tsvectorOrder(keys.flatMap((key) => found.get(key) ?? []));
   }
 
-  /** Words whose lexeme is known (for tests and the bench). */
+  /** Words and pieces whose lexemes are known (for tests and the bench). */
   get knownWords(): number {
-    return this.words.size;
+    return this.pieces.size;
   }
 
   private async ofWholeQuery(query: string): Promise<string[]> {
@@ -78,16 +106,16 @@ export class QueryLexemes {
     return lexemes;
   }
 
-  private async learn(words: string[]): Promise<void> {
-    const { rows } = await this.db.query<{ word: string; lexemes: string[] }>(
-      `SELECT w AS word, tsvector_to_array(to_tsvector('english', w)) AS lexemes
-         FROM unnest($1::text[]) AS w`,
-      [words],
+  /** Asks Postgres for the pieces' lexemes in one statement; keeps them (bounded) and returns them. */
+  private async learn(pieces: string[]): Promise<Map<string, string[]>> {
+    const { rows } = await this.db.query<{ piece: string; lexemes: string[] }>(
+      `SELECT p AS piece, tsvector_to_array(to_tsvector('english', p)) AS lexemes
+         FROM unnest($1::text[]) AS p`,
+      [pieces],
     );
-    for (const row of rows) {
-      const lexeme = row.lexemes.length > 1 ? null : (row.lexemes[0] ?? '');
-      remember(this.words, row.word, lexeme, this.maxWords);
-    }
+    const learnt = new Map(rows.map((row) => [row.piece, row.lexemes]));
+    for (const [piece, lexemes] of learnt) remember(this.pieces, piece, lexemes, this.maxWords);
+    return learnt;
   }
 }
 

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
 import { providePostgres, type ProvidedPostgres } from '@slipway/harness';
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
@@ -29,6 +30,19 @@ const edgeQueries = [
   '',
   '   ',
   '(((',
+  // pieces the parser reads as compound or special tokens: composed per piece
+  'two-dimensional re-entry of a non-circular body, i.e. (chapman-enskog) -dash',
+  "kuchemann's can't o'neill's multhopp's",
+  'mach -2.5e3 at 1.5.2 and 10,000 ft/s 3/4',
+  'see http://example.com/a/b?c=d and mail x.y@example.org about /usr/local/file.txt',
+  'CO2 h2o M2 F-104 x-15a',
+  'Zürich naïve résumé Ørsted',
+  'tab\tseparated\nlines\r\nand\u00a0nbsp\u2003em space',
+  '"quoted" [bracketed] {braced} |piped| +plus +1 -minus -1 ~tilde #hash $5 100% ^caret *star',
+  // tags and entities go to Postgres whole: a tag's attributes may hold spaces
+  '<b class="x y">bold</b> flow',
+  'heat &amp; mass transfer',
+  'a < b > c',
 ];
 
 describe('a query’s lexemes without asking Postgres for each query', () => {
@@ -73,7 +87,75 @@ describe('a query’s lexemes without asking Postgres for each query', () => {
     }
   });
 
-  it('asks Postgres once per new word, and not at all for a question made of known words', async () => {
+  it('composes exactly what Postgres parses whole, for random queries of tricky pieces and blanks', async () => {
+    const piece = fc.constantFrom(
+      'flow',
+      'Wing,',
+      '(heat',
+      'the',
+      'high-speed',
+      're-entry',
+      '-dash',
+      '~tilde',
+      '~',
+      '-1',
+      '+2',
+      '1.5',
+      '2.5e3',
+      '1.5.2',
+      '10,000',
+      'ft/s',
+      '/usr/x',
+      'a/b',
+      'U.S.',
+      'i.e.',
+      "can't",
+      "o'neill's",
+      'x.y@ex.org',
+      'http://ex.com/a?b=c',
+      'ex.com',
+      'F-104',
+      'x-15a',
+      'CO2',
+      'naïve',
+      'Zürich',
+      '"quoted"',
+      '[b]',
+      '#h',
+      '$5',
+      '100%',
+      '...',
+      '-',
+      '.',
+      ',',
+      '?',
+      'a-',
+      '-a',
+      'a.',
+      '.a',
+      '_x_',
+      'x_y',
+      "'",
+      '’',
+      'a’s',
+    );
+    const blank = fc.constantFrom(' ', '  ', '\t', '\n', ' \r\n ');
+    const query = fc
+      .tuple(fc.boolean(), fc.array(fc.tuple(piece, blank), { minLength: 1, maxLength: 8 }), fc.boolean())
+      .map(([lead, parts, trail]) => {
+        const text = parts.map(([p, b]) => p + b).join('');
+        return (lead ? ' ' : '') + (trail ? text : text.trimEnd());
+      });
+    const lexemes = new QueryLexemes(pool);
+    await fc.assert(
+      fc.asyncProperty(query, async (q) => {
+        expect({ q, lexemes: await lexemes.of(q) }).toEqual({ q, lexemes: await serverLexemes(pool, q) });
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('asks Postgres once per new word or piece, and not at all for a question made of known ones', async () => {
     const { db, sent } = countingDb();
     const lexemes = new QueryLexemes(db);
     await lexemes.of('supersonic flow over a heated wing');
@@ -84,10 +166,18 @@ describe('a query’s lexemes without asking Postgres for each query', () => {
     expect(sent).toHaveLength(1);
     await lexemes.of('wing flutter');
     expect(sent).toHaveLength(2);
-    // not plain words: the whole query goes to Postgres, and is then remembered
-    await lexemes.of('high-speed wing');
-    await lexemes.of('high-speed wing');
+    // a piece that is not a plain word is learnt as written, with its surroundings, once
+    await lexemes.of('supersonic high-speed wing');
+    await lexemes.of('a high-speed wing flutter');
     expect(sent).toHaveLength(3);
+    await lexemes.of('wing flutter at high-speed'); // at the end of the text: another context
+    expect(sent).toHaveLength(4);
+    await lexemes.of('a High-speed wing');
+    expect(sent).toHaveLength(5);
+    // a tag or an entity sends the whole query, which is then remembered
+    await lexemes.of('heat &amp; wing');
+    await lexemes.of('heat &amp; wing');
+    expect(sent).toHaveLength(6);
   });
 
   it('keeps at most maxWords words', async () => {
