@@ -82,11 +82,31 @@ services_short() {
   docker stack services "$1" --format '{{.Replicas}}' | awk -F'[/ ]' '$1 != $2 { n++ } END { print n + 0 }'
 }
 
+# When the service's current update (or rollback) started; empty when it has none, or does not exist.
+update_started_at() {
+  docker service inspect "$1" --format '{{if .UpdateStatus}}{{.UpdateStatus.StartedAt}}{{end}}' 2>/dev/null || true
+}
+
+# A fingerprint of the service's task template (what a rolling update replaces); empty when it does not exist.
+task_template() {
+  local template
+  template="$(docker service inspect "$1" --format '{{json .Spec.TaskTemplate}}' 2>/dev/null)" || return 0
+  printf '%s' "$template" | short_hash
+}
+
 # Waits until the API's update (or first deployment) has converged and every service of the stack runs all
 # its tasks; exits 4 when Swarm rolled the update back, unless a rollback is what was asked ($2 = rollback).
+# $3: the update start time seen before the change was submitted, when the change must start a new update:
+# until Swarm reports a later one, what it shows is the previous update's state (it starts updates
+# asynchronously, and late on a busy node), so nothing is judged yet.
 wait_for_convergence() {
-  local service="$1_api" asked="${2:-update}" deadline=$((SECONDS + ${CONVERGE_TIMEOUT:-600})) state short
+  local service="$1_api" asked="${2:-update}" before="${3-}" deadline=$((SECONDS + ${CONVERGE_TIMEOUT:-600}))
+  local state short
   while ((SECONDS < deadline)); do
+    if [[ -n "${3+set}" && "$(update_started_at "$service")" == "$before" ]]; then
+      sleep 1
+      continue
+    fi
     state="$(docker service inspect "$service" --format '{{if .UpdateStatus}}{{.UpdateStatus.State}}{{end}}')"
     short="$(services_short "$1")"
     case "$state" in
@@ -119,18 +139,28 @@ deploy() {
   PROXY_CONFIG_NAME="${stack}_proxy_$(short_hash <"$here/../nginx/swarm-proxy.conf")"
   export DATABASE_URL_SECRET REDIS_URL_SECRET API_KEY_PEPPER_SECRET PROXY_CONFIG_NAME
   migrate "$stack"
+  local template_before started_before
+  template_before="$(task_template "${stack}_api")"
+  started_before="$(update_started_at "${stack}_api")"
   log "update: docker stack deploy $stack"
   env -u DATABASE_URL -u REDIS_URL -u API_KEY_PEPPER \
     docker stack deploy --detach=true --with-registry-auth --resolve-image "${RESOLVE_IMAGE:-always}" \
     --compose-file "$stack_file" "$stack"
-  wait_for_convergence "$stack"
+  # an existing API whose tasks change gets a rolling update: wait for Swarm to start it before judging
+  if [[ -n "$template_before" && "$(task_template "${stack}_api")" != "$template_before" ]]; then
+    wait_for_convergence "$stack" update "$started_before"
+  else
+    wait_for_convergence "$stack"
+  fi
 }
 
 rollback() {
   local stack="$1"
   log "rollback: ${stack}_api to its previous spec"
+  local started_before
+  started_before="$(update_started_at "${stack}_api")"
   docker service rollback --detach "${stack}_api" >/dev/null
-  wait_for_convergence "$stack" rollback
+  wait_for_convergence "$stack" rollback "$started_before"
 }
 
 [[ $# -eq 2 ]] || usage
