@@ -38,17 +38,17 @@ export async function createRuntime(
   const chroma = new ChromaGateway(config.CHROMA_URL, config.CHROMA_COLLECTION_PREFIX);
   const redis = config.REDIS_URL ? await connectRedis(config.REDIS_URL, logger) : undefined;
   const keys = new ApiKeyStore(db, config.API_KEY_PEPPER, config.API_KEY_CACHE_MS);
-  // Postgres tells every process what changed, so its caches of keys and collection versions hold (ADR 0015)
-  const changes = new ChangeListener(config.DATABASE_URL, logger);
-  const resolvedCollections = new NotifiedCache<CollectionRef>(changes, config.COLLECTION_CACHE_MS);
-  changes.on('slipway_collection_changed', (name) => resolvedCollections.forget(name));
-  changes.on('slipway_api_key_changed', () => keys.forgetVerified());
-  if (config.COLLECTION_CACHE_MS > 0 || config.API_KEY_CACHE_MS > 0) await changes.start();
   if (config.BOOTSTRAP_ADMIN_KEY) {
     if (await keys.bootstrapAdmin(config.BOOTSTRAP_ADMIN_KEY))
       logger.info('stored BOOTSTRAP_ADMIN_KEY as the first admin key');
   }
   const metrics = createMetrics();
+  // Postgres tells every process what changed, so its caches of keys and collection versions hold (ADR 0015)
+  const changes = new ChangeListener(config.DATABASE_URL, logger, metrics);
+  const resolvedCollections = new NotifiedCache<CollectionRef>(changes, config.COLLECTION_CACHE_MS);
+  changes.on('slipway_collection_changed', (name) => resolvedCollections.forget(name));
+  changes.on('slipway_api_key_changed', () => keys.forgetVerified());
+  if (config.COLLECTION_CACHE_MS > 0 || config.API_KEY_CACHE_MS > 0) await changes.start();
   const cache = new ServiceCache(
     redis ? new RedisCacheStore(redis) : new MemoryCacheStore(),
     config.REDIS_KEY_PREFIX,

@@ -44,6 +44,11 @@ export function createMetrics() {
       help: 'Chunks held by the in-process BM25 indexes.',
       registers: [registry],
     }),
+    changeNotificationsListening: new Gauge({
+      name: 'slipway_change_notifications_listening',
+      help: "1 while the process hears Postgres's change notifications (its caches of collection versions and keys are used), 0 while it reads through.",
+      registers: [registry],
+    }),
     keywordIndexBytes: new Gauge({
       name: 'slipway_keyword_index_bytes',
       help: 'Bytes of the typed arrays of the in-process BM25 indexes (ids and the term map come on top).',

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import type { Logger } from 'pino';
+import type { Metrics } from '../observability/metrics.js';
 
 /** The channels migration 0005's triggers notify on commit (payload: a collection name, an API key id). */
 export type ChangeChannel = 'slipway_collection_changed' | 'slipway_api_key_changed';
@@ -35,7 +36,14 @@ export class ChangeListener implements ChangeFeed {
   constructor(
     private readonly databaseUrl: string,
     private readonly logger: Logger,
+    private readonly metrics?: Pick<Metrics, 'changeNotificationsListening'>,
   ) {}
+
+  private setListening(listening: boolean): void {
+    if (this.listening && !listening) this.epoch += 1;
+    this.listening = listening;
+    this.metrics?.changeNotificationsListening.set(listening ? 1 : 0);
+  }
 
   on(channel: ChangeChannel, handler: (payload: string) => void): void {
     this.handlers.set(channel, [...(this.handlers.get(channel) ?? []), handler]);
@@ -63,7 +71,7 @@ export class ChangeListener implements ChangeFeed {
       await client.connect();
       for (const channel of CHANNELS) await client.query(`LISTEN ${channel}`);
       if (this.closed || this.client !== client) return;
-      this.listening = true;
+      this.setListening(true);
       if (this.failures > 0) this.logger.info('change notifications back: in-process caches trusted again');
       this.failures = 0;
     } catch (error) {
@@ -79,8 +87,7 @@ export class ChangeListener implements ChangeFeed {
   private lost(client: pg.Client, error?: Error): void {
     if (this.client !== client) return; // an earlier connection's late event
     this.client = undefined;
-    if (this.listening) this.epoch += 1;
-    this.listening = false;
+    this.setListening(false);
     client.removeAllListeners('notification');
     client.on('error', () => undefined);
     client.end().catch(() => undefined);
@@ -102,8 +109,7 @@ export class ChangeListener implements ChangeFeed {
     clearTimeout(this.retryTimer);
     const client = this.client;
     this.client = undefined;
-    if (this.listening) this.epoch += 1;
-    this.listening = false;
+    this.setListening(false);
     await client?.end().catch(() => undefined);
   }
 }

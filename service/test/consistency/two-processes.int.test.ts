@@ -254,8 +254,13 @@ describe('two service processes on the same stores', () => {
           WHERE application_name = 'slipway-listener' AND datname = current_database()`,
       );
       await rewriteOutside(pool, 'deaf', 'Pressure on a cone, changed while unheard.');
-      // both processes listen again within a few seconds; the change itself was never notified
+      // both processes listen again within a few seconds (and say so); the change itself was never notified
       expect(await untilSeen(async () => (await listeners(pool)) === 2, 10_000)).toBe(true);
+      const listening = async (service: ServiceProcess) =>
+        /^slipway_change_notifications_listening 1$/m.test(
+          await (await fetch(`${service.url}/metrics`)).text(),
+        );
+      expect(await untilSeen(async () => (await listening(a)) && (await listening(b)), 2000)).toBe(true);
       expect(await firstText(b, 'deaf', 'cone pressure')).toBe('Pressure on a cone, changed while unheard.');
       // and changes are notified again
       await rewriteOutside(pool, 'deaf', 'Pressure on a cone, changed while heard.');
