@@ -1,16 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import {
-  provideChroma,
-  providePostgres,
-  provideRedis,
-  type ProvidedChroma,
-  type ProvidedPostgres,
-  type ProvidedRedis,
-} from '@slipway/harness';
-import { runMigrations } from '@slipway/service/migrations';
-import { createLogger } from '@slipway/service/observability/logger';
+import type { ProvidedChroma, ProvidedPostgres, ProvidedRedis } from '@slipway/harness';
+import { provideMigratedStores } from '@slipway/service/testing/migrated-stores';
 
 export interface BenchServer {
   url: string;
@@ -93,18 +85,14 @@ export interface BenchStack {
  * when run locally — and Redis with a key prefix of its own) and the real service in a child process on them.
  */
 export async function startBenchStack(env: NodeJS.ProcessEnv = {}): Promise<BenchStack> {
-  const [postgres, chroma, redis] = await Promise.all([providePostgres(), provideChroma(), provideRedis()]);
+  const stores = await provideMigratedStores({ redis: true });
+  const { postgres, chroma, redis } = stores;
   try {
-    await runMigrations(postgres.url, createLogger('silent'));
     const adminKey = `bench_${randomBytes(24).toString('base64url')}`;
     const serviceEnv = {
       NODE_ENV: 'test',
       LOG_LEVEL: 'warn',
-      DATABASE_URL: postgres.url,
-      CHROMA_URL: chroma.url,
-      CHROMA_COLLECTION_PREFIX: chroma.collectionPrefix,
-      REDIS_URL: redis.url,
-      REDIS_KEY_PREFIX: redis.keyPrefix,
+      ...stores.env,
       BOOTSTRAP_ADMIN_KEY: adminKey,
       RATE_LIMIT_PER_MINUTE: '1000000',
       ...env,
@@ -123,12 +111,12 @@ export async function startBenchStack(env: NodeJS.ProcessEnv = {}): Promise<Benc
       },
       async stop() {
         await stack.service.stop();
-        await Promise.allSettled([postgres.stop(), chroma.stop(), redis.stop()]);
+        await stores.stop();
       },
     };
     return stack;
   } catch (error) {
-    await Promise.allSettled([postgres.stop(), chroma.stop(), redis.stop()]);
+    await stores.stop();
     throw error;
   }
 }

@@ -12,11 +12,9 @@ import { Writable } from 'node:stream';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { provideChroma, providePostgres, type ProvidedChroma, type ProvidedPostgres } from '@slipway/harness';
 import { runActionLikeRunner, type RunnerResult } from '../../../scripts/run-action-like-runner.js';
 import { keysCommand } from '../../../service/src/cli/keys.js';
-import { runMigrations } from '../../../service/src/migrations/run-migrations.js';
-import { createLogger } from '../../../service/src/observability/logger.js';
+import { provideMigratedStores, type MigratedStores } from '../../../service/test/support/migrated-stores.js';
 import { startServiceProcess, type ServiceProcess } from '../../../service/test/support/service-process.js';
 
 const actionDir = fileURLToPath(new URL('..', import.meta.url));
@@ -25,8 +23,7 @@ const ADMIN_KEY = `test_${randomBytes(24).toString('base64url')}`;
 /** Small, so that a batch of a few documents is refused with 413 and has to be split. */
 const MAX_BODY_BYTES = 64 * 1024;
 
-let postgres: ProvidedPostgres;
-let chroma: ProvidedChroma;
+let stores: MigratedStores;
 let service: ServiceProcess;
 let workspace: string;
 let entry: string;
@@ -44,7 +41,7 @@ async function createKey(name: string, scopes: string): Promise<string> {
       done();
     },
   });
-  const env = { DATABASE_URL: postgres.url, API_KEY_PEPPER: PEPPER, LOG_LEVEL: 'silent' };
+  const env = { DATABASE_URL: stores.postgres.url, API_KEY_PEPPER: PEPPER, LOG_LEVEL: 'silent' };
   const argv = ['create', '--name', name, '--scopes', scopes, '--json'];
   expect(await keysCommand(argv, env, new console.Console({ stdout: captured }))).toBe(0);
   return (JSON.parse(printed) as { key: string }).key;
@@ -134,12 +131,9 @@ function servePages(): Promise<void> {
 }
 
 beforeAll(async () => {
-  [postgres, chroma] = await Promise.all([providePostgres(), provideChroma()]);
-  await runMigrations(postgres.url, createLogger('silent'));
+  stores = await provideMigratedStores();
   service = await startServiceProcess({
-    DATABASE_URL: postgres.url,
-    CHROMA_URL: chroma.url,
-    CHROMA_COLLECTION_PREFIX: chroma.collectionPrefix,
+    ...stores.env,
     BOOTSTRAP_ADMIN_KEY: ADMIN_KEY,
     API_KEY_PEPPER: PEPPER,
     RATE_LIMIT_PER_MINUTE: '100000',
@@ -159,7 +153,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await new Promise<void>((resolve) => (pages ? pages.close(() => resolve()) : resolve()));
   await Promise.allSettled([service?.stop()]);
-  await Promise.allSettled([postgres?.stop(), chroma?.stop()]);
+  await stores?.stop();
   if (workspace) rmSync(workspace, { recursive: true, force: true });
 });
 

@@ -13,7 +13,7 @@ import type { ChromaGateway } from '../stores/chroma-gateway.js';
 import type { ChunkRecordCache } from './chunk-record-cache.js';
 import type { KeywordIndexes } from './keyword-indexes.js';
 import type { QueryAuditEntry, QueryAuditWriter } from './query-audit.js';
-import { chromaWhere, keywordSearchStatement, type MetadataFilter } from './search-plan.js';
+import { chromaWhere, hasFilter, keywordSearchStatement, type MetadataFilter } from './search-plan.js';
 
 export interface Ranked {
   id: string;
@@ -56,8 +56,7 @@ export class RetrievalStore {
     filter: MetadataFilter | undefined,
     expansion?: KeywordExpansion,
   ): Promise<KeywordCandidates> {
-    const unfiltered = !filter || Object.keys(filter).length === 0;
-    const hits = unfiltered
+    const hits = !hasFilter(filter)
       ? await this.deps.keywordIndexes?.search(collection, query, limit, expansion)
       : undefined;
     if (hits) {
@@ -72,8 +71,7 @@ export class RetrievalStore {
 
   /** True when a keyword search with this filter would be answered from this process's current index. */
   keywordInMemory(collection: CollectionRef, filter: MetadataFilter | undefined): boolean {
-    const unfiltered = !filter || Object.keys(filter).length === 0;
-    return unfiltered && this.deps.keywordIndexes?.current(collection) !== undefined;
+    return !hasFilter(filter) && this.deps.keywordIndexes?.current(collection) !== undefined;
   }
 
   /** Nearest chunks by cosine (score = 1 − distance), with their vectors when asked. */

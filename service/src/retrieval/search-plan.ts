@@ -43,7 +43,8 @@ export function hydrationCount(request: SearchRequest, available: number): numbe
   return Math.min(available, Math.max(request.topK * 3, request.mmr ? MMR_POOL : 0));
 }
 
-const hasFilter = (filter: MetadataFilter | undefined): filter is MetadataFilter =>
+/** A filter with at least one key (an empty one filters nothing). */
+export const hasFilter = (filter: MetadataFilter | undefined): filter is MetadataFilter =>
   filter !== undefined && Object.keys(filter).length > 0;
 
 /**

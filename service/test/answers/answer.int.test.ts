@@ -3,6 +3,7 @@ import request from 'supertest';
 import { NOTHING_FOUND_ANSWER } from '../../src/answers/answer-extractively.js';
 import { startFakeOpenAIServer, type FakeOpenAIServer } from '../support/fake-openai-server.js';
 import { startServiceUnderTest, type ServiceUnderTest } from '../support/service-under-test.js';
+import type { Citation } from '../../src/llm/cite-passages.js';
 
 const documents = [
   {
@@ -23,14 +24,6 @@ const documents = [
 ];
 const reply =
   'Run the deploy action with the rollback command [1]. The old colour keeps serving meanwhile [1].';
-
-interface Citation {
-  documentId: string;
-  chunkId: string;
-  start: number;
-  end: number;
-  quote: string;
-}
 
 interface StreamEvent {
   event: string;

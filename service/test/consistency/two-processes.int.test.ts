@@ -1,17 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import {
-  provideChroma,
-  providePostgres,
-  provideRedis,
-  type ProvidedChroma,
-  type ProvidedPostgres,
-  type ProvidedRedis,
-} from '@slipway/harness';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { ApiKeyStore } from '../../src/keys/api-key-store.js';
-import { runMigrations } from '../../src/migrations/run-migrations.js';
-import { createLogger } from '../../src/observability/logger.js';
+import { provideMigratedStores, type MigratedStores } from '../support/migrated-stores.js';
 import { startServiceProcess, type ServiceProcess } from '../support/service-process.js';
 
 // Two service processes on the same Postgres, Chroma and Redis, as two colours or two replicas run. Each keeps
@@ -26,22 +17,15 @@ const NOTIFIED_WITHIN_MS = 1000;
 const PEPPER = `pepper-${randomBytes(16).toString('hex')}`;
 
 describe('two service processes on the same stores', () => {
-  let postgres: ProvidedPostgres;
-  let chroma: ProvidedChroma;
-  let redis: ProvidedRedis;
+  let stores: MigratedStores;
   let a: ServiceProcess;
   let b: ServiceProcess;
   const adminKey = `test_${randomBytes(24).toString('base64url')}`;
 
   beforeAll(async () => {
-    [postgres, chroma, redis] = await Promise.all([providePostgres(), provideChroma(), provideRedis()]);
-    await runMigrations(postgres.url, createLogger('silent'));
+    stores = await provideMigratedStores({ redis: true });
     const env = {
-      DATABASE_URL: postgres.url,
-      CHROMA_URL: chroma.url,
-      CHROMA_COLLECTION_PREFIX: chroma.collectionPrefix,
-      REDIS_URL: redis.url,
-      REDIS_KEY_PREFIX: redis.keyPrefix,
+      ...stores.env,
       BOOTSTRAP_ADMIN_KEY: adminKey,
       RATE_LIMIT_PER_MINUTE: '100000',
       API_KEY_CACHE_MS: String(KEY_CACHE_MS),
@@ -54,7 +38,7 @@ describe('two service processes on the same stores', () => {
 
   afterAll(async () => {
     await Promise.allSettled([a?.stop(), b?.stop()]);
-    await Promise.allSettled([postgres?.stop(), chroma?.stop(), redis?.stop()]);
+    await stores?.stop();
   });
 
   const call = (service: ServiceProcess, method: string, path: string, body?: unknown) =>
@@ -166,7 +150,7 @@ describe('two service processes on the same stores', () => {
   });
 
   it('a key revoked elsewhere is refused by both processes at once, far inside API_KEY_CACHE_MS', async () => {
-    const pool = new pg.Pool({ connectionString: postgres.url, max: 1 });
+    const pool = new pg.Pool({ connectionString: stores.postgres.url, max: 1 });
     try {
       const { key, record } = await new ApiKeyStore(pool, PEPPER).create('reader', ['read']);
       const list = (service: ServiceProcess) =>
@@ -228,7 +212,7 @@ describe('two service processes on the same stores', () => {
     expect((await call(a, 'POST', '/v1/collections', { name: 'outside' })).status).toBe(201);
     expect((await ingest(a, 'outside', 'jet', 'Jet noise from a supersonic nozzle.')).status).toBe(201);
     await untilServedFromMemory(b, 'outside', 'jet noise');
-    const pool = new pg.Pool({ connectionString: postgres.url, max: 1 });
+    const pool = new pg.Pool({ connectionString: stores.postgres.url, max: 1 });
     try {
       await rewriteOutside(pool, 'outside', 'Jet noise, rewritten.');
       const seen = await untilSeen(
@@ -245,7 +229,7 @@ describe('two service processes on the same stores', () => {
     expect((await call(a, 'POST', '/v1/collections', { name: 'deaf' })).status).toBe(201);
     expect((await ingest(a, 'deaf', 'cone', 'Pressure on a cone at incidence.')).status).toBe(201);
     await untilServedFromMemory(b, 'deaf', 'cone pressure');
-    const pool = new pg.Pool({ connectionString: postgres.url, max: 1 });
+    const pool = new pg.Pool({ connectionString: stores.postgres.url, max: 1 });
     try {
       expect(await listeners(pool)).toBe(2);
       // cut both listeners, then change the collection while no one can be told

@@ -1,17 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import {
-  provideChroma,
-  providePostgres,
-  provideRedis,
-  type ProvidedChroma,
-  type ProvidedPostgres,
-  type ProvidedRedis,
-} from '@slipway/harness';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { runMigrations } from '../../src/migrations/run-migrations.js';
-import { createLogger } from '../../src/observability/logger.js';
 import { startFakeOpenAIServer, type FakeOpenAIServer } from '../support/fake-openai-server.js';
+import { provideMigratedStores, type MigratedStores } from '../support/migrated-stores.js';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../support/otlp-receiver.js';
 import { startServiceProcess, type ServiceProcess } from '../support/service-process.js';
 
@@ -28,27 +19,15 @@ const STAGES = [
 ];
 
 describe('OpenTelemetry tracing', () => {
-  let postgres: ProvidedPostgres;
-  let chroma: ProvidedChroma;
-  let redis: ProvidedRedis;
+  let stores: MigratedStores;
   let llm: FakeOpenAIServer;
   const adminKey = `test_${randomBytes(24).toString('base64url')}`;
   let storeEnv: NodeJS.ProcessEnv;
 
   beforeAll(async () => {
-    [postgres, chroma, redis, llm] = await Promise.all([
-      providePostgres(),
-      provideChroma(),
-      provideRedis(),
-      startFakeOpenAIServer(),
-    ]);
-    await runMigrations(postgres.url, createLogger('silent'));
+    [stores, llm] = await Promise.all([provideMigratedStores({ redis: true }), startFakeOpenAIServer()]);
     storeEnv = {
-      DATABASE_URL: postgres.url,
-      CHROMA_URL: chroma.url,
-      CHROMA_COLLECTION_PREFIX: chroma.collectionPrefix,
-      REDIS_URL: redis.url,
-      REDIS_KEY_PREFIX: redis.keyPrefix,
+      ...stores.env,
       BOOTSTRAP_ADMIN_KEY: adminKey,
       RATE_LIMIT_PER_MINUTE: '100000',
       LLM_URL: llm.url,
@@ -64,7 +43,7 @@ describe('OpenTelemetry tracing', () => {
   }, 120_000);
 
   afterAll(async () => {
-    await Promise.allSettled([postgres?.stop(), chroma?.stop(), redis?.stop(), llm?.close()]);
+    await Promise.allSettled([stores?.stop(), llm?.close()]);
   });
 
   const call = (service: ServiceProcess, method: string, path: string, body?: unknown) =>

@@ -1,23 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { providePostgres, provideChroma, type ProvidedChroma, type ProvidedPostgres } from '@slipway/harness';
 import { mkdtempSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runMigrations } from '../../src/migrations/run-migrations.js';
-import { createLogger } from '../../src/observability/logger.js';
+import { provideMigratedStores, type MigratedStores } from '../support/migrated-stores.js';
 import { startServer } from '../../src/server.js';
 
 /** SIGTERM semantics of the server: stop accepting, finish in-flight requests, close pools; unix socket removed. */
 describe('graceful shutdown', () => {
-  let postgres: ProvidedPostgres;
-  let chroma: ProvidedChroma;
+  let stores: MigratedStores;
   beforeAll(async () => {
-    [postgres, chroma] = await Promise.all([providePostgres(), provideChroma()]);
-    await runMigrations(postgres.url, createLogger('silent'));
+    stores = await provideMigratedStores();
   });
   afterAll(async () => {
-    await Promise.allSettled([postgres?.stop(), chroma?.stop()]);
+    await stores?.stop();
   });
 
   it('finishes an in-flight request, refuses new connections, and removes its socket', async () => {
@@ -25,9 +21,7 @@ describe('graceful shutdown', () => {
     const running = await startServer({
       NODE_ENV: 'test',
       LOG_LEVEL: 'silent',
-      DATABASE_URL: postgres.url,
-      CHROMA_URL: chroma.url,
-      CHROMA_COLLECTION_PREFIX: chroma.collectionPrefix,
+      ...stores.env,
       LISTEN_SOCKET: socketPath,
     });
     // a slow in-flight request: the route answers only after the body has fully arrived

@@ -1,9 +1,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { providePostgres, provideChroma, type ProvidedChroma, type ProvidedPostgres } from '@slipway/harness';
-import { runMigrations } from '../../src/migrations/run-migrations.js';
-import { createLogger } from '../../src/observability/logger.js';
+import { provideMigratedStores, type MigratedStores } from '../support/migrated-stores.js';
 
 const child = fileURLToPath(new URL('../support/ingest-then-exit.ts', import.meta.url));
 
@@ -29,14 +27,12 @@ function runToExit(env: NodeJS.ProcessEnv, ms: number) {
 }
 
 describe('embedding worker threads and graceful shutdown', () => {
-  let postgres: ProvidedPostgres;
-  let chroma: ProvidedChroma;
+  let stores: MigratedStores;
   beforeAll(async () => {
-    [postgres, chroma] = await Promise.all([providePostgres(), provideChroma()]);
-    await runMigrations(postgres.url, createLogger('silent'));
+    stores = await provideMigratedStores();
   });
   afterAll(async () => {
-    await Promise.allSettled([postgres?.stop(), chroma?.stop()]);
+    await stores?.stop();
   });
 
   it('ends the worker threads on shutdown: after an ingest, the process exits by itself', async () => {
@@ -44,9 +40,7 @@ describe('embedding worker threads and graceful shutdown', () => {
       {
         NODE_ENV: 'test',
         LOG_LEVEL: 'silent',
-        DATABASE_URL: postgres.url,
-        CHROMA_URL: chroma.url,
-        CHROMA_COLLECTION_PREFIX: chroma.collectionPrefix,
+        ...stores.env,
         EMBED_WORKERS: '2',
       },
       45_000,

@@ -1,10 +1,10 @@
-import { providePostgres, provideChroma, type ProvidedChroma, type ProvidedPostgres } from '@slipway/harness';
+import type { ProvidedChroma, ProvidedPostgres } from '@slipway/harness';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseConfig } from '../../src/config/load-config.js';
-import { runMigrations } from '../../src/migrations/run-migrations.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { createRuntime, type Runtime } from '../../src/runtime.js';
+import { provideMigratedStores } from './migrated-stores.js';
 
 export interface ServiceUnderTest {
   runtime: Runtime;
@@ -30,16 +30,14 @@ export interface ServiceUnderTest {
  * its own, from the harness. `env` overrides settings (e.g. REDIS_URL, RATE_LIMIT_PER_MINUTE).
  */
 export async function startServiceUnderTest(env: NodeJS.ProcessEnv = {}): Promise<ServiceUnderTest> {
-  const [postgres, chroma] = await Promise.all([providePostgres(), provideChroma()]);
+  const stores = await provideMigratedStores();
+  const { postgres, chroma } = stores;
   const logger = createLogger('silent');
-  await runMigrations(postgres.url, logger);
   const config = parseConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
-    DATABASE_URL: postgres.url,
+    ...stores.env,
     DATABASE_POOL_MAX: '4',
-    CHROMA_URL: chroma.url,
-    CHROMA_COLLECTION_PREFIX: chroma.collectionPrefix,
     RATE_LIMIT_PER_MINUTE: '100000',
     ...env,
   });
@@ -88,7 +86,7 @@ export async function startServiceUnderTest(env: NodeJS.ProcessEnv = {}): Promis
         await new Promise((resolve) => closing.close(resolve));
       }
       await runtime.close();
-      await Promise.allSettled([postgres.stop(), chroma.stop()]);
+      await stores.stop();
     },
   };
   return service;
