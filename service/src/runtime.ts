@@ -49,8 +49,9 @@ export async function createRuntime(
   changes.on('slipway_collection_changed', (name) => resolvedCollections.forget(name));
   changes.on('slipway_api_key_changed', () => keys.forgetVerified());
   if (config.COLLECTION_CACHE_MS > 0 || config.API_KEY_CACHE_MS > 0) await changes.start();
+  const nearCache = new MemoryCacheStore(config.CACHE_MEMORY_MB * 2 ** 20);
   const cache = new ServiceCache(
-    redis ? new RedisCacheStore(redis) : new MemoryCacheStore(),
+    redis ? new RedisCacheStore(redis, nearCache, config.CACHE_TTL_SECONDS) : nearCache,
     config.REDIS_KEY_PREFIX,
     metrics,
   );

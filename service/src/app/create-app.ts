@@ -1,12 +1,12 @@
 import cors from 'cors';
 import express from 'express';
-import helmet from 'helmet';
 import { AppError } from '../errors/app-error.js';
 import { redactUrl } from '../observability/redact-url.js';
 import { recordHttpMetrics } from '../http/http-metrics.js';
 import { notFoundHandler, problemErrorHandler } from '../http/problem-response.js';
 import { requestContext } from '../http/request-context.js';
 import { requestTimeout } from '../http/request-timeout.js';
+import { securityHeaders } from '../http/security-headers.js';
 import { trustProxyFunction } from '../http/trust-proxy.js';
 import type { AppDeps } from './app-deps.js';
 import { mountApiRoutes, mountPublicRoutes } from './mount-routes.js';
@@ -20,11 +20,13 @@ export function createApp(deps: AppDeps) {
   app.disable('x-powered-by');
   app.set('trust proxy', trustProxyFunction(config.TRUST_PROXY, config.LISTEN_SOCKET !== undefined));
   app.set('json spaces', 0);
+  // API answers are computed per request (POST bodies, keyed caches): a hash of every body buys nothing
+  app.set('etag', false);
 
-  app.use(...requestContext(logger));
+  app.use(requestContext(logger));
   app.use(recordHttpMetrics(metrics));
   // helmet's defaults, but styles from our own origin only: the console has no inline script or style
-  app.use(helmet({ contentSecurityPolicy: { directives: { 'style-src': ["'self'"] } } }));
+  app.use(securityHeaders({ contentSecurityPolicy: { directives: { 'style-src': ["'self'"] } } }));
   app.use(
     cors({
       origin: (origin, callback) =>

@@ -89,12 +89,10 @@ export function mountApiRoutes(app: Express, deps: AppDeps): void {
   const queryLimits = { maxQueryChars: config.MAX_QUERY_CHARS };
   app.use(searchRoutes(deps.search, experiment, queryLimits));
   app.use(
-    answerRoutes(
-      deps.answers,
-      experiment,
-      new StreamSlots(config.MAX_CONCURRENT_STREAMS, deps.metrics),
-      queryLimits,
-    ),
+    answerRoutes(deps.answers, experiment, new StreamSlots(config.MAX_CONCURRENT_STREAMS, deps.metrics), {
+      ...queryLimits,
+      logger,
+    }),
   );
 }
 

@@ -10,65 +10,105 @@ export interface CacheStore {
   deleteContaining(keyPrefix: string, fragment: string): Promise<number>;
 }
 
-/** Process memory, bounded: the oldest entries go first (Map keeps insertion order). For dev and Redis outages. */
+/**
+ * Process memory bounded by bytes (UTF-16 code units × 2 of key and value): the least recently used entries
+ * go first (a Map keeps insertion order; a hit moves its entry to the end).
+ */
 export class MemoryCacheStore implements CacheStore {
-  private readonly entries = new Map<string, { value: string; expires: number }>();
-  constructor(private readonly maxEntries = 10_000) {}
+  private readonly entries = new Map<string, { value: string; expires: number; bytes: number }>();
+  private bytes = 0;
+  constructor(private readonly maxBytes: number) {}
 
-  async get(key: string): Promise<string | undefined> {
+  /** The value, synchronously: what `get` answers. */
+  peek(key: string): string | undefined {
     const entry = this.entries.get(key);
     if (!entry) return undefined;
+    this.entries.delete(key);
     if (entry.expires <= Date.now()) {
-      this.entries.delete(key);
+      this.bytes -= entry.bytes;
       return undefined;
     }
+    this.entries.set(key, entry);
     return entry.value;
   }
 
-  async set(key: string, value: string, ttlSeconds: number): Promise<void> {
-    this.entries.delete(key);
-    this.entries.set(key, { value, expires: Date.now() + ttlSeconds * 1000 });
-    while (this.entries.size > this.maxEntries) {
-      const oldest = this.entries.keys().next().value as string;
-      this.entries.delete(oldest);
+  put(key: string, value: string, ttlSeconds: number): void {
+    this.remove(key);
+    const bytes = (key.length + value.length) * 2;
+    if (bytes > this.maxBytes) return;
+    this.entries.set(key, { value, expires: Date.now() + ttlSeconds * 1000, bytes });
+    this.bytes += bytes;
+    for (const [oldest] of this.entries) {
+      if (this.bytes <= this.maxBytes) break;
+      this.remove(oldest);
     }
+  }
+
+  async get(key: string): Promise<string | undefined> {
+    return this.peek(key);
+  }
+
+  async set(key: string, value: string, ttlSeconds: number): Promise<void> {
+    this.put(key, value, ttlSeconds);
   }
 
   async deleteContaining(keyPrefix: string, fragment: string): Promise<number> {
     let count = 0;
     for (const key of [...this.entries.keys()]) {
-      if (key.startsWith(keyPrefix) && key.includes(fragment)) count += Number(this.entries.delete(key));
+      if (key.startsWith(keyPrefix) && key.includes(fragment)) count += Number(this.remove(key));
     }
     return count;
   }
+
+  private remove(key: string): boolean {
+    const entry = this.entries.get(key);
+    if (!entry) return false;
+    this.entries.delete(key);
+    this.bytes -= entry.bytes;
+    return true;
+  }
 }
 
-/** Redis while it is connected, memory while it is not (same policy as rate limiting, ADR 0003). */
+/**
+ * Redis, with the recently used entries also in process memory (`near`), asked first: a hit there makes no
+ * round trip. Keys carry what makes an entry valid (the collection's id and version, or the text embedded),
+ * so a copy in memory is never stale; it is bounded by bytes and by the entry's time to live. While Redis is
+ * unreachable the near copies are the whole cache (same policy as rate limiting, ADR 0003).
+ */
 export class RedisCacheStore implements CacheStore {
-  private readonly fallback = new MemoryCacheStore(2_000);
-  constructor(private readonly redis: RedisConnection) {}
+  constructor(
+    private readonly redis: RedisConnection,
+    private readonly near: MemoryCacheStore,
+    /** How long a value read from Redis stays near (its remaining time in Redis is not asked for). */
+    private readonly nearTtlSeconds: number,
+  ) {}
 
   async get(key: string): Promise<string | undefined> {
-    if (!this.redis.isReady) return this.fallback.get(key);
+    const near = this.near.peek(key);
+    if (near !== undefined || !this.redis.isReady) return near;
     try {
-      return (await this.redis.get(key)) ?? undefined;
+      const value = (await this.redis.get(key)) ?? undefined;
+      if (value !== undefined) this.near.put(key, value, this.nearTtlSeconds);
+      return value;
     } catch {
-      return this.fallback.get(key);
+      return undefined;
     }
   }
 
   async set(key: string, value: string, ttlSeconds: number): Promise<void> {
-    if (!this.redis.isReady) return this.fallback.set(key, value, ttlSeconds);
+    this.near.put(key, value, ttlSeconds);
+    if (!this.redis.isReady) return;
     try {
       await this.redis.set(key, value, { EX: ttlSeconds });
     } catch {
-      await this.fallback.set(key, value, ttlSeconds);
+      // kept near; Redis gets the next entry
     }
   }
 
   async deleteContaining(keyPrefix: string, fragment: string): Promise<number> {
-    let count = await this.fallback.deleteContaining(keyPrefix, fragment);
-    if (!this.redis.isReady) return count;
+    const nearCount = await this.near.deleteContaining(keyPrefix, fragment);
+    if (!this.redis.isReady) return nearCount;
+    let count = 0;
     const pattern = `${escapeGlob(keyPrefix)}*${escapeGlob(fragment)}*`;
     for await (const keys of this.redis.scanIterator({ MATCH: pattern, COUNT: 500 })) {
       if (keys.length > 0) count += await this.redis.unlink(keys);

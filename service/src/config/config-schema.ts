@@ -105,6 +105,7 @@ export const configShape = {
   CHUNK_SIZE: intInRange(100, 8000).default(800),
   CHUNK_OVERLAP: intInRange(0, 2000).default(120),
   CACHE_TTL_SECONDS: intInRange(1, 7 * 24 * 3600).default(3600),
+  CACHE_MEMORY_MB: intInRange(0, 65_536).default(32),
   MAX_DOCUMENTS_PER_REQUEST: intInRange(1, 1000).default(100),
   INGEST_SLICE_VECTORS: intInRange(1, 5000).default(256),
   MAX_QUERY_CHARS: intInRange(16, 20_000).default(2000),
@@ -296,6 +297,11 @@ export const settingDocs: Record<SettingName, Omit<SettingDoc, 'name'>> = {
     description:
       'Lifetime of cached embeddings, retrieval results and answers (ingest/delete invalidate at once).',
     defaultText: '3600',
+  },
+  CACHE_MEMORY_MB: {
+    description:
+      "Process memory for recently used cache entries, looked up before Redis (without Redis, the whole cache). Entries are keyed by the collection's version, so a copy in memory is never stale: it saves the round trip a cache hit would make (ADR 0017). 0: every look-up asks Redis.",
+    defaultText: '32',
   },
   MAX_DOCUMENTS_PER_REQUEST: {
     description: 'Most documents in one batch ingest request.',

@@ -4,6 +4,7 @@ import { AppError, problemType } from '../errors/app-error.js';
 import { toProblem } from '../errors/problem-mapping.js';
 import { redactUrl } from '../observability/redact-url.js';
 import { activeTraceIds } from '../observability/tracing.js';
+import { requestLog } from './request-context.js';
 
 export interface ProblemBody {
   type: string;
@@ -42,7 +43,7 @@ export function problemErrorHandler(logger: Logger): ErrorRequestHandler {
     // The client went away or the request already got its timeout answer: the work was cancelled on
     // purpose and there is nobody left to answer — not an error.
     if (res.locals.signal?.aborted && (res.headersSent || req.destroyed)) {
-      (req.log ?? logger).info({ reason: String(res.locals.signal.reason) }, 'request abandoned');
+      requestLog(req, res, logger).info({ reason: String(res.locals.signal.reason) }, 'request abandoned');
       return;
     }
     if (res.headersSent) {
@@ -50,8 +51,8 @@ export function problemErrorHandler(logger: Logger): ErrorRequestHandler {
       return;
     }
     const { problem, unexpected } = toProblem(error);
-    if (unexpected) (req.log ?? logger).error({ err: error }, 'unhandled error');
-    else if (problem.status >= 500) (req.log ?? logger).warn({ err: error }, problem.message);
+    if (unexpected) requestLog(req, res, logger).error({ err: error }, 'unhandled error');
+    else if (problem.status >= 500) requestLog(req, res, logger).warn({ err: error }, problem.message);
     sendProblem(req, res, problem);
   };
 }

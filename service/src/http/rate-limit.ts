@@ -13,11 +13,14 @@ import type { Logger } from 'pino';
 import type { RedisConnection } from '../stores/redis-connection.js';
 import { AppError } from '../errors/app-error.js';
 import { sendProblem } from './problem-response.js';
+import { SharedWindowStore } from './shared-window-store.js';
 
 /**
  * Counts in Redis while Redis is reachable and in process memory while it is not (or when no
- * Redis is configured). During an outage each instance limits on its own: limits stay enforced
- * per instance instead of failing open or failing every request.
+ * Redis is configured), each request waiting for its count. During an outage each instance limits on its
+ * own: limits stay enforced per instance instead of failing open or failing every request. The failed-
+ * authentication throttle counts with it (rare: only 401s count); the request rate limit admits in process
+ * (SharedWindowStore).
  */
 export class FailoverStore implements Store {
   private primary?: Store;
@@ -103,8 +106,8 @@ export function createRateLimiter(options: {
   redis: RedisConnection | undefined;
   redisKeyPrefix: string;
   logger: Logger;
-}): { middleware: RequestHandler; store: FailoverStore } {
-  const store = new FailoverStore(options.redis, `${options.redisKeyPrefix}rl:`, options.logger);
+}): { middleware: RequestHandler; store: SharedWindowStore } {
+  const store = new SharedWindowStore(options.redis, `${options.redisKeyPrefix}rl:`, options.logger);
   const middleware = rateLimit({
     windowMs: 60_000,
     limit: options.perMinute,

@@ -115,6 +115,8 @@ export function bucketOf(keyId: string, salt: string): number {
 
 /** The variant a key id is assigned to: allocation shares are consecutive bucket ranges in listed order. */
 export function assignedVariant(experiment: RetrievalExperiment, keyId: string): string {
+  const { allocation } = experiment;
+  if (allocation.length === 1) return allocation[0]!.name; // one variant for everyone (the default): no draw
   const bucket = bucketOf(keyId, experiment.salt);
   let upTo = 0;
   for (const share of experiment.allocation) {

@@ -1,6 +1,8 @@
+import type { Logger } from 'pino';
 import { Router, type Response } from 'express';
 import { apiRegistry, bearerAuth, problemResponses, z } from '../openapi/openapi-registry.js';
 import { toProblem } from '../errors/problem-mapping.js';
+import { requestLog } from '../http/request-context.js';
 import { requireScope } from '../http/authenticate.js';
 import { parseBody, parseParams } from '../http/validate-request.js';
 import type { StreamSlots } from '../http/stream-slots.js';
@@ -113,13 +115,13 @@ export function answerRoutes(
   answers: QuestionAnswerer,
   experiment: RetrievalExperiment,
   streams: StreamSlots,
-  limits: { maxQueryChars: number },
+  options: { maxQueryChars: number; logger: Logger },
 ): Router {
   const router = Router();
   router.post('/v1/collections/:name/answer', requireScope('read'), async (req, res) => {
     const { name } = parseParams(CollectionParams, req.params);
     const parsed = parseBody(AnswerBody, req);
-    checkQueryLength(parsed.question, limits.maxQueryChars, 'question');
+    checkQueryLength(parsed.question, options.maxQueryChars, 'question');
     const parameters = variantOf(experiment, req, res);
     const body = { ...parsed, ...applyVariant(parameters, parsed) };
     const context = {
@@ -173,7 +175,7 @@ export function answerRoutes(
       }
     } catch (error) {
       if (!leaving.signal.aborted) {
-        req.log?.error({ err: error }, 'answer stream failed');
+        requestLog(req, res, options.logger).error({ err: error }, 'answer stream failed');
         const { problem } = toProblem(error);
         writeEvent(res, {
           type: 'error',
