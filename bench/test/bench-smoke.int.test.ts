@@ -113,6 +113,36 @@ describe('bench smoke', () => {
     expect(rawChromaAdd.count).toBe(service.chunks);
   }, 180_000);
 
+  it('compare-builds runs a baseline checkout (here this one) beside this one and writes per-round ratios', async () => {
+    const checkout = join(benchDir, '..');
+    const result = await runBench('compare-builds', [
+      '--baseline',
+      checkout,
+      '--docs',
+      '20',
+      '--variants',
+      '1',
+      '--rounds',
+      '1',
+      '--duration',
+      '1',
+    ]);
+    expect(result).toMatchObject({ benchmark: 'compare-builds', machine: machineShape, rounds: 1 });
+    const rows = result.rows as { route: string; baseline: number; current: number; perRound: object }[];
+    expect(rows.map((r) => r.route)).toEqual([
+      'health',
+      'search-hit',
+      'answer-hit',
+      'keyword-c1',
+      'hybrid-c1',
+    ]);
+    for (const row of rows) {
+      expect(row.baseline).toBeGreaterThan(0);
+      expect(row.current).toBeGreaterThan(0);
+      expect(row.perRound).toEqual({ baseline: [row.baseline], current: [row.current] });
+    }
+  }, 180_000);
+
   it('keyword-expansion times plain and RM3 index searches in the same run and writes its JSON', async () => {
     const result = await runBench('keyword-expansion', ['--docs', '30', '--variants', '1', '--rounds', '1']);
     const timings = {

@@ -21,7 +21,9 @@ describe('SharedWindowStore', () => {
   };
   beforeAll(async () => {
     redis = await startRedisServer();
-    [a, b, reader] = await Promise.all([1, 2, 3].map(() => connectRedis(redis.url, logger)));
+    a = await connectRedis(redis.url, logger);
+    b = await connectRedis(redis.url, logger);
+    reader = await connectRedis(redis.url, logger);
   });
   afterAll(async () => {
     await Promise.all([a, b, reader].map((c) => c?.destroy()));
