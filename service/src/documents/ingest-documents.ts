@@ -110,8 +110,9 @@ function preparedFrom(
 
 /**
  * Ingest: normalise → hash → skip content the collection already has (nothing re-embedded) → chunk → embed and
- * store in Postgres and Chroma atomically, the embedding of each slice of chunks overlapping the writes of the
- * slice before it. Outcomes come back in input order.
+ * store in Postgres and Chroma atomically. Embedding starts with the first documents prepared (a head start
+ * while the rest are prepared) and runs ahead of the writes, the embedding of each slice of chunks overlapping
+ * the writes of the slice before it. Outcomes come back in input order.
  */
 export async function ingestDocuments(
   deps: IngestDeps,
@@ -119,56 +120,79 @@ export async function ingestDocuments(
   inputs: IngestInput[],
   signal?: AbortSignal,
 ): Promise<IngestOutcome[]> {
-  const prepared: ReturnType<typeof prepareDocument>[] = [];
-  for (const input of inputs) {
-    // turns of the event loop inside: a large document never stalls other requests
-    prepared.push(await prepareDocumentInTurns(input, deps.chunking));
+  const vectors = new EmbeddingPipeline(
+    (slice) => deps.embedder.embed(slice, signal),
+    deps.sliceVectors ?? DEFAULT_SLICE_VECTORS,
+  );
+  try {
+    const prepared: PreparedInput[] = [];
+    for (const input of inputs) {
+      // turns of the event loop inside: a large document never stalls other requests
+      const document = await prepareDocumentInTurns(input, deps.chunking);
+      prepared.push(document);
+      vectors.add(document.chunks.map((c) => c.text));
+    }
+    refuseEmptyDocuments(inputs, prepared);
+    const plan = await planStorage(deps, collection, inputs, prepared);
+    // the writes read the vectors of the chunks they store; they wait for the collection's lock meanwhile
+    vectors.end(chunkPositionsOf(prepared, new Set(plan.toStore)));
+    let written: Awaited<ReturnType<IngestDeps['documents']['insert']>>;
+    try {
+      written = await deps.documents.insert(collection, plan.toStore, vectors);
+    } catch (error) {
+      deps.metrics.ingestedDocuments.inc({ outcome: 'failed' }, plan.toStore.length);
+      throw error;
+    }
+    return outcomesOf(deps, prepared, plan, written);
+  } finally {
+    vectors.stop();
   }
-  const empty = prepared.flatMap((p, i) => (p.text.length === 0 ? [i] : []));
-  if (empty.length > 0) {
-    throw validationFailed(
-      empty.map((i) => ({
-        path: inputs.length > 1 ? `documents.${i}.text` : 'text',
-        message: 'no text left after normalisation',
-      })),
-    );
-  }
+}
 
+type PreparedInput = ReturnType<typeof prepareDocument>;
+
+interface StoragePlan {
+  /** Stored content the collection already has, by hash. */
+  known: Awaited<ReturnType<IngestDeps['documents']['findByHashes']>>;
+  /** The index of each hash's first document in the request. */
+  firstOfHash: Map<string, number>;
+  /** The documents to write: each new hash's first document. */
+  toStore: PreparedInput[];
+}
+
+/** Which documents are new (the duplicate policy decides the others), refusing a known text under a new id. */
+async function planStorage(
+  deps: IngestDeps,
+  collection: CollectionRef,
+  inputs: readonly IngestInput[],
+  prepared: PreparedInput[],
+): Promise<StoragePlan> {
   const known = await deps.documents.findByHashes(collection.id, [...new Set(prepared.map((p) => p.sha256))]);
   const firstOfHash = new Map<string, number>();
-  const toStore: typeof prepared = [];
+  const toStore: PreparedInput[] = [];
   prepared.forEach((p, i) => {
     if (known.has(p.sha256) || firstOfHash.has(p.sha256)) return;
     firstOfHash.set(p.sha256, i);
     toStore.push(p);
   });
   refuseDuplicatesUnderNewIds(inputs, prepared, known, firstOfHash);
+  return { known, firstOfHash, toStore };
+}
 
-  // embedding starts now and runs ahead of the writes, which wait for the collection's lock meanwhile
-  const texts = toStore.flatMap((p) => p.chunks.map((c) => c.text));
-  const vectors = new EmbeddingPipeline(
-    texts,
-    (slice) => deps.embedder.embed(slice, signal),
-    deps.sliceVectors ?? DEFAULT_SLICE_VECTORS,
-  );
-  let stored: string[];
-  let raced: Map<string, { id: string; chunks: number }>;
-  try {
-    ({ stored, duplicates: raced } = await deps.documents.insert(collection, toStore, vectors));
-  } catch (error) {
-    deps.metrics.ingestedDocuments.inc({ outcome: 'failed' }, toStore.length);
-    throw error;
-  } finally {
-    vectors.stop();
-  }
-  const storedSet = new Set(stored);
-  deps.metrics.ingestedDocuments.inc({ outcome: 'stored' }, stored.length);
+/** Each input's outcome, in input order, with the ingest counters. */
+function outcomesOf(
+  deps: IngestDeps,
+  prepared: readonly PreparedInput[],
+  { known, firstOfHash, toStore }: StoragePlan,
+  written: { stored: string[]; duplicates: Map<string, { id: string; chunks: number }> },
+): IngestOutcome[] {
+  const storedSet = new Set(written.stored);
+  deps.metrics.ingestedDocuments.inc({ outcome: 'stored' }, written.stored.length);
   deps.metrics.ingestedChunks.inc(
     toStore.filter((d) => storedSet.has(d.id)).reduce((n, d) => n + d.chunks.length, 0),
   );
-
   return prepared.map((p, i) => {
-    const existing = known.get(p.sha256) ?? raced.get(p.sha256);
+    const existing = known.get(p.sha256) ?? written.duplicates.get(p.sha256);
     const isFirst = firstOfHash.get(p.sha256) === i;
     if (existing || !isFirst || !storedSet.has(p.id)) {
       deps.metrics.ingestedDocuments.inc({ outcome: 'duplicate' });
@@ -180,6 +204,33 @@ export async function ingestDocuments(
     }
     return { id: p.id, chunks: p.chunks.length, duplicate: false };
   });
+}
+
+/** 422 naming every document with no text left after normalisation. */
+function refuseEmptyDocuments(inputs: readonly IngestInput[], prepared: readonly { text: string }[]): void {
+  const empty = prepared.flatMap((p, i) => (p.text.length === 0 ? [i] : []));
+  if (empty.length === 0) return;
+  throw validationFailed(
+    empty.map((i) => ({
+      path: inputs.length > 1 ? `documents.${i}.text` : 'text',
+      message: 'no text left after normalisation',
+    })),
+  );
+}
+
+/** Pure: the positions, among every prepared document's chunks in order, of the chunks of `chosen` documents. */
+export function chunkPositionsOf<T extends { chunks: readonly unknown[] }>(
+  prepared: readonly T[],
+  chosen: ReadonlySet<T>,
+): number[] {
+  const positions: number[] = [];
+  let position = 0;
+  for (const document of prepared) {
+    const count = document.chunks.length;
+    if (chosen.has(document)) for (let i = 0; i < count; i++) positions.push(position + i);
+    position += count;
+  }
+  return positions;
 }
 
 /**
