@@ -3,7 +3,7 @@
 // machine whose speed drifts during the run (a shared VM) moves both sides alike. Medians of per-round ratios.
 // Usage: tsx bench/compare-builds.ts --baseline DIR [--rounds 5] [--duration 3] [--docs 1400] [--variants 4]
 //   DIR: another checkout of this repository with its `npm ci` done (e.g. `git worktree add DIR HEAD~1`).
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -17,8 +17,8 @@ import {
   type BenchServer,
 } from './lib/bench-stack.js';
 import { ingestCorpus } from './lib/ingest-corpus.js';
-import { currentLoadAverage, describeMachine, machineLine } from './lib/machine.js';
-import { runLoad, type LoadSpec } from './lib/run-load.js';
+import { currentLoadAverage, describeMachine, machineLine, processCpuMs } from './lib/machine.js';
+import { median, runLoad, type LoadSpec } from './lib/run-load.js';
 
 const COLLECTION = 'bench';
 type Route = 'health' | 'search-hit' | 'answer-hit' | 'keyword-c1' | 'hybrid-c1';
@@ -26,14 +26,6 @@ const ROUTES: Route[] = ['health', 'search-hit', 'answer-hit', 'keyword-c1', 'hy
 /** Routes measured by throughput against the bare route; the others by their p50 latency, one at a time. */
 const byThroughput = (route: Route) => !route.endsWith('-c1');
 
-/** Reads a process's CPU time (user + system) in milliseconds from /proc (Linux). */
-function cpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const round3 = (n: number) => Math.round(n * 1000) / 1000;
 
 async function main() {
@@ -82,8 +74,8 @@ async function main() {
     const questions = [...new Set(corpus.queries.map((q) => q.text))];
     let counter = 0;
     const fresh = () => distinctQuestion(questions, counter++);
-    const hitSearch = JSON.stringify({ query: questions[0], mode: 'hybrid', topK: 10 });
-    const hitAnswer = JSON.stringify({ question: questions[0], topK: 5 });
+    const hitSearch = { query: questions[0], mode: 'hybrid', topK: 10 };
+    const hitAnswer = { question: questions[0], topK: 5 };
     const spec = (url: string, route: Route): LoadSpec => {
       const base = { name: route, connections: 32, durationS };
       const post = { method: 'POST' as const, headers };
@@ -92,9 +84,14 @@ async function main() {
         case 'health':
           return { ...base, url: `${url}/health/live` };
         case 'search-hit':
-          return { ...base, ...post, url: search, body: hitSearch };
+          return { ...base, ...post, url: search, body: JSON.stringify(hitSearch) };
         case 'answer-hit':
-          return { ...base, ...post, url: `${url}/v1/collections/${COLLECTION}/answer`, body: hitAnswer };
+          return {
+            ...base,
+            ...post,
+            url: `${url}/v1/collections/${COLLECTION}/answer`,
+            body: JSON.stringify(hitAnswer),
+          };
         case 'keyword-c1':
         case 'hybrid-c1': {
           const mode = route === 'keyword-c1' ? 'keyword' : 'hybrid';
@@ -106,44 +103,32 @@ async function main() {
     // warm-up: JIT, pools, the entries the cache-hit runs repeat
     for (const build of Object.values(builds)) {
       await runLoad({ ...spec(build.url, 'hybrid-c1'), connections: 8, durationS: 2 });
-      await callJson(
-        build.url,
-        adminKey,
-        'POST',
-        `/v1/collections/${COLLECTION}/search`,
-        JSON.parse(hitSearch),
-      );
-      await callJson(
-        build.url,
-        adminKey,
-        'POST',
-        `/v1/collections/${COLLECTION}/answer`,
-        JSON.parse(hitAnswer),
-      );
+      await callJson(build.url, adminKey, 'POST', `/v1/collections/${COLLECTION}/search`, hitSearch);
+      await callJson(build.url, adminKey, 'POST', `/v1/collections/${COLLECTION}/answer`, hitAnswer);
     }
     await runLoad({ name: 'warm-up', url: `${bare.url}/x`, connections: 32, durationS: 1 });
 
     type Sample = { value: number; cpuRatio?: number };
     const samples: Record<string, Sample[]> = {};
+    /** A load run and the server's CPU per response over it (null off Linux). */
+    const measured = async (server: BenchServer, load: LoadSpec) => {
+      const before = processCpuMs(server.pid);
+      const run = await runLoad(load);
+      const after = processCpuMs(server.pid);
+      const cpu = before === null || after === null ? null : (after - before) / run.requests;
+      return { run, cpu };
+    };
     for (let r = 0; r < rounds; r++) {
       for (const route of ROUTES) {
-        let bareRps = 0;
-        let bareCpu = 0;
-        if (byThroughput(route)) {
-          const before = cpuMs(bare.pid);
-          const run = await runLoad({ name: 'bare', url: `${bare.url}/x`, connections: 32, durationS });
-          bareRps = run.rps;
-          bareCpu = (cpuMs(bare.pid) - before) / run.requests;
-        }
+        const bareRun = byThroughput(route)
+          ? await measured(bare, { name: 'bare', url: `${bare.url}/x`, connections: 32, durationS })
+          : undefined;
         for (const [name, build] of Object.entries(builds)) {
-          const before = cpuMs(build.pid);
-          const run = await runLoad(spec(build.url, route));
+          const { run, cpu } = await measured(build, spec(build.url, route));
           if (run.non2xx > 0) throw new Error(`${name} ${route}: ${run.non2xx} non-2xx answers`);
-          const cpu = (cpuMs(build.pid) - before) / run.requests;
+          const cpuRatio = bareRun?.cpu != null && cpu ? bareRun.cpu / cpu : undefined;
           (samples[`${route} ${name}`] ??= []).push(
-            byThroughput(route)
-              ? { value: run.rps / bareRps, cpuRatio: bareCpu / cpu }
-              : { value: run.latencyMs.p50 },
+            bareRun ? { value: run.rps / bareRun.run.rps, cpuRatio } : { value: run.latencyMs.p50 },
           );
         }
       }
@@ -154,8 +139,10 @@ async function main() {
       const of = (name: string) => samples[`${route} ${name}`]!;
       const baseline = median(of('baseline').map((s) => s.value));
       const current = median(of('current').map((s) => s.value));
-      const cpu = (name: string) =>
-        byThroughput(route) ? round3(median(of(name).map((s) => s.cpuRatio!))) : '';
+      const cpu = (name: string) => {
+        const ratios = of(name).flatMap((s) => (s.cpuRatio === undefined ? [] : [s.cpuRatio]));
+        return ratios.length > 0 ? round3(median(ratios)) : '';
+      };
       return {
         route,
         measure: byThroughput(route) ? 'rps / bare rps' : 'p50 ms',

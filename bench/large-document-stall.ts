@@ -11,6 +11,7 @@ import { embedderFromSingleText } from '@slipway/service/embeddings/embedder';
 import { createHashingEmbedder } from '@slipway/service/embeddings/hashing-embedder';
 import { renderTable, writeResult } from './lib/bench-report.js';
 import { currentLoadAverage, describeMachine } from './lib/machine.js';
+import { median } from './lib/run-load.js';
 
 const { values } = parseArgs({
   options: { mb: { type: 'string', default: '1' }, runs: { type: 'string', default: '5' } },
@@ -47,7 +48,6 @@ const paths = {
   },
 };
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 const results: Record<string, { totalMs: number; maxStallMs: number; chunks: number }> = {};
 for (const [name, run] of Object.entries(paths)) {
   const totals: number[] = [];

@@ -4,7 +4,6 @@
 // no trace sampled (OTEL_TRACES_SAMPLER=always_off: what the instrumentation and context propagation cost
 // without recording). Runs rotate between the sides so a machine whose load drifts drifts them alike.
 // Usage: tsx bench/tracing.ts [--docs 300] [--variants 1] [--duration 5] [--connections 16] [--out FILE]
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { startOtlpReceiver } from '@slipway/service/testing/otlp-receiver';
 import { parseBenchArgs } from './lib/bench-args.js';
@@ -17,7 +16,7 @@ import {
   type BenchServer,
 } from './lib/bench-stack.js';
 import { ingestCorpus } from './lib/ingest-corpus.js';
-import { currentLoadAverage, describeMachine, machineLine } from './lib/machine.js';
+import { currentLoadAverage, describeMachine, machineLine, processCpuMs } from './lib/machine.js';
 import { runLoad, type LoadResult } from './lib/run-load.js';
 
 const COLLECTION = 'bench';
@@ -32,17 +31,6 @@ interface TracingRun extends LoadResult {
   repeat: number;
   /** CPU time the service process spent per response (user + system): steadier than rps on a busy machine. */
   cpuMsPerRequest: number | null;
-}
-
-/** User + system CPU time of a process in ms (Linux /proc; null elsewhere). */
-function cpuMs(pid: number): number | null {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    // after "pid (comm) ": state is field 3, utime 14 and stime 15 → indexes 11 and 12 here; clock ticks of 10 ms
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  } catch {
-    return null;
-  }
 }
 
 /** Pure: the median of a non-empty list. */
@@ -145,7 +133,7 @@ async function main() {
       for (let repeat = 1; repeat <= REPEATS; repeat++) {
         const order: Side[] = ['off', 'on', 'sampled-out'];
         for (const tracing of repeat % 2 ? order : order.reverse()) {
-          const cpuBefore = cpuMs(sides[tracing].pid);
+          const cpuBefore = processCpuMs(sides[tracing].pid);
           const result = await runLoad({
             name: `${route}, tracing ${tracing} #${repeat}`,
             url: `${sides[tracing].url}/v1/collections/${COLLECTION}/search`,
@@ -155,7 +143,7 @@ async function main() {
             connections: args.connections,
             durationS: args.durationS,
           });
-          const cpuAfter = cpuMs(sides[tracing].pid);
+          const cpuAfter = processCpuMs(sides[tracing].pid);
           const cpuMsPerRequest =
             cpuBefore === null || cpuAfter === null || result.requests === 0
               ? null

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 
 export interface MachineInfo {
@@ -35,4 +36,16 @@ export function machineLine(machine: MachineInfo): string {
     `${machine.cpuModel} · ${machine.cores} cores · ${machine.memoryGiB} GiB · Node ${machine.node} · ` +
     `load average at start ${machine.loadAverageAtStart.join(' / ')} (1/5/15 min)`
   );
+}
+
+/** User + system CPU time of a process in ms (Linux /proc; null elsewhere). */
+export function processCpuMs(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // after "pid (comm) ": state is field 3, utime 14 and stime 15 → indexes 11 and 12 here; clock ticks of 10 ms
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return null;
+  }
 }

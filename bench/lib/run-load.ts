@@ -27,6 +27,10 @@ export interface LoadResult {
   timeouts: number;
 }
 
+/** Pure: the middle value of a non-empty list (the upper of the two middle ones for an even count). */
+export const median = (values: readonly number[]): number =>
+  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
 /** Pure: nearest-rank percentile of ascending-sorted values. */
 export function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;

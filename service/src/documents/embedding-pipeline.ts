@@ -3,13 +3,6 @@ const SLICES_AHEAD = 2;
 /** While texts are still being added, a piece is embedded once this many wait (`end` sends the rest at once). */
 const HEAD_START_PIECE = 64;
 
-/** Texts sent to the embedder together, and their vectors. */
-interface Piece {
-  /** The position (in the order texts were added) of the piece's first text; a piece's texts are consecutive. */
-  start: number;
-  vectors: Promise<number[][]>;
-}
-
 /**
  * Embeds texts in the background, ahead of whoever reads their vectors, so embedding overlaps the work around
  * it. Two phases:
@@ -26,7 +19,8 @@ interface Piece {
  */
 export class EmbeddingPipeline implements AsyncIterable<number[][]> {
   private readonly texts: string[] = [];
-  private readonly headStart: Piece[] = [];
+  /** The head start's pieces, in order: piece k holds the texts from k × pieceSize. */
+  private readonly headStart: Promise<number[][]>[] = [];
   /** Texts sent during the head start: positions 0 … headStartSent − 1. */
   private headStartSent = 0;
   private headStartRunning = 0;
@@ -103,7 +97,7 @@ export class EmbeddingPipeline implements AsyncIterable<number[][]> {
         this.sendHeadStart();
       };
       vectors.then(settled, settled);
-      this.headStart.push({ start, vectors });
+      this.headStart.push(vectors);
       this.headStartSent += this.pieceSize;
     }
   }
@@ -130,8 +124,8 @@ export class EmbeddingPipeline implements AsyncIterable<number[][]> {
 
   private async vectorAt(position: number): Promise<number[]> {
     if (position < this.headStartSent) {
-      const piece = this.headStart[Math.floor(position / this.pieceSize)]!;
-      return (await piece.vectors)[position - piece.start]!;
+      const piece = Math.floor(position / this.pieceSize);
+      return (await this.headStart[piece]!)[position - piece * this.pieceSize]!;
     }
     // the kept positions are read in order, those of the head start first: this is the next of the rest
     const index = this.restRead++;

@@ -123,12 +123,3 @@ export function unacceptable(answers: Answer[]): Answer[] {
       ),
   );
 }
-
-export async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promise<number> {
-  const started = Date.now();
-  while (Date.now() - started < timeoutMs) {
-    if (await check().catch(() => false)) return Date.now() - started;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error(`not within ${timeoutMs} ms`);
-}

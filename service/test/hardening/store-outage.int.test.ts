@@ -1,13 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { reconcileCommand } from '../../src/cli/reconcile.js';
-import {
-  send,
-  startOutageStack,
-  unacceptable,
-  waitFor,
-  type Answer,
-  type OutageStack,
-} from './outage-stack.js';
+import { send, startOutageStack, unacceptable, type Answer, type OutageStack } from './outage-stack.js';
+import { waitFor } from '../support/wait-for.js';
 
 /**
  * A store stopped under load: every answer is a success or 503 problem+json with Retry-After, readiness

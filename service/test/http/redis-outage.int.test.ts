@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startRedisServer, type RedisServer } from '@slipway/harness';
 import request from 'supertest';
 import { startServiceUnderTest, type ServiceUnderTest } from '../support/service-under-test.js';
+import { waitFor } from '../support/wait-for.js';
 
 /** Redis stopped mid-test (a real redis-server this test started): the service keeps serving. */
 describe('Redis outage', () => {
@@ -25,7 +26,7 @@ describe('Redis outage', () => {
 
   it('counts rate limits in Redis while it is up', async () => {
     expect(await burst(3)).toEqual([200, 200, 200]);
-    expect(await eventuallyRateKeys(redis.url)).toBe(true); // counts are sent within a flush interval
+    await waitFor(() => hasRateKeys(redis.url), 2000); // counts are sent within a flush interval
     const ready = await request(svc.app).get('/health/ready');
     expect(ready.body.checks.redis.ok).toBe(true);
   });
@@ -67,18 +68,13 @@ describe('Redis outage', () => {
     } while (ready.body.checks.redis.ok !== true && Date.now() < deadline);
     expect(ready.body.status).toBe('ok');
     expect(await burst(2)).toEqual([200, 200]);
-    expect(await eventuallyRateKeys(redis.url)).toBe(true);
+    await waitFor(() => hasRateKeys(redis.url), 2000);
   });
 });
 
-/** Whether rate-limit counters appear in Redis within two seconds. */
-async function eventuallyRateKeys(url: string): Promise<boolean> {
-  const deadline = Date.now() + 2000;
-  for (;;) {
-    if ((await fetchKeys(url)).some((k) => k.startsWith('slipway:rl:'))) return true;
-    if (Date.now() > deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+/** Whether Redis holds rate-limit counters. */
+async function hasRateKeys(url: string): Promise<boolean> {
+  return (await fetchKeys(url)).some((k) => k.startsWith('slipway:rl:'));
 }
 
 async function fetchKeys(url: string): Promise<string[]> {
