@@ -8,7 +8,28 @@ export interface MachineInfo {
   memoryGiB: number;
   /** 1, 5 and 15 minute load averages when the run started (other processes on the machine count too). */
   loadAverageAtStart: [number, number, number];
+  /**
+   * A fixed single-threaded loop's time in ms when the run started (`cpuLoopMs`): on a shared VM the same
+   * machine runs it up to twice as slow at busy times, which the load average does not show.
+   */
+  cpuLoopMsAtStart: number;
   startedAt: string;
+}
+
+/**
+ * The median of three runs of a fixed integer loop, in ms (lower is faster). Not a benchmark of anything we
+ * build: a yardstick, so runs made at different times can be told apart by the speed the machine had.
+ */
+export function cpuLoopMs(): number {
+  const times: number[] = [];
+  let sink = 0;
+  for (let run = 0; run < 3; run++) {
+    const started = performance.now();
+    for (let i = 0; i < 100_000_000; i++) sink += i % 7;
+    times.push(performance.now() - started);
+  }
+  if (sink < 0) throw new Error('unreachable: keeps the loop from being optimised away');
+  return Math.round(times.sort((a, b) => a - b)[1]!);
 }
 
 export function describeMachine(): MachineInfo {
@@ -20,6 +41,7 @@ export function describeMachine(): MachineInfo {
     node: process.version,
     memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
     loadAverageAtStart: [round2(one!), round2(five!), round2(fifteen!)],
+    cpuLoopMsAtStart: cpuLoopMs(),
     startedAt: new Date().toISOString(),
   };
 }
@@ -34,7 +56,8 @@ const round2 = (n: number) => Math.round(n * 100) / 100;
 export function machineLine(machine: MachineInfo): string {
   return (
     `${machine.cpuModel} · ${machine.cores} cores · ${machine.memoryGiB} GiB · Node ${machine.node} · ` +
-    `load average at start ${machine.loadAverageAtStart.join(' / ')} (1/5/15 min)`
+    `load average at start ${machine.loadAverageAtStart.join(' / ')} (1/5/15 min) · ` +
+    `fixed CPU loop ${machine.cpuLoopMsAtStart} ms`
   );
 }
 

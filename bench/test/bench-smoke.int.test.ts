@@ -28,6 +28,7 @@ const machineShape = {
   cores: expect.any(Number),
   node: expect.stringMatching(/^v\d+/),
   loadAverageAtStart: [expect.any(Number), expect.any(Number), expect.any(Number)],
+  cpuLoopMsAtStart: expect.any(Number),
 };
 
 describe('bench smoke', () => {
@@ -54,7 +55,18 @@ describe('bench smoke', () => {
       },
       goals: {
         answerP99At200RpsUnder50Ms: { p99Ms: expect.any(Number), met: expect.any(Boolean) },
-        cacheHitVsBare: { searchHitRatio: expect.any(Number), answerHitRatio: expect.any(Number) },
+        cacheHitVsBare: {
+          searchHitRatio: expect.any(Number),
+          answerHitRatio: expect.any(Number),
+          floorVsBare: { search: expect.any(Number), answer: expect.any(Number) },
+          hitVsFloor: { search: expect.any(Number), answer: expect.any(Number) },
+        },
+        searchAtC1: {
+          hybridP50Ms: expect.any(Number),
+          keywordP50Ms: expect.any(Number),
+          bareP50Ms: expect.any(Number),
+          met: expect.any(Boolean),
+        },
       },
     });
     const runs = result.runs as {
@@ -71,9 +83,12 @@ describe('bench smoke', () => {
       'service GET /health/live',
       'search hybrid, cache hit',
       'answer extractive, cache hit',
+      "bare express POST /floor, search hit's body and response",
+      "bare express POST /floor, answer hit's body and response",
       'search hybrid, cache miss',
       'answer extractive, cache miss',
       'answer extractive, cache miss, open loop 200 rps',
+      'bare express GET /x, c=1',
       'search keyword, cache miss, c=1',
       'search vector, cache miss, c=1',
       'search hybrid, cache miss, c=1',
