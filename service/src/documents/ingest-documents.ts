@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { CollectionRef, CollectionStore } from '../collections/collection-store.js';
 import { conflict, validationFailed } from '../errors/app-error.js';
-import { yieldToEventLoop, type Embedder } from '../embeddings/embedder.js';
+import { turnsEvery, type Embedder } from '../embeddings/embedder.js';
 import type { Metrics } from '../observability/metrics.js';
 import { chunkText, type ChunkOptions, type TextChunk } from '../text/chunk-text.js';
 import { outlineOf } from '../text/document-outline.js';
@@ -70,15 +70,25 @@ export function prepareDocument(input: IngestInput, chunking?: ChunkOptions) {
   return preparedFrom(input, structured, sha256, chunkText(structured.text, chunking));
 }
 
-/** `prepareDocument` with a turn of the event loop between its CPU-heavy steps (normalise, hash, chunk). */
-export async function prepareDocumentInTurns(input: IngestInput, chunking?: ChunkOptions) {
-  await yieldToEventLoop();
+/** Work between two turns of the event loop while a request's documents are prepared. */
+const PREPARE_TURN_MS = 2;
+
+/**
+ * `prepareDocument` with a chance of a turn of the event loop between its CPU-heavy steps (normalise, hash,
+ * chunk): `turn` decides (`turnsEvery`; one turn-taker for all the documents of a request).
+ */
+export async function prepareDocumentInTurns(
+  input: IngestInput,
+  chunking?: ChunkOptions,
+  turn = turnsEvery(PREPARE_TURN_MS),
+) {
+  await turn();
   const structured = structureDocument(input.text, input.format ?? 'text');
-  await yieldToEventLoop();
+  await turn();
   const sha256 = sha256Hex(structured.text);
-  await yieldToEventLoop();
+  await turn();
   const chunks = chunkText(structured.text, chunking);
-  await yieldToEventLoop();
+  await turn();
   return preparedFrom(input, structured, sha256, chunks);
 }
 
@@ -126,9 +136,10 @@ export async function ingestDocuments(
   );
   try {
     const prepared: PreparedInput[] = [];
+    const turn = turnsEvery(PREPARE_TURN_MS);
     for (const input of inputs) {
       // turns of the event loop inside: a large document never stalls other requests
-      const document = await prepareDocumentInTurns(input, deps.chunking);
+      const document = await prepareDocumentInTurns(input, deps.chunking, turn);
       prepared.push(document);
       vectors.add(document.chunks.map((c) => c.text));
     }

@@ -22,6 +22,21 @@ const TEXTS_PER_TURN = 8;
 export const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
+ * A turn-taker for a run of CPU steps: each call yields to the event loop only once `budgetMs` of work has run
+ * since the last turn, so many small steps (the documents of a batch) share a turn instead of paying one each,
+ * and a long step (a large document's) is still followed by one. Other requests wait at most the budget plus
+ * one step.
+ */
+export function turnsEvery(budgetMs: number): () => Promise<void> {
+  let since = performance.now();
+  return async () => {
+    if (performance.now() - since < budgetMs) return;
+    await yieldToEventLoop();
+    since = performance.now();
+  };
+}
+
+/**
  * Adapts a synchronous one-text embedder to the batch `Embedder` interface. It gives the event loop a turn
  * every few texts, so embedding a large document never stalls other requests.
  */

@@ -15,6 +15,36 @@ describe('normalizeWhitespace', () => {
     expect(normalizeWhitespace('a\u0000b\u0007c')).toBe('a b c');
   });
 
+  /** The rules as six regular-expression replacements: what the one-pass normaliser must equal. */
+  const byRegularExpressions = (text: string) =>
+    text
+      .normalize('NFC')
+      .replace(/\r\n?/g, '\n')
+      .replace(/\p{Cc}/gu, (c) => (c === '\n' ? c : ' '))
+      .replace(/[\t \u00a0\u2000-\u200b\u2028\u2029\u3000\ufeff]+/g, ' ')
+      .replace(/ *\n */g, '\n')
+      .replace(/\n{3,}/g, '\n\n')
+      .trim();
+
+  it('equals the rules written as regular-expression replacements, on any text', () => {
+    // every kind of separator the rules name, their neighbours, and combining marks for NFC, often
+    const tricky = fc.constantFrom(
+      ...[' ', '\t', '\n', '\r', '\r\n', '\u0000', '\u0007', '\u000b', '\u007f', '\u0085', '\u009f'],
+      ...['\u00a0', '\u1680', '\u2000', '\u200a', '\u200b', '\u200c', '\u2028', '\u2029', '\u202f'],
+      ...['\u205f', '\u3000', '\ufeff', 'e\u0301', '\u00e9', '\ud800', 'a', 'Z', '.', '日'],
+    );
+    const text = fc.oneof(
+      fc.array(tricky, { maxLength: 60 }).map((parts) => parts.join('')),
+      fc.string({ unit: 'binary', maxLength: 200 }),
+    );
+    fc.assert(
+      fc.property(text, (input) => {
+        expect(normalizeWhitespace(input)).toBe(byRegularExpressions(input));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
   it('is idempotent', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'binary', maxLength: 200 }), (text) => {
