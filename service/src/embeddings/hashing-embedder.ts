@@ -55,10 +55,21 @@ function finalise(state: number): number {
 
 /** FNV-1a over UTF-16 code units, then murmur3's finaliser for avalanche. */
 export function hashFeature(feature: string): number {
-  let state = FNV_OFFSET;
-  for (let i = 0; i < feature.length; i++) state = fnvStep(state, feature.charCodeAt(i));
+  return hashAfter(FNV_OFFSET, feature);
+}
+
+/** `hashFeature` of a prefix then `text`, given the FNV-1a state after the prefix (no string is built). */
+function hashAfter(prefixState: number, text: string): number {
+  let state = prefixState;
+  for (let i = 0; i < text.length; i++) state = fnvStep(state, text.charCodeAt(i));
   return finalise(state);
 }
+
+/** The FNV-1a state after a feature prefix such as `w:`. */
+const prefixState = (prefix: string) =>
+  [...prefix].reduce((state, char) => fnvStep(state, char.charCodeAt(0)), FNV_OFFSET);
+const UNIGRAM_STATE = prefixState('w:');
+const BIGRAM_STATE = prefixState('b:');
 
 /** Adds a feature, given by its hash, to its signed bucket. */
 function addHashed(vector: Float64Array, h: number, weight: number): void {
@@ -67,7 +78,7 @@ function addHashed(vector: Float64Array, h: number, weight: number): void {
 }
 
 /** The FNV-1a state after the prefix of character n-gram features, `c:`. */
-const CHAR_GRAM_STATE = fnvStep(fnvStep(FNV_OFFSET, 'c'.charCodeAt(0)), ':'.charCodeAt(0));
+const CHAR_GRAM_STATE = prefixState('c:');
 
 /**
  * Feature hash → summed mass, in first-insertion order, without boxing: a 32-bit hash is above V8's small
@@ -128,10 +139,18 @@ function gramCount(length: number, min: number, max: number): number {
 /**
  * Adds the character n-grams of one word, with word-boundary marks (`<word>`), in the order n = min…max, then
  * by position; the n-grams of one word occurrence have L2 norm ≈ 1. Each gram is hashed as the feature
- * `c:<gram>` straight from the word's code units, with no string built per gram. (Two grams of one text with
- * the same 32-bit hash share one entry.)
+ * `c:<gram>` straight from the word's code units, with no string built per gram, and the grams that start at
+ * one position share the steps of their common prefix (`hashes` is scratch space for them). (Two grams of one
+ * text with the same 32-bit hash share one entry.)
  */
-function addCharGrams(grams: MassByHash, codes: Uint16Array, word: string, min: number, max: number): void {
+function addCharGrams(
+  grams: MassByHash,
+  codes: Uint16Array,
+  hashes: Uint32Array,
+  word: string,
+  min: number,
+  max: number,
+): void {
   const length = word.length + 2;
   codes[0] = 60; // <
   for (let i = 0; i < word.length; i++) codes[i + 1] = word.charCodeAt(i);
@@ -144,27 +163,35 @@ function addCharGrams(grams: MassByHash, codes: Uint16Array, word: string, min: 
     return;
   }
   const share = 1 / Math.sqrt(count);
-  for (let n = min; n <= max; n++) {
-    for (let start = 0; start + n <= length; start++) {
-      let state = CHAR_GRAM_STATE;
-      for (let i = start; i < start + n; i++) state = fnvStep(state, codes[i]!);
-      grams.add(finalise(state), share);
+  // the hash of the gram of length n at `start` goes to hashes[(n - min) * length + start]
+  for (let start = 0; start + min <= length; start++) {
+    let state = CHAR_GRAM_STATE;
+    for (let n = 1; n <= max && start + n <= length; n++) {
+      state = fnvStep(state, codes[start + n - 1]!);
+      if (n >= min) hashes[(n - min) * length + start] = finalise(state);
     }
   }
-}
-
-function addFeature(vector: Float64Array, feature: string, weight: number): void {
-  addHashed(vector, hashFeature(feature), weight);
+  // added in the order n = min…max, then by position, as the vector's sums depend on it
+  for (let n = min; n <= max; n++) {
+    for (let start = 0; start + n <= length; start++) grams.add(hashes[(n - min) * length + start]!, share);
+  }
 }
 
 function countInto(counts: Map<string, number>, key: string): void {
   counts.set(key, (counts.get(key) ?? 0) + 1);
 }
 
+/** Adds each counted feature (`prefix` + key, hashed from `prefixState`) at weight × (1 + ln tf), in order. */
+function addCounted(vector: Float64Array, counts: Map<string, number>, prefixState: number, weight: number) {
+  for (const [key, tf] of counts) addHashed(vector, hashAfter(prefixState, key), weight * (1 + Math.log(tf)));
+}
+
 export function createHashingEmbedder(options: HashingEmbedderOptions = {}): HashingEmbedder {
   const o = { ...DEFAULT_HASHING_OPTIONS, ...options };
   if (!Number.isInteger(o.dimension) || o.dimension < 8)
     throw new RangeError('dimension must be an integer ≥ 8');
+  if (!Number.isInteger(o.charNgramMin) || o.charNgramMin < 1 || o.charNgramMax < o.charNgramMin)
+    throw new RangeError('character n-grams need 1 ≤ charNgramMin ≤ charNgramMax (integers)');
   const model =
     `hashing-v1:d${o.dimension}:u${o.unigramWeight}:b${o.bigramWeight}` +
     `:c${o.charNgramWeight}:${o.charNgramMin}-${o.charNgramMax}`;
@@ -172,19 +199,22 @@ export function createHashingEmbedder(options: HashingEmbedderOptions = {}): Has
   // scratch space of this embedder, reused by every text (an embedder is used by one thread)
   const grams = new MassByHash();
   let codes = new Uint16Array(64);
+  let gramHashes = new Uint32Array(64 * (o.charNgramMax - o.charNgramMin + 1));
 
   function embed(text: string): number[] {
     const vector = new Float64Array(o.dimension);
     const words = tokenizeWords(text);
     const terms = contentTerms(words);
-    const features = new Map<string, number>();
-    if (o.unigramWeight > 0) for (const term of terms) countInto(features, `w:${term}`);
-    if (o.bigramWeight > 0) {
-      for (let i = 1; i < terms.length; i++) countInto(features, `b:${terms[i - 1]} ${terms[i]}`);
+    // unigrams (`w:term`) in the order first seen, then bigrams (`b:term term`)
+    if (o.unigramWeight > 0) {
+      const unigrams = new Map<string, number>();
+      for (const term of terms) countInto(unigrams, term);
+      addCounted(vector, unigrams, UNIGRAM_STATE, o.unigramWeight);
     }
-    for (const [feature, tf] of features) {
-      const weight = feature.startsWith('w:') ? o.unigramWeight : o.bigramWeight;
-      addFeature(vector, feature, weight * (1 + Math.log(tf)));
+    if (o.bigramWeight > 0) {
+      const bigrams = new Map<string, number>();
+      for (let i = 1; i < terms.length; i++) countInto(bigrams, `${terms[i - 1]} ${terms[i]}`);
+      addCounted(vector, bigrams, BIGRAM_STATE, o.bigramWeight);
     }
     if (o.charNgramWeight > 0) {
       const content = words.filter((word) => !ENGLISH_STOPWORDS.has(word));
@@ -195,8 +225,12 @@ export function createHashingEmbedder(options: HashingEmbedderOptions = {}): Has
         longest = Math.max(longest, word.length + 2);
       }
       grams.reset(total);
-      if (codes.length < longest) codes = new Uint16Array(longest * 2);
-      for (const word of content) addCharGrams(grams, codes, word, o.charNgramMin, o.charNgramMax);
+      if (codes.length < longest) {
+        codes = new Uint16Array(longest * 2);
+        gramHashes = new Uint32Array(longest * 2 * (o.charNgramMax - o.charNgramMin + 1));
+      }
+      for (const word of content)
+        addCharGrams(grams, codes, gramHashes, word, o.charNgramMin, o.charNgramMax);
       for (let i = 0; i < grams.size; i++)
         addHashed(vector, grams.hashAt(i), o.charNgramWeight * grams.massAt(i));
     }

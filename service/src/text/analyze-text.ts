@@ -28,12 +28,12 @@ export function tokenizeWords(text: string): string[] {
   const folded = (
     NON_ASCII.test(text) ? text.normalize('NFKD').replace(COMBINING_MARKS, '') : text
   ).toLowerCase();
-  const words: string[] = [];
-  for (const match of folded.matchAll(WORD)) {
-    const word = match[0];
-    words.push(APOSTROPHE.test(word) ? word.replace(/['’]s$/u, '').replace(/['’]/gu, '') : word);
-  }
-  return words;
+  // the matched strings at once (no match object per word); apostrophes only where the text has one
+  const words = folded.match(WORD) ?? [];
+  if (!APOSTROPHE.test(folded)) return words;
+  return words.map((word) =>
+    APOSTROPHE.test(word) ? word.replace(/['’]s$/u, '').replace(/['’]/gu, '') : word,
+  );
 }
 
 const stemCache = new Map<string, string>();

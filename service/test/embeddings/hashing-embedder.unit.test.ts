@@ -32,6 +32,8 @@ describe('createHashingEmbedder', () => {
     expect(embedder.model).toBe(createHashingEmbedder().model);
     expect(createHashingEmbedder({ dimension: 512 }).model).not.toBe(embedder.model);
     expect(() => createHashingEmbedder({ dimension: 3 })).toThrow(RangeError);
+    expect(() => createHashingEmbedder({ charNgramMin: 0 })).toThrow(RangeError);
+    expect(() => createHashingEmbedder({ charNgramMin: 4, charNgramMax: 3 })).toThrow(RangeError);
   });
 
   it('is deterministic and L2-normalised', () => {
