@@ -106,3 +106,39 @@ export function summariseRun(
     ...outcomes,
   };
 }
+
+export interface InterleavedRatios {
+  rounds: number;
+  /** Each run's throughput / the baseline's in the same round, per round. */
+  perRound: Record<string, number[]>;
+  /** The median of each run's per-round ratios. */
+  median: Record<string, number>;
+}
+
+/**
+ * Rounds of short runs, the baseline first in each, every other run's rps divided by the baseline's of the
+ * same round. On a shared machine whose speed drifts within a minute, one long run of each, made one after
+ * another, is no fair ratio; interleaved rounds move both sides of every ratio alike.
+ */
+export async function interleavedRatios(
+  baseline: LoadSpec,
+  others: Record<string, LoadSpec>,
+  rounds: number,
+): Promise<InterleavedRatios> {
+  const perRound: Record<string, number[]> = Object.fromEntries(
+    Object.keys(others).map((name) => [name, []]),
+  );
+  for (let round = 0; round < rounds; round++) {
+    const bare = await runLoad(baseline);
+    for (const [name, spec] of Object.entries(others)) {
+      const run = await runLoad(spec);
+      if (run.non2xx > 0 || run.errors > 0)
+        throw new Error(`${spec.name}: ${run.non2xx} non-2xx, ${run.errors} errors`);
+      perRound[name]!.push(Math.round((run.rps / bare.rps) * 1000) / 1000);
+    }
+  }
+  const medianOf = Object.fromEntries(
+    Object.entries(perRound).map(([name, ratios]) => [name, median(ratios)]),
+  );
+  return { rounds, perRound, median: medianOf };
+}

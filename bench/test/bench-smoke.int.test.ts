@@ -60,6 +60,16 @@ describe('bench smoke', () => {
           answerHitRatio: expect.any(Number),
           floorVsBare: { search: expect.any(Number), answer: expect.any(Number) },
           hitVsFloor: { search: expect.any(Number), answer: expect.any(Number) },
+          perRound: {
+            searchHit: [
+              expect.any(Number),
+              expect.any(Number),
+              expect.any(Number),
+              expect.any(Number),
+              expect.any(Number),
+            ],
+            answerFloor: expect.arrayContaining([expect.any(Number)]),
+          },
         },
         searchAtC1: {
           hybridP50Ms: expect.any(Number),
