@@ -1,6 +1,8 @@
 // Search and answer latency/throughput on a ~10k-chunk corpus, plus a bare Express route as the baseline.
 // Usage: tsx bench/search-answer.ts [--docs 1400] [--variants 4] [--duration 8] [--connections 32] [--out FILE]
 // The service and the baseline each run in a child process; autocannon runs here (see docs/benchmarks.md).
+// The cache-hit goal's ratios are medians of interleaved rounds, beside each hit's floor (the bare server
+// parsing the same body and sending the same response).
 import { parseBenchArgs } from './lib/bench-args.js';
 import { distinctQuestion, loadBenchCorpus } from './lib/bench-corpus.js';
 import { renderTable, writeResult } from './lib/bench-report.js';
