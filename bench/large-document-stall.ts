@@ -1,7 +1,7 @@
 // Event-loop stalls while one large document is prepared (normalise, hash, chunk) and embedded with the
 // hashing embedder, in this process:
 //   one-turn   the whole CPU part in one turn of the event loop (how ingest ran before)
-//   in-turns   the ingest path now: a turn between steps and every 8 embedded texts
+//   in-turns   the ingest path now: a turn of the event loop once 2 ms of work have run (turnsEvery)
 // Reports the longest stall (the longest gap between ticks of a 1 ms timer) and the total time.
 //   tsx bench/large-document-stall.ts [--mb 1] [--runs 5]
 import { performance } from 'node:perf_hooks';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { CollectionRef, CollectionStore } from '../collections/collection-store.js';
 import { conflict, validationFailed } from '../errors/app-error.js';
-import { turnsEvery, type Embedder } from '../embeddings/embedder.js';
+import { TURN_BUDGET_MS, turnsEvery, type Embedder } from '../embeddings/embedder.js';
 import type { Metrics } from '../observability/metrics.js';
 import { chunkText, type ChunkOptions, type TextChunk } from '../text/chunk-text.js';
 import { outlineOf } from '../text/document-outline.js';
@@ -70,9 +70,6 @@ export function prepareDocument(input: IngestInput, chunking?: ChunkOptions) {
   return preparedFrom(input, structured, sha256, chunkText(structured.text, chunking));
 }
 
-/** Work between two turns of the event loop while a request's documents are prepared. */
-const PREPARE_TURN_MS = 2;
-
 /**
  * `prepareDocument` with a chance of a turn of the event loop between its CPU-heavy steps (normalise, hash,
  * chunk): `turn` decides (`turnsEvery`; one turn-taker for all the documents of a request).
@@ -80,7 +77,7 @@ const PREPARE_TURN_MS = 2;
 export async function prepareDocumentInTurns(
   input: IngestInput,
   chunking?: ChunkOptions,
-  turn = turnsEvery(PREPARE_TURN_MS),
+  turn = turnsEvery(TURN_BUDGET_MS),
 ) {
   await turn();
   const structured = structureDocument(input.text, input.format ?? 'text');
@@ -136,7 +133,7 @@ export async function ingestDocuments(
   );
   try {
     const prepared: PreparedInput[] = [];
-    const turn = turnsEvery(PREPARE_TURN_MS);
+    const turn = turnsEvery(TURN_BUDGET_MS);
     for (const input of inputs) {
       // turns of the event loop inside: a large document never stalls other requests
       const document = await prepareDocumentInTurns(input, deps.chunking, turn);

@@ -15,11 +15,11 @@ export interface SingleTextEmbedder {
   embed(text: string): number[];
 }
 
-/** Texts embedded between two turns of the event loop (about 1–3 ms each for the hashing embedder). */
-const TEXTS_PER_TURN = 8;
+/** Work between two turns of the event loop in a run of CPU steps (preparing documents, embedding texts). */
+export const TURN_BUDGET_MS = 2;
 
 /** Resolves on a later turn of the event loop, after pending I/O: other requests are served in between. */
-export const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
  * A turn-taker for a run of CPU steps: each call yields to the event loop only once `budgetMs` of work has run
@@ -38,20 +38,20 @@ export function turnsEvery(budgetMs: number): () => Promise<void> {
 
 /**
  * Adapts a synchronous one-text embedder to the batch `Embedder` interface. It gives the event loop a turn
- * every few texts, so embedding a large document never stalls other requests.
+ * once `TURN_BUDGET_MS` of embedding has run (`turnsEvery`), so embedding a large document never stalls other
+ * requests.
  */
 export function embedderFromSingleText(single: SingleTextEmbedder): Embedder {
   return {
     name: single.model,
     dimensions: single.dimension,
     embed: async (texts, signal) => {
+      const turn = turnsEvery(TURN_BUDGET_MS);
       const vectors: number[][] = [];
-      for (let i = 0; i < texts.length; i++) {
-        if (i % TEXTS_PER_TURN === 0) {
-          if (i > 0) await yieldToEventLoop();
-          signal?.throwIfAborted();
-        }
-        vectors.push(single.embed(texts[i] as string));
+      for (const text of texts) {
+        await turn();
+        signal?.throwIfAborted();
+        vectors.push(single.embed(text));
       }
       return vectors;
     },
